@@ -1,0 +1,45 @@
+# The two commands: `make demo` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := shopapp:create_app
+
+.PHONY: demo test install translations migrate seed serve lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d shopapp/translations -f >/dev/null
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask dev seed
+
+## make demo: environment, migrations, demo town, then web + worker + beat on the embedded default.
+demo: seed
+	$(BIN)/python scripts/demo.py
+
+## make test: the whole suite on the embedded default, and on PostgreSQL + Redis when reachable.
+test: install
+	$(BIN)/python scripts/run_tests.py $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy shopapp worker
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

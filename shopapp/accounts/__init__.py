@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sessions, password reset and API bearer tokens."""

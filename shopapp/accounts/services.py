@@ -1,0 +1,254 @@
+"""Account rules: registration, authentication, roles, password reset, API tokens.
+
+Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shopapp.accounts.models import ApiToken, Role, User, UserRole, new_session_token
+from shopapp.core import mail, outbox
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError, NotFoundError, ValidationFailed
+from shopapp.extensions import db
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "amc_"  # noqa: S105 - a public prefix, not a secret
+WELCOME_TASK = "accounts.send_welcome_email"
+RESET_TASK = "accounts.send_password_reset"
+# A hash to compare against when the e-mail is unknown, so that timing does not reveal accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class EmailTaken(DomainError):
+    status = 409
+    code = "email_taken"
+
+
+class InvalidResetToken(DomainError):
+    status = 400
+    code = "invalid_token"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    """:raise ValidationFailed: the password is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.",
+            fields={"password": f"Au moins {MIN_PASSWORD_LENGTH} caractères."},
+        )
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(email: str, password: str, name: str, *, locale: str = "fr",
+                  roles: tuple[str, ...] = (Role.RESIDENT,), send_welcome: bool = True) -> User:
+    """Create a user with the given roles and enqueue the welcome e-mail (outbox). Flushes.
+
+    :raise EmailTaken: an account already uses this address, whatever its case.
+    :raise ValidationFailed: the password is too short.
+    """
+    validate_password(password)
+    address = normalise_email(email)
+    if get_user_by_email(address) is not None:
+        raise EmailTaken("Un compte existe déjà avec cette adresse e-mail.", fields={"email": "Adresse déjà utilisée."})
+    user = User(
+        email=address,
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        locale=locale if locale in ("fr", "en") else "fr",
+    )
+    user.role_rows = [UserRole(role=str(role)) for role in roles]
+    db.session.add(user)
+    db.session.flush()
+    if send_welcome:
+        outbox.enqueue(WELCOME_TASK, user_id=user.id)
+    return user
+
+
+def grant_role(user: User, role: Role) -> None:
+    """Give `user` a role (no-op when it already has it). Flushes."""
+    if not user.has_role(role):
+        user.role_rows.append(UserRole(role=str(role)))
+        db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The enabled user with this e-mail and password, else None (same cost either way)."""
+    user = get_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_enabled:
+        return None
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: `<id>.<session_token>`; a rotated token ends the session."""
+    user_id, _, token = session_id.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def send_welcome_email(user_id: int) -> bool:
+    """Send the welcome e-mail once: checks `welcome_email_sent_at`, sends, sets it. Flushes.
+
+    Returns False when there is nothing to do (already sent, or the user is gone).
+    :raise mail.TemporaryMailError: the mail server refused for now; the task retries.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or user.welcome_email_sent_at is not None:
+        return False
+    from flask import render_template
+
+    from shopapp.core.i18n import force_locale_for
+
+    with force_locale_for(user.locale):
+        subject = render_template("emails/welcome_subject.txt", user=user).strip()
+        text = render_template("emails/welcome.txt", user=user)
+        html = render_template("emails/welcome.html", user=user)
+    mail.send(mail.Mail(to=user.email, subject=subject, text=text, html=html))
+    user.welcome_email_sent_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed token naming the user and a fingerprint of the current password hash.
+
+    It expires after PASSWORD_RESET_MAX_AGE seconds and works once: using it changes the hash.
+    """
+    return _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str) -> None:
+    """Enqueue a reset e-mail when the address has an account; silent otherwise. Flushes."""
+    user = get_user_by_email(email)
+    if user is not None and user.is_enabled:
+        outbox.enqueue(RESET_TASK, user_id=user.id)
+
+
+def send_password_reset(user_id: int) -> bool:
+    """Send a reset link. Flushes nothing; the outbox row records that it was done."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    from flask import render_template, url_for
+
+    from shopapp.core.i18n import force_locale_for
+
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+        "accounts.reset_password", token=make_reset_token(user)
+    )
+    with force_locale_for(user.locale):
+        subject = render_template("emails/reset_subject.txt", user=user).strip()
+        text = render_template("emails/reset.txt", user=user, link=link)
+    mail.send(mail.Mail(to=user.email, subject=subject, text=text))
+    return True
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset token; ends every session of the user. Flushes.
+
+    :raise InvalidResetToken: expired, tampered, or already used.
+    :raise ValidationFailed: the new password is too short.
+    """
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidResetToken("Ce lien a expiré. Demandez-en un nouveau.")
+    except BadSignature:
+        raise InvalidResetToken("Ce lien n'est pas valide.")
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not hmac.compare_digest(_password_fingerprint(user), str(data.get("fp"))):
+        raise InvalidResetToken("Ce lien a déjà servi ou n'est plus valide.")
+    set_password(user, new_password)
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Change the password and rotate the session token (other sessions end). Flushes."""
+    validate_password(new_password)
+    user.password_hash = generate_password_hash(new_password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, label: str = "") -> tuple[ApiToken, str]:
+    """Create a bearer token; the plain value is returned once and never stored. Flushes."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=_hash_token(plain), label=label[:80])
+    db.session.add(token)
+    db.session.flush()
+    return token, plain
+
+
+def user_for_api_token(plain: str) -> tuple[User, ApiToken] | None:
+    """The user behind a bearer token that is not revoked, else None."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    if token is None or token.is_revoked or not token.user.is_enabled:
+        return None
+    return token.user, token
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens. Flushes.
+
+    :raise NotFoundError: no such token for this user.
+    """
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFoundError("Jeton introuvable.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
+        )
+    )
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Record the user's preferred language ('fr' or 'en'). Flushes."""
+    if locale not in ("fr", "en"):
+        raise ValidationFailed("Langue inconnue.", fields={"locale": "fr ou en"})
+    user.locale = locale
+    db.session.flush()

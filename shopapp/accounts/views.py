@@ -1,0 +1,163 @@
+"""Account pages: sign-up, log-in, log-out, password reset, account, API tokens, language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from shopapp.accounts import services
+from shopapp.accounts.access import login_required, public
+from shopapp.accounts.forms import (
+    EmptyForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+    TokenForm,
+)
+from shopapp.errors import DomainError
+from shopapp.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+def _start_session(user: services.User) -> None:
+    # A fresh session at log-in: nothing from before survives but the anonymous basket and language.
+    keep = {key: session[key] for key in ("basket_token", "lang") if key in session}
+    session.clear()
+    session.update(keep)
+    login_user(user)
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@public
+def signup():  # type: ignore[no-untyped-def]
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data or "", form.password.data or "", form.name.data or "",
+                locale=session.get("lang", "fr"),
+            )
+        except DomainError as error:
+            for field, message in error.fields.items():
+                if field in form:
+                    form[field].errors = [*form[field].errors, message]
+        else:
+            _start_session(user)
+            flash(_("Bienvenue %(name)s ! Votre compte est créé.", name=user.name), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm(next=request.args.get("next", ""))
+    failed = False
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            _start_session(user)
+            return redirect(_safe_next(form.next.data))
+        failed = True
+    status = 422 if (failed or form.errors) else 200
+    return render_template("accounts/login.html", form=form, failed=failed), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/mot-de-passe/reinitialiser/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    form = ResetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(_("Votre mot de passe a été changé. Vous pouvez vous connecter."), "success")
+            return redirect(url_for("accounts.login"))
+    status = 422 if (error or form.errors) else 200
+    return render_template("accounts/reset.html", form=form, error=error), status
+
+
+@bp.route("/compte")
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    return render_template(
+        "accounts/account.html",
+        tokens=services.list_api_tokens(current_user),
+        token_form=TokenForm(),
+        empty_form=EmptyForm(),
+        new_token=session.pop("new_token", None),
+    )
+
+
+@bp.route("/compte/jetons", methods=["POST"])
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("Donnez un nom au jeton."), "error")
+        return redirect(url_for("accounts.account"))
+    _token, plain = services.issue_api_token(current_user, form.label.data or "")
+    # Shown once on the next page, never stored in clear.
+    session["new_token"] = plain
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/compte/jetons/<int:token_id>/revoquer", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    EmptyForm().validate_on_submit()
+    services.revoke_api_token(current_user, token_id)
+    flash(_("Le jeton est révoqué."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/langue", methods=["POST"])
+@public
+def set_language():  # type: ignore[no-untyped-def]
+    form = LanguageForm()
+    lang = form.lang.data if form.validate_on_submit() else "fr"
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        services.set_locale(current_user, lang or "fr")
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,1 @@
+"""Catalog: shops, categories, products and their stock."""

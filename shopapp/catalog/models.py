@@ -1,0 +1,146 @@
+"""Shops, their staff, categories, products, stock records and the stock movement log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopapp.core.db import Base, TimestampMixin
+
+
+class ShopStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+class Shop(TimestampMixin, Base):
+    __tablename__ = "shop"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'suspended')", name="status_known"),
+        CheckConstraint("preparation_minutes >= 0", name="preparation_non_negative"),
+        CheckConstraint(
+            "commission_rate_bps IS NULL OR (commission_rate_bps >= 0 AND commission_rate_bps <= 10000)",
+            name="commission_rate_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    trade: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    logo_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    # ISO weekdays the shop is open (1 = Monday … 7 = Sunday), e.g. [2, 3, 4, 5, 6].
+    opening_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    preparation_minutes: Mapped[int] = mapped_column(default=120)
+    status: Mapped[str] = mapped_column(String(16), default=ShopStatus.PENDING)
+    commission_rate_bps: Mapped[int | None] = mapped_column(default=None)
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    staff: Mapped[list[ShopStaff]] = relationship(back_populates="shop", cascade="all, delete-orphan")
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == ShopStatus.APPROVED
+
+
+class ShopStaff(Base):
+    """A shopkeeper's membership of a shop; removing the row ends their access at once."""
+
+    __tablename__ = "shop_staff"
+    __table_args__ = (UniqueConstraint("shop_id", "user_id"), Index("ix_shop_staff_user_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    is_owner: Mapped[bool] = mapped_column(default=False)
+
+    shop: Mapped[Shop] = relationship(back_populates="staff")
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), default=None)
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id")
+
+
+class Product(TimestampMixin, Base):
+    __tablename__ = "product"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "sku"),
+        UniqueConstraint("shop_id", "slug"),
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="vat_rate_range"),
+        Index("ix_product_category_id", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), default=None)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(180))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    unit: Mapped[str] = mapped_column(String(20), default="pièce")
+    vat_rate_bp: Mapped[int] = mapped_column(default=550)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
+    image_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    shop: Mapped[Shop] = relationship()
+    category: Mapped[Category | None] = relationship()
+    stock: Mapped[StockRecord | None] = relationship(back_populates="product", uselist=False)
+
+
+class StockRecord(Base):
+    """Two-stage stock (STYLE.md §2.10): `allocated` is held by orders until collected or released."""
+
+    __tablename__ = "stock_record"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        CheckConstraint("allocated >= 0", name="allocated_non_negative"),
+        CheckConstraint("allocated <= on_hand", name="allocated_within_on_hand"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), unique=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    allocated: Mapped[int] = mapped_column(default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(default=3)
+
+    product: Mapped[Product] = relationship(back_populates="stock")
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+class StockMovement(Base):
+    """Append-only log of stock changes: who, when, by how much, why."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (Index("ix_stock_movement_product_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    delta: Mapped[int]
+    on_hand_after: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(120))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,38 @@
+"""`flask <group> <verb>` commands, registered from the factory."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from shopapp.core.db import commit
+
+dev_cli = AppGroup("dev", help="Demo and development helpers.")
+outbox_cli = AppGroup("outbox", help="The transactional outbox.")
+
+
+@dev_cli.command("seed")
+def seed_command() -> None:
+    """Seed the demo town (idempotent)."""
+    from shopapp.dev.seed import demo_accounts, seed_demo
+
+    created = seed_demo()
+    commit()
+    click.echo("Demo town created." if created else "Demo town already present.")
+    click.echo("Demo accounts (password demo1234):")
+    for email, role in demo_accounts():
+        click.echo(f"  {email:<32} {role}")
+
+
+@outbox_cli.command("sweep")
+def sweep_command() -> None:
+    """Re-publish jobs left unsent or unfinished."""
+    from shopapp.core.outbox import sweep
+
+    click.echo(sweep())
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(dev_cli)
+    app.cli.add_command(outbox_cli)

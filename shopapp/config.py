@@ -1,0 +1,182 @@
+"""Configuration profiles. Every setting comes from the environment; the defaults give the embedded
+profile (SQLite, an embedded broker on SQLite, mail written to an outbox folder) so that the demo
+needs no server. `ProductionConfig` refuses to start without the settings production needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or unsafe: raised at start-up with the variable's name."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}")
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def celery_settings(broker_url: str, *, embedded: bool) -> dict[str, Any]:
+    """Celery settings shared by every profile (see STYLE.md §3 and the worker issue)."""
+    settings: dict[str, Any] = {
+        "broker_url": broker_url,
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 1,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "broker_connection_retry_on_startup": True,
+        # Publishing happens after commit; when the broker is down the outbox sweep re-sends later,
+        # so a publish must fail fast instead of holding the resident's request.
+        "broker_connection_timeout": 2,
+        "broker_transport_options": {"visibility_timeout": 3600, "max_retries": 1},
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+    if embedded:
+        # kombu's SQLAlchemy transport hands these options to create_engine: keep none.
+        settings["broker_transport_options"] = {}
+    return settings
+
+
+class Config:
+    """Base profile: embedded defaults, overridden by the environment."""
+
+    TESTING = False
+    PROFILE = "embedded"
+
+    def __init__(self) -> None:
+        instance = Path(_env("SHOPAPP_INSTANCE", str(PROJECT_ROOT / "instance")) or "instance")
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = _env("SECRET_KEY") or self._embedded_secret(instance)
+        self.SQLALCHEMY_DATABASE_URI = self._database_url(instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        broker = _env("CELERY_BROKER_URL") or _env("REDIS_URL")
+        if broker is None:
+            broker = "sqla+" + _sqlite_url(instance / "broker.sqlite3")
+        self.CELERY = celery_settings(broker, embedded=broker.startswith("sqla+"))
+        self.REDIS_URL = _env("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or (self.REDIS_URL or "memory://")
+        self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+        self.MAIL_BACKEND = _env("MAIL_BACKEND") or ("smtp" if _env("MAIL_SERVER") else "outbox")
+        self.MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
+        self.MAIL_FROM = _env("MAIL_FROM", "Adopte mon commerçant <bonjour@adopte-mon-commercant.fr>")
+        self.MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR", str(instance / "mail_outbox"))
+        self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
+        self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
+        self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
+        self.STRIPE_API_BASE = _env("STRIPE_API_BASE")
+        self.VENUE_TIMEZONE = _env("VENUE_TIMEZONE", "Europe/Paris")
+        self.BABEL_DEFAULT_LOCALE = "fr"
+        self.BABEL_DEFAULT_TIMEZONE = self.VENUE_TIMEZONE
+        self.LANGUAGES = ["fr", "en"]
+        self.PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:5000")
+        self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        self.OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "1") == "1"
+        self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
+        self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 5)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        # CSRF is checked in one before_request hook so that bearer-token API calls can skip it.
+        self.WTF_CSRF_CHECK_DEFAULT = False
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+        self.LOG_JSON = _env("LOG_JSON", "1") == "1"
+
+    def _database_url(self, instance: Path) -> str:
+        url = _env("DATABASE_URL")
+        if url is None:
+            return _sqlite_url(instance / "shopapp.sqlite3")
+        return normalise_database_url(url)
+
+    @staticmethod
+    def _embedded_secret(instance: Path) -> str:
+        # No secret lives in the code: the embedded profile makes one per installation and keeps it.
+        instance.mkdir(parents=True, exist_ok=True)
+        path = instance / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` / `postgresql://` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class DevConfig(Config):
+    """The embedded default used by `make demo`."""
+
+    PROFILE = "embedded"
+
+
+class ProductionConfig(Config):
+    """PostgreSQL + Redis + SMTP; refuses to start on unsafe or missing settings."""
+
+    PROFILE = "production"
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if _env(name) is None]
+        if _env("REDIS_URL") is None and _env("CELERY_BROKER_URL") is None:
+            missing.append("REDIS_URL (or CELERY_BROKER_URL)")
+        if missing:
+            raise ConfigError("Production start refused, missing settings: " + ", ".join(missing))
+        secret = _env("SECRET_KEY") or ""
+        if len(secret) < 32:
+            raise ConfigError("SECRET_KEY must be a random string of at least 32 characters in production")
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+        if self.RATELIMIT_STORAGE_URI == "memory://":
+            raise ConfigError("RATELIMIT_STORAGE_URI or REDIS_URL is required in production")
+
+
+class TestConfig(Config):
+    """Tests: the conftest sets SHOPAPP_INSTANCE, DATABASE_URL and CELERY_BROKER_URL per backend."""
+
+    TESTING = True
+    PROFILE = "test"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")
+        self.LOG_JSON = False
+
+
+def config_for_environment() -> type[Config]:
+    """The profile named by SHOPAPP_ENV (`production`), else the embedded default."""
+    name = _env("SHOPAPP_ENV", "embedded")
+    if name == "production":
+        return ProductionConfig
+    if name in ("embedded", "development", "dev"):
+        return DevConfig
+    raise ConfigError(f"SHOPAPP_ENV must be 'production' or 'embedded', got {name!r}")

@@ -1,0 +1,1 @@
+"""Shared kernel: database base, money, outbox, state machines, mail, API helpers."""

@@ -1,0 +1,67 @@
+"""Declarative base, naming convention, time helpers and the one commit boundary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    # Every datetime column is timezone-aware: times are stored in UTC.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; every stored timestamp is UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns: read them as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+    # SQLite is the embedded default: WAL lets the web process and the worker read while one writes,
+    # busy_timeout makes a second writer wait instead of failing at once, foreign keys are off by default.
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def commit() -> None:
+    """Commit the current session, then hand the outbox jobs it wrote to the broker.
+
+    The one commit boundary used by the request layer, CLI commands and tasks. Dispatching happens
+    after the commit so that a worker never sees a job for a row it cannot read yet.
+    """
+    from shopapp.core import outbox  # the outbox module imports this one
+    from shopapp.extensions import db
+
+    job_ids = outbox.pop_new_job_ids(db.session)
+    db.session.commit()
+    if job_ids:
+        outbox.dispatch(job_ids)

@@ -1,0 +1,1 @@
+"""Demo town data and the seed command."""

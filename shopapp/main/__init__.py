@@ -1,0 +1,1 @@
+"""Site-wide pages: home, health checks, the staff mail outbox, the OpenAPI document."""

@@ -1,0 +1,76 @@
+"""Home page, health checks, staff outbox page and the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import select, text
+
+from shopapp.accounts.access import public, role_required
+from shopapp.accounts.models import Role
+from shopapp.catalog.models import Shop, ShopStatus
+from shopapp.core import mail
+from shopapp.core.api import openapi_document
+from shopapp.core.outbox import OutboxJob
+from shopapp.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def home():  # type: ignore[no-untyped-def]
+    shops = db.session.scalars(
+        select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
+    ).all()
+    return render_template("main/home.html", shops=shops)
+
+
+@bp.get("/healthz")
+@public
+def healthz():  # type: ignore[no-untyped-def]
+    """Liveness: the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():  # type: ignore[no-untyped-def]
+    """Readiness: the database answers and the broker accepts a connection."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        celery = current_app.extensions["celery"]
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    response = jsonify(status="ok" if ready else "unavailable", checks=checks)
+    response.status_code = 200 if ready else 503
+    if not ready:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.get("/equipe/courriels")
+@role_required(Role.VENUE, Role.ADMIN)
+def mail_outbox():  # type: ignore[no-untyped-def]
+    """Staff page: messages written to the local mail outbox and recent background jobs."""
+    jobs = db.session.scalars(select(OutboxJob).order_by(OutboxJob.id.desc()).limit(50)).all()
+    return render_template(
+        "staff/mail_outbox.html",
+        messages=mail.list_outbox(),
+        backend=current_app.config["MAIL_BACKEND"],
+        jobs=jobs,
+    )
+
+
+@bp.get("/api/v1/openapi.json")
+@public
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document(current_app))

@@ -1,0 +1,44 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import format_datetime, get_locale
+
+from shopapp.core.money import format_cents
+
+
+def local_time(value: datetime) -> datetime:
+    from shopapp.core.db import as_utc
+
+    return as_utc(value).astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"]))
+
+
+def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> str:
+    """`jeudi 4 décembre, 17 h 30` in French; the venue's time zone always."""
+    lang = str(get_locale() or "fr")
+    if lang.startswith("en"):
+        pattern = "EEEE d MMMM, h:mm a"
+    return format_datetime(local_time(value), pattern)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["cents"] = format_cents
+    app.jinja_env.filters["local"] = format_local
+
+    @app.context_processor
+    def inject_globals() -> dict[str, object]:
+        from flask import has_request_context
+
+        from shopapp.accounts.forms import EmptyForm, LanguageForm
+
+        if not has_request_context():  # e-mails rendered by the worker
+            return {"current_locale": str(get_locale() or "fr")}
+        return {
+            "current_locale": str(get_locale() or "fr"),
+            "logout_form": EmptyForm(),
+            "language_form": LanguageForm(),
+        }

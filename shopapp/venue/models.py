@@ -1,0 +1,71 @@
+"""The venue and its weekly opening hours and exceptions; pickup slots are generated from them."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopapp.core.db import Base
+
+
+class Venue(Base):
+    __tablename__ = "venue"
+    __table_args__ = (
+        CheckConstraint("slot_capacity > 0", name="slot_capacity_positive"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    slot_minutes: Mapped[int] = mapped_column(default=30)
+    slot_capacity: Mapped[int] = mapped_column(default=12)
+    holding_minutes: Mapped[int] = mapped_column(default=2880)
+    booking_cutoff_minutes: Mapped[int] = mapped_column(default=60)
+
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="OpeningHours.weekday, OpeningHours.opens"
+    )
+
+    @property
+    def map_url(self) -> str:
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return (
+            "https://www.openstreetmap.org/?mlat="
+            f"{self.latitude}&mlon={self.longitude}#map=18/{self.latitude}/{self.longitude}"
+        )
+
+
+class OpeningHours(Base):
+    """One opening period of a weekday (ISO 1 = Monday), local wall-clock time."""
+
+    __tablename__ = "venue_opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday_iso"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    opens: Mapped[time]
+    closes: Mapped[time]
+
+    venue: Mapped[Venue] = relationship(back_populates="opening_hours")
+
+
+class ClosedDay(Base):
+    __tablename__ = "venue_closed_day"
+    __table_args__ = (UniqueConstraint("venue_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(120), default="")

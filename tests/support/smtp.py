@@ -1,0 +1,60 @@
+"""A real SMTP server for tests (aiosmtpd), recording what it receives.
+
+`refuse_next(n)` answers 451 (temporary failure) to the next n messages, to test retries.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Handler:
+    def __init__(self, owner: RecordingSMTP):
+        self.owner = owner
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.owner.lock:
+            if self.owner.refusals > 0:
+                self.owner.refusals -= 1
+                self.owner.refused += 1
+                return "451 Try again later"
+            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            self.owner.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+class RecordingSMTP:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+        self.refusals = 0
+        self.refused = 0
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def refuse_next(self, count: int) -> None:
+        with self.lock:
+            self.refusals = count
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]

@@ -1,0 +1,50 @@
+"""`outbox_task`: the shape every outbox-driven task shares.
+
+A task takes ids only. It skips a job already done, calls its domain service (which checks state
+and flushes), marks the outbox job done and commits once. Temporary failures (listed per task) are
+retried with exponential backoff; after the last try the job is marked failed for staff to see.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+
+from shopapp.core import outbox
+from shopapp.core.db import commit
+from shopapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def outbox_task(
+    name: str, *, retry_on: tuple[type[BaseException], ...] = (), max_retries: int = 5
+) -> Callable[[Callable[..., Any]], Any]:
+    def decorate(service_call: Callable[..., Any]) -> Any:
+        @shared_task(name=name, bind=True, acks_late=True, max_retries=max_retries)
+        @functools.wraps(service_call)
+        def run(self: Any, outbox_job_id: int | None = None, **ids: Any) -> None:
+            if outbox_job_id is not None and outbox.is_done(outbox_job_id):
+                return
+            try:
+                service_call(**ids)
+            except retry_on as exc:
+                db.session.rollback()
+                if self.request.retries >= max_retries:
+                    log.error("task failed for good", extra={"task": name, "job_id": outbox_job_id})
+                    if outbox_job_id is not None:
+                        outbox.mark_failed(outbox_job_id, f"{type(exc).__name__}: {exc}")
+                        commit()
+                    return
+                raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 60))
+            if outbox_job_id is not None:
+                outbox.mark_done(outbox_job_id)
+            commit()
+
+        return run
+
+    return decorate
