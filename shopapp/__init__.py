@@ -29,6 +29,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from shopapp.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
+    with app.app_context():  # builds the engine object only; nothing connects here
+        from shopapp.core.db import serialise_sqlite_writers
+
+        serialise_sqlite_writers(db.engine)
     migrations = Path(__file__).resolve().parent.parent / "migrations"
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=str(migrations))
     init_login(app)

@@ -52,6 +52,25 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-unt
         cursor.close()
 
 
+def serialise_sqlite_writers(engine: Engine) -> None:
+    """On SQLite, start every transaction with BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
+
+    A deferred SQLite transaction that reads and then writes can fail at once with "database is
+    locked" when another writer got there first; taking the write lock at BEGIN makes concurrent
+    checkouts queue (busy_timeout) instead, so conditional stock and capacity updates stay exact.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def commit() -> None:
     """Commit the current session, then hand the outbox jobs it wrote to the broker.
 

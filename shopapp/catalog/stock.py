@@ -1,0 +1,138 @@
+"""The stock service: the only code that changes `stock_record` counters.
+
+Every change is one conditional SQL UPDATE (never read-modify-write in Python) applied in ascending
+product-id order; the affected row count decides success. Services flush and never commit: when
+one line of a multi-line allocation fails, the caller's transaction is rolled back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from shopapp.catalog.models import Product, StockMovement, StockRecord
+from shopapp.core.db import utcnow
+from shopapp.errors import InsufficientStock, NotFoundError, ValidationFailed
+from shopapp.extensions import db
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    quantity: int
+
+
+def _ordered(lines: Iterable[StockLine]) -> list[StockLine]:
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise ValidationFailed("La quantité doit être positive.", fields={"quantity": "doit être ≥ 1"})
+        merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
+    return [StockLine(pid, qty) for pid, qty in sorted(merged.items())]
+
+
+def _product_name(product_id: int) -> str:
+    return db.session.scalar(select(Product.name).where(Product.id == product_id)) or f"#{product_id}"
+
+
+def allocate(lines: Sequence[StockLine]) -> None:
+    """Hold stock for an order (two-stage stock, stage one). Flushes.
+
+    :raise InsufficientStock: a line wants more than `on_hand - allocated`; names the product in
+        `fields["product_id"]`. The caller rolls back.
+    """
+    for line in _ordered(lines):
+        result = db.session.execute(
+            update(StockRecord)
+            .where(
+                StockRecord.product_id == line.product_id,
+                StockRecord.on_hand - StockRecord.allocated >= line.quantity,
+            )
+            .values(allocated=StockRecord.allocated + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            name = _product_name(line.product_id)
+            raise InsufficientStock(
+                f"Stock insuffisant pour « {name} ».",
+                fields={"product_id": str(line.product_id), "product": name},
+            )
+    db.session.expire_all()
+
+
+def release(lines: Sequence[StockLine]) -> None:
+    """Give back held stock (cancel, expiry, no-show, rejected part). Flushes."""
+    for line in _ordered(lines):
+        db.session.execute(
+            update(StockRecord)
+            .where(StockRecord.product_id == line.product_id, StockRecord.allocated >= line.quantity)
+            .values(allocated=StockRecord.allocated - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire_all()
+
+
+def consume(lines: Sequence[StockLine], *, reason: str = "retrait", actor_id: int | None = None) -> None:
+    """Stage two at pickup: held stock leaves the shelf (on_hand and allocated both drop). Flushes."""
+    for line in _ordered(lines):
+        result = db.session.execute(
+            update(StockRecord)
+            .where(StockRecord.product_id == line.product_id, StockRecord.allocated >= line.quantity)
+            .values(on_hand=StockRecord.on_hand - line.quantity, allocated=StockRecord.allocated - line.quantity)
+            .returning(StockRecord.on_hand)
+            .execution_options(synchronize_session=False)
+        )
+        after = result.scalar()
+        if after is not None:
+            db.session.add(StockMovement(product_id=line.product_id, delta=-line.quantity, on_hand_after=after,
+                                         reason=reason, actor_id=actor_id, created_at=utcnow()))
+    db.session.flush()
+    db.session.expire_all()
+
+
+def adjust(product_id: int, delta: int, *, reason: str, actor_id: int | None = None) -> int:
+    """Add or remove stock on hand, logged. Never below what is allocated nor below zero. Flushes.
+
+    Returns the new on-hand quantity.
+    :raise InsufficientStock: the change would leave less than what orders hold.
+    :raise NotFoundError: the product has no stock record.
+    """
+    result = db.session.execute(
+        update(StockRecord)
+        .where(StockRecord.product_id == product_id, StockRecord.on_hand + delta >= StockRecord.allocated,
+               StockRecord.on_hand + delta >= 0)
+        .values(on_hand=StockRecord.on_hand + delta)
+        .returning(StockRecord.on_hand)
+        .execution_options(synchronize_session=False)
+    )
+    after = result.scalar()
+    if after is None:
+        if db.session.scalar(select(StockRecord.id).where(StockRecord.product_id == product_id)) is None:
+            raise NotFoundError("Produit introuvable.")
+        raise InsufficientStock(
+            "Le stock ne peut pas descendre sous zéro ni sous les quantités déjà réservées.",
+            fields={"delta": "trop grand"},
+        )
+    db.session.add(StockMovement(product_id=product_id, delta=delta, on_hand_after=after, reason=reason[:120],
+                                 actor_id=actor_id, created_at=utcnow()))
+    db.session.flush()
+    db.session.expire_all()
+    return int(after)
+
+
+def set_on_hand(product_id: int, quantity: int, *, reason: str, actor_id: int | None = None) -> int:
+    """Set the absolute on-hand quantity (a stock count, a till sync), logged as the difference. Flushes.
+
+    :raise ValidationFailed: negative quantity.
+    :raise InsufficientStock: below what orders hold.
+    """
+    if quantity < 0:
+        raise ValidationFailed("La quantité ne peut pas être négative.", fields={"quantity": "doit être ≥ 0"})
+    from shopapp.catalog.locks import lock_stock_records
+
+    record = lock_stock_records([product_id]).get(product_id)
+    if record is None:
+        raise NotFoundError("Produit introuvable.")
+    return adjust(product_id, quantity - record.on_hand, reason=reason, actor_id=actor_id)
