@@ -36,7 +36,6 @@ class User(UserMixin, TimestampMixin, Base):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # Part of the Flask-Login id: changing it (password change, log-out everywhere) ends every session.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
-    welcome_email_sent_at: Mapped[datetime | None] = mapped_column(default=None)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(

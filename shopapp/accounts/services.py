@@ -19,6 +19,7 @@ from shopapp.core import mail, outbox
 from shopapp.core.db import utcnow
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
+from shopapp.notices import services as notices
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "amc_"  # noqa: S105 - a public prefix, not a secret
@@ -110,26 +111,27 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def send_welcome_email(user_id: int) -> bool:
-    """Send the welcome e-mail once: checks `welcome_email_sent_at`, sends, sets it. Flushes.
+    """Send the welcome e-mail once per user (notice log key `welcome:<id>`). Commits the claim.
 
     Returns False when there is nothing to do (already sent, or the user is gone).
     :raise mail.TemporaryMailError: the mail server refused for now; the task retries.
     """
     user = db.session.get(User, user_id)
-    if user is None or user.welcome_email_sent_at is not None:
+    if user is None:
         return False
-    from flask import render_template
 
-    from shopapp.core.i18n import force_locale_for
+    def build() -> mail.Mail:
+        from flask import render_template
 
-    with force_locale_for(user.locale):
-        subject = render_template("emails/welcome_subject.txt", user=user).strip()
-        text = render_template("emails/welcome.txt", user=user)
-        html = render_template("emails/welcome.html", user=user)
-    mail.send(mail.Mail(to=user.email, subject=subject, text=text, html=html))
-    user.welcome_email_sent_at = utcnow()
-    db.session.flush()
-    return True
+        from shopapp.core.i18n import force_locale_for
+
+        with force_locale_for(user.locale):
+            subject = render_template("emails/welcome_subject.txt", user=user).strip()
+            text = render_template("emails/welcome.txt", user=user)
+            html = render_template("emails/welcome.html", user=user)
+        return mail.Mail(to=user.email, subject=subject, text=text, html=html)
+
+    return notices.send_once(f"welcome:{user.id}", user.email, "welcome", build)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -155,23 +157,27 @@ def request_password_reset(email: str) -> None:
         outbox.enqueue(RESET_TASK, user_id=user.id)
 
 
-def send_password_reset(user_id: int) -> bool:
-    """Send a reset link. Flushes nothing; the outbox row records that it was done."""
+def send_password_reset(user_id: int, request_id: int | None = None) -> bool:
+    """Send a reset link once per request (notice log key `reset:<user>:<job>`). Commits the claim."""
     user = db.session.get(User, user_id)
     if user is None:
         return False
-    from flask import render_template, url_for
 
-    from shopapp.core.i18n import force_locale_for
+    def build() -> mail.Mail:
+        from flask import render_template, url_for
 
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-        "accounts.reset_password", token=make_reset_token(user)
-    )
-    with force_locale_for(user.locale):
-        subject = render_template("emails/reset_subject.txt", user=user).strip()
-        text = render_template("emails/reset.txt", user=user, link=link)
-    mail.send(mail.Mail(to=user.email, subject=subject, text=text))
-    return True
+        from shopapp.core.i18n import force_locale_for
+
+        link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+            "accounts.reset_password", token=make_reset_token(user)
+        )
+        with force_locale_for(user.locale):
+            subject = render_template("emails/reset_subject.txt", user=user).strip()
+            text = render_template("emails/reset.txt", user=user, link=link)
+        return mail.Mail(to=user.email, subject=subject, text=text)
+
+    key = f"reset:{user.id}:{request_id if request_id is not None else outbox.current_job_id()}"
+    return notices.send_once(key, user.email, "password_reset", build)
 
 
 def reset_password(token: str, new_password: str) -> User:

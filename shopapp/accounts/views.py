@@ -21,6 +21,7 @@ from shopapp.accounts.forms import (
 )
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
+from shopapp.notices import services as notices
 
 bp = Blueprint("accounts", __name__)
 
@@ -127,6 +128,7 @@ def account():  # type: ignore[no-untyped-def]
         token_form=TokenForm(),
         empty_form=EmptyForm(),
         new_token=session.pop("new_token", None),
+        notice_preferences=notices.preferences_of(current_user.id),
     )
 
 

@@ -10,6 +10,7 @@ jobs never published (broker down at commit time) and jobs published but not don
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar, Token
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,6 +149,32 @@ def sweep(*, pending_grace: int = 5, limit: int = 500) -> dict[str, int]:
             counts["unreachable"] += 1
     db.session.commit()
     return counts
+
+
+def requeue(job_id: int) -> None:
+    """Put a job back to pending (staff resend); published after the caller's commit. Flushes."""
+    from shopapp.extensions import db
+
+    db.session.execute(
+        update(OutboxJob).where(OutboxJob.id == job_id).values(status=PENDING, attempts=0, last_error=None)
+    )
+    db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
+
+
+_current_job: ContextVar[int | None] = ContextVar("outbox_current_job", default=None)
+
+
+def current_job_id() -> int | None:
+    """The outbox job the running task is working on (set by the task wrapper), if any."""
+    return _current_job.get()
+
+
+def set_current_job_id(job_id: int | None) -> Token[int | None]:
+    return _current_job.set(job_id)
+
+
+def reset_current_job_id(token: Token[int | None]) -> None:
+    _current_job.reset(token)
 
 
 def is_done(job_id: int) -> bool:

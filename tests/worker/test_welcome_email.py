@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
-from shopapp.accounts.models import User
 from shopapp.core import outbox
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
+from shopapp.notices.models import NoticeLog
 from tests.support.waiting import wait_for
 from worker.beat import SCHEDULE
 
@@ -58,7 +58,10 @@ def test_worker_delivers_the_welcome_email_once(app, client, celery_worker, smtp
     assert message["Subject"] == "Bienvenue sur Adopte mon commerçant, Nina"
     assert "Bonjour Nina" in message.get_body(("plain",)).get_content()
     with app.app_context():
-        assert db.session.get(User, user_id).welcome_email_sent_at is not None
+        log = db.session.scalars(select(NoticeLog)).all()
+        assert [(n.event_key, n.recipient, n.status) for n in log] == [
+            (f"welcome:{user_id}", "nina@example.org", "sent")
+        ]
         # Re-publishing the finished job (as a sweep would after a lost ack) sends nothing more.
         job = db.session.scalar(select(OutboxJob))
         app.extensions["celery"].send_task(job.task_name, kwargs={**job.payload, "outbox_job_id": job.id})

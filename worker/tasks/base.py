@@ -17,6 +17,8 @@ from celery import shared_task
 from shopapp.core import outbox
 from shopapp.core.db import commit
 from shopapp.extensions import db
+from shopapp.notices import services as notices
+from shopapp.notices.services import NoticeBusy
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +32,22 @@ def outbox_task(
         def run(self: Any, outbox_job_id: int | None = None, **ids: Any) -> None:
             if outbox_job_id is not None and outbox.is_done(outbox_job_id):
                 return
+            token = outbox.set_current_job_id(outbox_job_id)
             try:
                 service_call(**ids)
-            except retry_on as exc:
+            except (*retry_on, NoticeBusy) as exc:
                 db.session.rollback()
                 if self.request.retries >= max_retries:
                     log.error("task failed for good", extra={"task": name, "job_id": outbox_job_id})
                     if outbox_job_id is not None:
-                        outbox.mark_failed(outbox_job_id, f"{type(exc).__name__}: {exc}")
+                        error = f"{type(exc).__name__}: {exc}"
+                        outbox.mark_failed(outbox_job_id, error)
+                        notices.mark_failed_for_job(outbox_job_id, error)
                         commit()
                     return
                 raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 60))
+            finally:
+                outbox.reset_current_job_id(token)
             if outbox_job_id is not None:
                 outbox.mark_done(outbox_job_id)
             commit()
