@@ -13,7 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) translations node_modules/.package-lock.json
+
+# axe-core for the browser tests' accessibility checks (skipped when this machine has no npm).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: accessibility checks will be skipped"; fi
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d shopapp/translations -f >/dev/null

@@ -89,6 +89,17 @@ class Config:
         self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
         self.STRIPE_API_BASE = _env("STRIPE_API_BASE")
+        # Accounts, transfers and reversals (Stripe Connect) go to this base; tests point it at the Connect fake.
+        self.STRIPE_CONNECT_API_BASE = _env("STRIPE_CONNECT_API_BASE")
+        # Talking to localstripe: request params it refuses are left out (see payments/gateway.py).
+        self.STRIPE_LOCALSTRIPE = _env("STRIPE_LOCALSTRIPE", "0") == "1"
+        self.STRIPE_WEBHOOK_TOLERANCE = _int("STRIPE_WEBHOOK_TOLERANCE", 300)
+        self.STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
+        self.PAYMENT_CURRENCY = _env("PAYMENT_CURRENCY", "EUR")
+        self.PAYMENT_HOLD_MINUTES = _int("PAYMENT_HOLD_MINUTES", 15)
+        # Used until the association records a rate (payments.commission.set_platform_rate).
+        self.PLATFORM_COMMISSION_BPS = _int("PLATFORM_COMMISSION_BPS", 1000)
+        self.COMMISSION_VAT_BPS = _int("COMMISSION_VAT_BPS", 2000)
         self.VENUE_TIMEZONE = _env("VENUE_TIMEZONE", "Europe/Paris")
         self.BABEL_DEFAULT_LOCALE = "fr"
         self.BABEL_DEFAULT_TIMEZONE = self.VENUE_TIMEZONE
@@ -98,6 +109,7 @@ class Config:
         self.OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "1") == "1"
         self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 5)
+        self.NOTICE_CLAIM_TIMEOUT = _int("NOTICE_CLAIM_TIMEOUT", 600)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

@@ -3,7 +3,7 @@
 `send_once(key, recipient, channel, kind, build)` claims the (event, recipient, channel) row, sends,
 then records it as sent. The claim is committed before sending so that a second worker handling a
 redelivered copy of the same job sees it and backs off; a claim left by a worker killed mid-send is
-taken over after CLAIM_TIMEOUT. The one remaining window — the server accepted the message but the
+taken over after NOTICE_CLAIM_TIMEOUT seconds. The one remaining window — the server accepted the message but the
 worker died before recording it — can repeat one message, never lose one.
 """
 
@@ -22,7 +22,11 @@ from shopapp.extensions import db
 from shopapp.notices import channels
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference
 
-CLAIM_TIMEOUT = timedelta(minutes=10)
+def claim_timeout() -> timedelta:
+    """How long a claim by a worker that went silent blocks others (NOTICE_CLAIM_TIMEOUT seconds)."""
+    from flask import current_app
+
+    return timedelta(seconds=current_app.config["NOTICE_CLAIM_TIMEOUT"])
 OPTIONAL_KINDS = ("slot_reminder", "uncollected_reminder", "animation_reminder", "daily_digest")
 
 
@@ -52,7 +56,7 @@ def claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int |
     )
     if existing is None or existing.status in (SENT, FAILED):
         return None
-    if existing.status == SENDING and existing.claimed_at and as_utc(existing.claimed_at) > now - CLAIM_TIMEOUT:
+    if existing.status == SENDING and existing.claimed_at and as_utc(existing.claimed_at) > now - claim_timeout():
         raise NoticeBusy(event_key)
     taken = db.session.execute(
         update(NoticeLog)

@@ -79,3 +79,20 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (the npm package) in the page; returns its violations (WCAG 2.1 A/AA rules)."""
+    if not AXE_SOURCE.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("axe-core missing: run `npm ci` (make install does)")
+        pytest.skip("axe-core not installed (npm ci)")
+    page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return list(result["violations"])

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -25,6 +26,13 @@ class _Handler:
     def __init__(self, owner: RecordingSMTP):
         self.owner = owner
 
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:  # noqa: N802
+        # A slow server, to catch a worker in the middle of a send (nothing is stored before DATA).
+        if self.owner.rcpt_delay:
+            await asyncio.sleep(self.owner.rcpt_delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.owner.lock:
             if self.owner.refusals > 0:
@@ -43,6 +51,7 @@ class RecordingSMTP:
         self.lock = threading.Lock()
         self.refusals = 0
         self.refused = 0
+        self.rcpt_delay = 0.0
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:

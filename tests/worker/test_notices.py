@@ -57,7 +57,7 @@ def test_a_stale_claim_left_by_a_killed_worker_is_taken_over(app, mail_outbox):
 
     with app.app_context():
         row = services.claim("order_ready:3", "ana@example.org", "email", "order_ready")
-        row.claimed_at = row.claimed_at - services.CLAIM_TIMEOUT - timedelta(seconds=1)
+        row.claimed_at = row.claimed_at - services.claim_timeout() - timedelta(seconds=1)
         db.session.commit()
 
         assert services.send_once("order_ready:3", "ana@example.org", "order_ready", _mail) is True
