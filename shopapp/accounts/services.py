@@ -5,9 +5,12 @@ Services flush and never commit; the request, CLI or task boundary commits (STYL
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 import secrets
+from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -25,6 +28,7 @@ MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "amc_"  # noqa: S105 - a public prefix, not a secret
 WELCOME_TASK = "accounts.send_welcome_email"
 RESET_TASK = "accounts.send_password_reset"
+auth_log = logging.getLogger("shopapp.auth")
 # A hash to compare against when the e-mail is unknown, so that timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -43,12 +47,26 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def validate_password(password: str) -> None:
-    """:raise ValidationFailed: the password is too short."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The list of common passwords shipped with the project (accounts/data/common_passwords.txt)."""
+    path = Path(__file__).with_name("data") / "common_passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def validate_password(password: str, email: str = "") -> None:
+    """:raise ValidationFailed: the password is too short, too common, or is the e-mail address."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.",
             fields={"password": f"Au moins {MIN_PASSWORD_LENGTH} caractères."},
+        )
+    lowered = password.lower()
+    if lowered in common_passwords() or (email and lowered in (email.lower(), email.lower().split("@")[0])):
+        raise ValidationFailed(
+            "Ce mot de passe est trop courant : choisissez-en un autre.",
+            fields={"password": "Mot de passe trop courant."},
         )
 
 
@@ -63,8 +81,8 @@ def register_user(email: str, password: str, name: str, *, locale: str = "fr",
     :raise EmailTaken: an account already uses this address, whatever its case.
     :raise ValidationFailed: the password is too short.
     """
-    validate_password(password)
     address = normalise_email(email)
+    validate_password(password, address)
     if get_user_by_email(address) is not None:
         raise EmailTaken("Un compte existe déjà avec cette adresse e-mail.", fields={"email": "Adresse déjà utilisée."})
     user = User(
@@ -89,13 +107,16 @@ def grant_role(user: User, role: Role) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The enabled user with this e-mail and password, else None (same cost either way)."""
+    """The enabled user with this e-mail and password, else None (same cost either way). Logs the attempt."""
     user = get_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
+        auth_log.info("login failed", extra={"event": "login_failed", "reason": "unknown_email"})
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_enabled:
+        auth_log.info("login failed", extra={"event": "login_failed", "user_id": user.id})
         return None
+    auth_log.info("login", extra={"event": "login", "user_id": user.id})
     return user
 
 
@@ -201,11 +222,12 @@ def reset_password(token: str, new_password: str) -> User:
 
 def set_password(user: User, new_password: str) -> None:
     """Change the password and rotate the session token (other sessions end). Flushes."""
-    validate_password(new_password)
+    validate_password(new_password, user.email)
     user.password_hash = generate_password_hash(new_password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()
     db.session.flush()
+    auth_log.info("password changed", extra={"event": "password_changed", "user_id": user.id})
 
 
 def _hash_token(token: str) -> str:
@@ -218,6 +240,7 @@ def issue_api_token(user: User, label: str = "") -> tuple[ApiToken, str]:
     token = ApiToken(user_id=user.id, token_hash=_hash_token(plain), label=label[:80])
     db.session.add(token)
     db.session.flush()
+    auth_log.info("api token issued", extra={"event": "token_issued", "user_id": user.id, "token_id": token.id})
     return token, plain
 
 
@@ -241,6 +264,7 @@ def revoke_api_token(user: User, token_id: int) -> None:
         raise NotFoundError("Jeton introuvable.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        auth_log.info("api token revoked", extra={"event": "token_revoked", "user_id": user.id, "token_id": token.id})
     db.session.flush()
 
 

@@ -19,6 +19,7 @@ from shopapp.accounts.forms import (
     SignupForm,
     TokenForm,
 )
+from shopapp.accounts.loader import mark_session_start
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
 from shopapp.notices import services as notices
@@ -28,6 +29,16 @@ bp = Blueprint("accounts", __name__)
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _account_limit() -> str:
+    return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _submitted_account() -> str:
+    # Throttle per account as well as per address, so that a spread-out attack on one account slows
+    # down; the window is short, so the real owner waits minutes, never gets locked out.
+    return "account:" + request.form.get("email", "").strip().lower()
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,6 +53,11 @@ def _start_session(user: services.User) -> None:
     session.clear()
     session.update(keep)
     login_user(user)
+    mark_session_start()
+    if "basket_token" in session:
+        from shopapp.orders.basket import merge_anonymous_basket  # the one call into orders: merge at log-in
+
+        merge_anonymous_basket(session.pop("basket_token"), user.id)
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -68,6 +84,7 @@ def signup():  # type: ignore[no-untyped-def]
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_submitted_account)
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm(next=request.args.get("next", ""))
     failed = False
@@ -84,6 +101,7 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    services.auth_log.info("logout", extra={"event": "logout", "user_id": current_user.id})
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté."), "info")

@@ -133,3 +133,57 @@ def test_language_switch_renders_english(client):
     html = text_of(client.get("/"))
 
     assert '<html lang="en">' in html
+
+
+def test_common_passwords_are_refused(app, client):
+    response = _signup(client, password="azertyuiop", confirm="azertyuiop")
+
+    assert response.status_code == 422
+    assert "trop courant" in text_of(response)
+    assert _count_users(app) == 0
+
+
+def test_login_is_throttled_per_account_across_addresses(app, client, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_RATE_LIMIT", "2 per minute")
+    make_user(email="remi@example.org")
+    token = csrf_token(client, "/connexion")
+
+    statuses = [
+        client.post("/connexion", data={"email": "remi@example.org", "password": "faux-faux", "csrf_token": token},
+                    environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
+        for n in range(3)
+    ]
+    other_account = client.post("/connexion", data={"email": "autre@example.org", "password": "x",
+                                                     "csrf_token": token}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+
+    assert statuses == [422, 422, 429]
+    assert other_account.status_code == 422
+
+
+def test_idle_session_expires(app, client, auth, make_user, monkeypatch):
+    make_user(email="remi@example.org")
+    auth.login("remi@example.org")
+    with client.session_transaction() as session:
+        session["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+
+    assert client.get("/compte").status_code == 302
+
+
+def test_absolute_session_lifetime(app, client, auth, make_user):
+    make_user(email="remi@example.org")
+    auth.login("remi@example.org")
+    with client.session_transaction() as session:
+        session["auth_at"] -= app.config["SESSION_ABSOLUTE_HOURS"] * 3600 + 5
+
+    assert client.get("/compte").status_code == 302
+
+
+def test_login_rotates_the_session(client, auth, make_user):
+    make_user(email="remi@example.org")
+    with client.session_transaction() as session:
+        session["planted"] = "by-an-attacker"
+
+    auth.login("remi@example.org")
+
+    with client.session_transaction() as session:
+        assert "planted" not in session
