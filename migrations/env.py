@@ -81,6 +81,12 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    from shopapp.catalog.search import is_search_object
+
+    # The search index (FTS5 on SQLite, tsvector on PostgreSQL) is created by raw DDL in the migration.
+    conf_args["include_object"] = lambda obj, name, type_, reflected, compare_to: not (
+        type_ == "table" and is_search_object(name)
+    )
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -60,19 +60,40 @@ def create_app(config: type[Config] | None = None) -> Flask:
 def _import_models() -> None:
     """Every model module, so that metadata (migrations, create_all in tests) sees all tables."""
     import shopapp.accounts.models
+    import shopapp.association.models
     import shopapp.catalog.models
     import shopapp.core.outbox
+    import shopapp.notices.models
+    import shopapp.orders.models
+    import shopapp.payments.models
     import shopapp.venue.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from shopapp.accounts import api as accounts_api
     from shopapp.accounts import views as accounts_views
+    from shopapp.catalog import api as catalog_api
+    from shopapp.catalog import views as catalog_views
     from shopapp.main import views as main_views
+    from shopapp.payments import views as payments_views
 
     app.register_blueprint(main_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_api.bp)
+    from shopapp.association import views as association_views
+
+    app.register_blueprint(association_views.bp)
+    app.register_blueprint(payments_views.bp)
+    app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(catalog_api.bp)
+    from shopapp.orders import api as orders_api
+    from shopapp.orders import views as orders_views
+
+    app.register_blueprint(orders_views.bp)
+    app.register_blueprint(orders_api.bp)
+    from shopapp.notices import views as notices_views
+
+    app.register_blueprint(notices_views.bp)
 
 
 def _register_request_boundary(app: Flask) -> None:

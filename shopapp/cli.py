@@ -34,5 +34,12 @@ def sweep_command() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from shopapp.catalog.cli import catalog_cli
+
+    app.cli.add_command(catalog_cli)
+    from shopapp.orders.cli import orders_cli, venue_cli
+
+    app.cli.add_command(venue_cli)
+    app.cli.add_command(orders_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(outbox_cli)

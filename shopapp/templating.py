@@ -39,6 +39,7 @@ def register_template_helpers(app: Flask) -> None:
             return {"current_locale": str(get_locale() or "fr")}
         return {
             "current_locale": str(get_locale() or "fr"),
-            "logout_form": EmptyForm(),
-            "language_form": LanguageForm(),
+            # formdata=None: never read the request body here (an oversized upload's error page must render)
+            "logout_form": EmptyForm(formdata=None),
+            "language_form": LanguageForm(formdata=None),
         }

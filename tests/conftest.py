@@ -79,6 +79,10 @@ def app():  # type: ignore[no-untyped-def]
             with db.engine.begin() as conn:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
+        # The migration creates the search index in production; here tables come from create_all.
+        from shopapp.catalog.search import install_search
+
+        install_search(db.engine)
     import worker.tasks  # noqa: F401 - registers every task on the app's Celery
     yield application
 

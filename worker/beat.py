@@ -8,6 +8,8 @@ from celery import Celery
 
 SCHEDULE = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=30)},
+    "orders-generate-slots": {"task": "orders.generate_slots", "schedule": timedelta(hours=6)},
+    "orders-mark-no-shows": {"task": "orders.mark_no_shows", "schedule": timedelta(minutes=10)},
 }
 
 

@@ -185,13 +185,12 @@ def send_password_reset(user_id: int, request_id: int | None = None) -> bool:
         return False
 
     def build() -> mail.Mail:
-        from flask import render_template, url_for
+        from flask import render_template
 
         from shopapp.core.i18n import force_locale_for
+        from shopapp.core.urls import public_url
 
-        link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-            "accounts.reset_password", token=make_reset_token(user)
-        )
+        link = public_url("accounts.reset_password", token=make_reset_token(user))
         with force_locale_for(user.locale):
             subject = render_template("emails/reset_subject.txt", user=user).strip()
             text = render_template("emails/reset.txt", user=user, link=link)

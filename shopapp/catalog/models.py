@@ -10,6 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.core.db import Base, TimestampMixin
 
+# The choices offered in forms and accepted by the API and the CSV import.
+UNITS = ("pièce", "kg", "100 g", "250 g", "500 g", "litre", "bouteille", "botte", "barquette", "bocal", "pot",
+         "sachet", "tranche", "part", "douzaine", "lot de 6", "boîte", "bouquet")
+VAT_RATES_BP = (550, 1000, 2000)
+LABELS = ("bio", "local", "AOP", "AOC", "IGP", "label rouge", "fait maison", "de saison", "commerce équitable",
+          "vegan", "sans gluten")
+ALLERGENS = ("gluten", "crustacés", "œufs", "poissons", "arachides", "soja", "lait", "fruits à coque", "céleri",
+             "moutarde", "sésame", "sulfites", "lupin", "mollusques")
+
 
 class ShopStatus(enum.StrEnum):
     PENDING = "pending"
@@ -85,6 +94,9 @@ class Product(TimestampMixin, Base):
         CheckConstraint("price_cents >= 0", name="price_non_negative"),
         CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="vat_rate_range"),
         Index("ix_product_category_id", "category_id"),
+        # The public list filters on active products of a shop and sorts by name or price.
+        Index("ix_product_active_name", "is_active", "name"),
+        Index("ix_product_shop_id_name", "shop_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +128,7 @@ class StockRecord(Base):
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         CheckConstraint("allocated >= 0", name="allocated_non_negative"),
         CheckConstraint("allocated <= on_hand", name="allocated_within_on_hand"),
+        CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,4 +156,29 @@ class StockMovement(Base):
     on_hand_after: Mapped[int]
     reason: Mapped[str] = mapped_column(String(120))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+    # Set when a till changed the stock through a shop API token (then actor_id is empty).
+    shop_token_id: Mapped[int | None] = mapped_column(ForeignKey("shop_api_token.id", ondelete="SET NULL"),
+                                                      default=None)
     created_at: Mapped[datetime] = mapped_column()
+
+
+class ShopApiToken(TimestampMixin, Base):
+    """A per-shop bearer token for tills: acts for that shop only. Only the SHA-256 is stored."""
+
+    __tablename__ = "shop_api_token"
+    __table_args__ = (Index("ix_shop_api_token_shop_id", "shop_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                      default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    shop: Mapped[Shop] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -92,13 +92,17 @@ def consume(lines: Sequence[StockLine], *, reason: str = "retrait", actor_id: in
     db.session.expire_all()
 
 
-def adjust(product_id: int, delta: int, *, reason: str, actor_id: int | None = None) -> int:
+def adjust(product_id: int, delta: int, *, reason: str, actor_id: int | None = None,
+           shop_token_id: int | None = None) -> int:
     """Add or remove stock on hand, logged. Never below what is allocated nor below zero. Flushes.
 
     Returns the new on-hand quantity.
     :raise InsufficientStock: the change would leave less than what orders hold.
     :raise NotFoundError: the product has no stock record.
+    :raise ValidationFailed: a zero change.
     """
+    if delta == 0:
+        raise ValidationFailed("La variation de stock ne peut pas être nulle.", fields={"delta": "doit être ≠ 0"})
     result = db.session.execute(
         update(StockRecord)
         .where(StockRecord.product_id == product_id, StockRecord.on_hand + delta >= StockRecord.allocated,
@@ -116,13 +120,14 @@ def adjust(product_id: int, delta: int, *, reason: str, actor_id: int | None = N
             fields={"delta": "trop grand"},
         )
     db.session.add(StockMovement(product_id=product_id, delta=delta, on_hand_after=after, reason=reason[:120],
-                                 actor_id=actor_id, created_at=utcnow()))
+                                 actor_id=actor_id, shop_token_id=shop_token_id, created_at=utcnow()))
     db.session.flush()
     db.session.expire_all()
     return int(after)
 
 
-def set_on_hand(product_id: int, quantity: int, *, reason: str, actor_id: int | None = None) -> int:
+def set_on_hand(product_id: int, quantity: int, *, reason: str, actor_id: int | None = None,
+                shop_token_id: int | None = None) -> int:
     """Set the absolute on-hand quantity (a stock count, a till sync), logged as the difference. Flushes.
 
     :raise ValidationFailed: negative quantity.
@@ -135,4 +140,7 @@ def set_on_hand(product_id: int, quantity: int, *, reason: str, actor_id: int | 
     record = lock_stock_records([product_id]).get(product_id)
     if record is None:
         raise NotFoundError("Produit introuvable.")
-    return adjust(product_id, quantity - record.on_hand, reason=reason, actor_id=actor_id)
+    if quantity == record.on_hand:
+        return quantity  # nothing moved: no movement row (a till syncing the same count is a no-op)
+    return adjust(product_id, quantity - record.on_hand, reason=reason, actor_id=actor_id,
+                  shop_token_id=shop_token_id)

@@ -28,3 +28,56 @@ def rate_of(amount_cents: int, rate_bps: int) -> int:
     if amount_cents < 0 or rate_bps < 0:
         raise ValueError("amount and rate must be non-negative")
     return (amount_cents * rate_bps + 5_000) // 10_000
+
+
+BPS_SCALE = 10_000
+
+
+def split_commission(amount_cents: int, rate_bps: int) -> tuple[int, int]:
+    """Split an amount received into `(commission_cents, payout_cents)`.
+
+    The commission is `amount × rate` rounded half-up to the cent (the one rounding rule); the payout is
+    the remainder, so `commission + payout == amount` always, and both are ≥ 0 for 0 ≤ rate ≤ 10 000.
+    :raise ValueError: negative amount, or a rate outside 0…10 000 bps.
+    """
+    if not 0 <= rate_bps <= BPS_SCALE:
+        raise ValueError("rate must be between 0 and 10000 basis points")
+    commission = rate_of(amount_cents, rate_bps)
+    return commission, amount_cents - commission
+
+
+def vat_on(amount_cents: int, rate_bps: int) -> int:
+    """VAT charged on a net amount, rounded half-up to the cent (`vat_on(1005, 2000) == 201`).
+
+    :raise ValueError: negative amount or rate.
+    """
+    return rate_of(amount_cents, rate_bps)
+
+
+def allocate_proportionally(total_cents: int, weights: list[int]) -> list[int]:
+    """Share `total_cents` out in proportion to `weights`, to the cent, summing exactly to the total.
+
+    Largest-remainder method: each share is first rounded down, then the cents left over go one each to
+    the shares with the largest remainders (ties to the earliest weight), so the result is
+    deterministic. Used to spread a partial refund over lines or shop parts.
+    :raise ValueError: negative total or weight, no weights, or a non-zero total on all-zero weights.
+    """
+    if total_cents < 0 or any(w < 0 for w in weights):
+        raise ValueError("total and weights must be non-negative")
+    if not weights:
+        raise ValueError("at least one weight is needed")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        if total_cents:
+            raise ValueError("cannot allocate a non-zero total over zero weights")
+        return [0] * len(weights)
+    shares = []
+    remainders = []
+    for index, weight in enumerate(weights):
+        share, remainder = divmod(total_cents * weight, weight_sum)
+        shares.append(share)
+        remainders.append((-remainder, index))
+    left = total_cents - sum(shares)
+    for _, index in sorted(remainders)[:left]:
+        shares[index] += 1
+    return shares

@@ -22,6 +22,7 @@ from shopapp.extensions import db
 from shopapp.notices import channels
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference
 
+
 def claim_timeout() -> timedelta:
     """How long a claim by a worker that went silent blocks others (NOTICE_CLAIM_TIMEOUT seconds)."""
     from flask import current_app

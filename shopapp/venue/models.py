@@ -28,6 +28,9 @@ class Venue(Base):
     slot_capacity: Mapped[int] = mapped_column(default=12)
     holding_minutes: Mapped[int] = mapped_column(default=2880)
     booking_cutoff_minutes: Mapped[int] = mapped_column(default=60)
+    # French public holidays (computed, see venue/holidays.py) close the venue unless set otherwise.
+    closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
+    closed_days: Mapped[list[ClosedDay]] = relationship(cascade="all, delete-orphan", order_by="ClosedDay.day")
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="venue", cascade="all, delete-orphan", order_by="OpeningHours.weekday, OpeningHours.opens"

@@ -9,6 +9,7 @@ run in parallel with each other: they share the one server's state.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,7 +55,7 @@ class LocalStripe:
                 )
             if self._wait_until_up(timeout):
                 return self
-            self.stop()
+            self.stop(remove_files=False)
         raise RuntimeError(f"localstripe did not start; log: {self.log_file.read_text(errors='replace')[-2000:]}")
 
     def _wait_until_up(self, timeout: float) -> bool:
@@ -76,7 +77,8 @@ class LocalStripe:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             assert response.status == 200
 
-    def stop(self) -> None:
+    def stop(self, *, remove_files: bool = True) -> None:
+        """End the process; by default also remove its state file and log."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -86,3 +88,5 @@ class LocalStripe:
                 self.process.wait(timeout=10)
         self.process = None
         self.state_file.unlink(missing_ok=True)
+        if remove_files:
+            shutil.rmtree(self._folder, ignore_errors=True)

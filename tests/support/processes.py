@@ -11,11 +11,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker_process(extra_env: dict[str, str] | None = None, log_path: Path | None = None) -> subprocess.Popen[Any]:
+def start_worker_process(
+    extra_env: dict[str, str] | None = None, log_path: Path | None = None
+) -> subprocess.Popen[Any]:
     """A Celery worker in its own process, configured from the same environment as the test app."""
     env = {**os.environ, **(extra_env or {})}
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--pool=solo", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

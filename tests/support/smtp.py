@@ -26,7 +26,7 @@ class _Handler:
     def __init__(self, owner: RecordingSMTP):
         self.owner = owner
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         # A slow server, to catch a worker in the middle of a send (nothing is stored before DATA).
         if self.owner.rcpt_delay:
             await asyncio.sleep(self.owner.rcpt_delay)

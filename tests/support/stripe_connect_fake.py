@@ -148,13 +148,12 @@ class StripeConnectFake:
             return self._create_transfer(params)
         if method == "GET" and path == "/v1/transfers":
             return self._list_transfers(params), 200
-        if match := re.fullmatch(r"/v1/transfers/(\w+)/reversals", path):
-            if method == "POST":
-                return self._reverse(match[1], params)
+        if method == "POST" and (match := re.fullmatch(r"/v1/transfers/(\w+)/reversals", path)):
+            return self._reverse(match[1], params)
         if method == "GET" and (match := re.fullmatch(r"/v1/transfers/(\w+)", path)):
             transfer = self.state.transfers.get(match[1])
             return (transfer, 200) if transfer else _missing("transfer", match[1])
-        return {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})."}}, 404
+        return _error_body("invalid_request_error", f"Unrecognized request URL ({method}: {path}).", None), 404
 
     def _new_account(self, params: dict[str, Any], account_id: str | None = None) -> dict[str, Any]:
         account = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -30,6 +32,7 @@ def test_send_once_sends_then_refuses_a_repeat(app, mail_outbox):
 
 
 def test_same_event_to_another_recipient_or_channel_is_a_new_notice(app, mail_outbox, caplog):
+    caplog.set_level(logging.INFO, logger="shopapp.sms")
     with app.app_context():
         services.send_once("order_ready:1", "ana@example.org", "order_ready", _mail)
         services.send_once("order_ready:1", "bob@example.org", "order_ready", lambda: _mail("bob@example.org"))

@@ -1,3 +1,9 @@
 """Task modules; importing this package registers every task."""
 
-from worker.tasks import accounts, housekeeping  # noqa: F401
+from worker.tasks import (  # noqa: F401
+    accounts,
+    association,
+    housekeeping,
+    orders,
+    payments,
+)

@@ -1,0 +1,1 @@
+"""The merchants' association: shops joining, staff invitations, acting for a shop, nominations, settings."""

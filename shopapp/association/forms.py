@@ -1,0 +1,137 @@
+"""Association forms (Flask-WTF: CSRF on every form), with French messages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
+
+from shopapp.association.models import NominationStatus
+from shopapp.association.settings import WEEKDAYS
+from shopapp.association.siret import is_valid_siret
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+
+def _siret(form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_valid_siret(field.data):
+        raise ValidationError(_l("Le numéro SIRET doit compter 14 chiffres avec une clé de contrôle juste."))
+
+
+class ApplicationForm(FlaskForm):
+    shop_name = StringField(_l("Nom de la boutique"), validators=[DataRequired(REQUIRED), Length(max=120)],
+                            render_kw={"autocomplete": "organization"})
+    trade = StringField(_l("Métier"), validators=[DataRequired(REQUIRED), Length(max=60)],
+                        description=_l("Par exemple : fromagerie, librairie, fleuriste."))
+    address = TextAreaField(_l("Adresse de la boutique"), validators=[DataRequired(REQUIRED), Length(max=255)],
+                            render_kw={"autocomplete": "street-address", "rows": 2})
+    siret = StringField(_l("Numéro SIRET"), validators=[DataRequired(REQUIRED), _siret],
+                        description=_l("14 chiffres, sur votre extrait Kbis ou avis de situation INSEE."),
+                        render_kw={"inputmode": "numeric"})
+    sells = TextAreaField(_l("Ce que vous vendez"), validators=[DataRequired(REQUIRED), Length(max=2000)],
+                          render_kw={"rows": 4})
+    contact_name = StringField(_l("Nom de la personne à contacter"),
+                               validators=[DataRequired(REQUIRED), Length(max=120)], render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide."))],
+                       render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Téléphone"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                     render_kw={"autocomplete": "tel"})
+
+
+class NoteForm(FlaskForm):
+    """Approve (optional note), suspend or reinstate."""
+
+    reason = TextAreaField(_l("Note (facultative)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class MessageForm(FlaskForm):
+    reason = TextAreaField(_l("Message au commerce"), validators=[DataRequired(REQUIRED), Length(max=2000)],
+                           render_kw={"rows": 3})
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Motif"), validators=[DataRequired(REQUIRED), Length(max=2000)], render_kw={"rows": 2})
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide."))])
+
+
+class InvitationPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Choisissez un mot de passe"),
+        validators=[DataRequired(REQUIRED), Length(min=8, message=_l("Au moins 8 caractères."))],
+        render_kw={"autocomplete": "new-password"}, description=_l("Au moins 8 caractères."),
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne correspondent pas."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class NominationForm(FlaskForm):
+    name = StringField(_l("Nom de la boutique"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    trade = StringField(_l("Métier"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    reason = TextAreaField(_l("Pourquoi aimeriez-vous la voir ici ?"), validators=[Optional(), Length(max=1000)],
+                           render_kw={"rows": 3})
+
+
+NOMINATION_LABELS = {NominationStatus.OPEN: _l("À contacter"), NominationStatus.CONTACTED: _l("Contactée"),
+                     NominationStatus.JOINED: _l("A rejoint la plateforme")}
+
+
+class NominationStatusForm(FlaskForm):
+    status = SelectField(_l("Statut"), choices=[SelectChoice(str(k), v) for k, v in NOMINATION_LABELS.items()])
+
+
+class VenueSettingsForm(FlaskForm):
+    slot_capacity = IntegerField(_l("Commandes par créneau"),
+                                 validators=[InputRequired(REQUIRED), NumberRange(min=1, max=1000)])
+    slot_minutes = IntegerField(_l("Durée d'un créneau (minutes)"),
+                                validators=[InputRequired(REQUIRED), NumberRange(min=5, max=240)])
+    holding_minutes = IntegerField(_l("Durée de garde des commandes (minutes)"),
+                                   validators=[InputRequired(REQUIRED), NumberRange(min=0, max=20160)],
+                                   description=_l("Combien de temps une commande non retirée reste à la halle."))
+    booking_cutoff_minutes = IntegerField(_l("Délai de réservation (minutes)"),
+                                          validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10080)],
+                                          description=_l("Un créneau ne se réserve plus ce délai avant son début."))
+
+
+class HoursRowForm(Form):
+    weekday = SelectField(_l("Jour"), coerce=int,
+                          choices=[SelectChoice("0", "—")] + [SelectChoice(str(k), v) for k, v in WEEKDAYS.items()])
+    opens = TimeField(_l("Ouverture"), validators=[Optional()])
+    closes = TimeField(_l("Fermeture"), validators=[Optional()])
+
+
+class HoursForm(FlaskForm):
+    hours = FieldList(FormField(HoursRowForm), min_entries=0)
+
+
+class CommissionForm(FlaskForm):
+    rate_bps = IntegerField(_l("Commission par défaut (points de base)"),
+                            validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10000)],
+                            description=_l("100 points de base = 1 %. Exemple : 1000 pour 10 %."))
+
+
+class ShopCommissionForm(FlaskForm):
+    rate_bps = IntegerField(_l("Commission de cette boutique (points de base)"),
+                            validators=[Optional(), NumberRange(min=0, max=10000)],
+                            description=_l("Laissez vide pour appliquer le taux par défaut."))

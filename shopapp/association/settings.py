@@ -1,0 +1,122 @@
+"""The association's settings of the venue (hours, slots, holding, cut-off), each change audited.
+
+Commission rates belong to payments (`payments.commission`, audited there by CommissionRateChange);
+the settings page calls it. Services flush and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from itertools import pairwise
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from shopapp.association.models import SettingChange
+from shopapp.errors import NotFoundError, ValidationFailed
+from shopapp.extensions import db
+from shopapp.venue.models import OpeningHours, Venue
+
+WEEKDAYS = {1: _l("lundi"), 2: _l("mardi"), 3: _l("mercredi"), 4: _l("jeudi"), 5: _l("vendredi"), 6: _l("samedi"),
+            7: _l("dimanche")}
+
+
+@dataclass(frozen=True)
+class VenueSettings:
+    slot_capacity: int
+    slot_minutes: int
+    holding_minutes: int
+    booking_cutoff_minutes: int
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    weekday: int
+    opens: time
+    closes: time
+
+
+def current_venue() -> Venue | None:
+    """The venue (the platform has one: the first by id)."""
+    return db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
+
+
+def _venue(venue_id: int) -> Venue:
+    venue = db.session.scalar(select(Venue).where(Venue.id == venue_id).with_for_update())
+    if venue is None:
+        raise NotFoundError(str(_l("Lieu de retrait introuvable.")))
+    return venue
+
+
+def _audit(key: str, old: object, new: object, actor_id: int) -> SettingChange:
+    change = SettingChange(key=key, old_value=str(old), new_value=str(new), actor_id=actor_id)
+    db.session.add(change)
+    return change
+
+
+def update_venue_settings(venue_id: int, values: VenueSettings, *, actor_id: int) -> list[SettingChange]:
+    """Write the venue's slot and holding settings; one audit row per value that changed. Flushes.
+
+    Slots already generated keep their capacity; new ones use the new values.
+    :raise NotFoundError: no such venue. :raise ValidationFailed: a value out of range.
+    """
+    errors = {}
+    if not 1 <= values.slot_capacity <= 1000:
+        errors["slot_capacity"] = str(_l("Entre 1 et 1000."))
+    if not 5 <= values.slot_minutes <= 240:
+        errors["slot_minutes"] = str(_l("Entre 5 et 240 minutes."))
+    if not 0 <= values.holding_minutes <= 20160:
+        errors["holding_minutes"] = str(_l("Entre 0 et 20 160 minutes (14 jours)."))
+    if not 0 <= values.booking_cutoff_minutes <= 10080:
+        errors["booking_cutoff_minutes"] = str(_l("Entre 0 et 10 080 minutes (7 jours)."))
+    if errors:
+        raise ValidationFailed(str(_l("Certains réglages sont hors limites.")), fields=errors)
+    venue = _venue(venue_id)
+    changes = []
+    for key in ("slot_capacity", "slot_minutes", "holding_minutes", "booking_cutoff_minutes"):
+        old, new = getattr(venue, key), getattr(values, key)
+        if old != new:
+            setattr(venue, key, new)
+            changes.append(_audit(f"venue.{key}", old, new, actor_id))
+    db.session.flush()
+    return changes
+
+
+def describe_hours(rows: list[HoursRow] | list[OpeningHours]) -> str:
+    """`1 08:00-12:00; 1 14:00-19:00; …` sorted, the audit's representation of opening hours."""
+    parts = sorted((row.weekday, row.opens, row.closes) for row in rows)
+    return "; ".join(f"{day} {opens:%H:%M}-{closes:%H:%M}" for day, opens, closes in parts)
+
+
+def set_opening_hours(venue_id: int, rows: list[HoursRow], *, actor_id: int) -> SettingChange | None:
+    """Replace the venue's weekly opening hours; audited as one change (old and new lists). Flushes.
+
+    Returns None when nothing changed. :raise ValidationFailed: a bad row or overlapping periods.
+    """
+    errors = {}
+    for index, row in enumerate(rows):
+        if row.weekday not in WEEKDAYS:
+            errors[f"hours-{index}-weekday"] = str(_l("Jour inconnu."))
+        elif row.opens >= row.closes:
+            errors[f"hours-{index}-closes"] = str(_l("La fermeture doit suivre l'ouverture."))
+    by_day = sorted(rows, key=lambda r: (r.weekday, r.opens))
+    for before, after in pairwise(by_day):
+        if before.weekday == after.weekday and after.opens < before.closes:
+            errors["hours"] = str(_l("Deux plages du même jour se chevauchent."))
+    if errors:
+        raise ValidationFailed(str(_l("Les horaires ne sont pas valides.")), fields=errors)
+    venue = _venue(venue_id)
+    old, new = describe_hours(list(venue.opening_hours)), describe_hours(rows)
+    if old == new:
+        return None
+    venue.opening_hours.clear()
+    db.session.flush()
+    venue.opening_hours.extend(OpeningHours(weekday=r.weekday, opens=r.opens, closes=r.closes) for r in by_day)
+    change = _audit("venue.opening_hours", old, new, actor_id)
+    db.session.flush()
+    return change
+
+
+def recent_changes(limit: int = 50) -> list[SettingChange]:
+    return list(db.session.scalars(select(SettingChange).order_by(SettingChange.id.desc()).limit(limit)))

@@ -1,0 +1,68 @@
+"""Back-office forms (Flask-WTF, CSRF on every form), with French messages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from shopapp.catalog.importer import parse_cents
+from shopapp.catalog.models import UNITS, VAT_RATES_BP
+
+REQUIRED = _l("Ce champ est obligatoire.")
+VAT_LABELS = {550: "5,5 %", 1000: "10 %", 2000: "20 %"}
+
+
+def _price(form: FlaskForm, field: StringField) -> None:
+    try:
+        field.cents = parse_cents(field.data or "")  # type: ignore[attr-defined]
+    except ValueError:
+        raise ValidationError(str(_l("Prix invalide (exemple : 4,50).")))
+
+
+class ProductForm(FlaskForm):
+    sku = StringField(_l("Référence (SKU)"), validators=[DataRequired(REQUIRED), Length(max=64)],
+                      description=_l("Unique dans votre boutique, par exemple PAIN-001."))
+    name = StringField(_l("Nom du produit"), validators=[DataRequired(REQUIRED), Length(max=160)])
+    price = StringField(_l("Prix TTC en euros"), validators=[DataRequired(REQUIRED), _price],
+                        description=_l("Par exemple 4,50."), render_kw={"inputmode": "decimal"})
+    unit = SelectField(_l("Unité de vente"), choices=list(UNITS))
+    category = SelectField(_l("Catégorie"), choices=[], validate_choice=True)
+    vat_rate_bp = SelectField(_l("TVA"), coerce=int,
+                              choices=[SelectChoice(str(rate), VAT_LABELS[rate]) for rate in VAT_RATES_BP])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    labels = StringField(_l("Labels"), validators=[Optional(), Length(max=400)],
+                         description=_l("Séparés par des virgules : bio, local, AOP, fait maison…"))
+    allergens = StringField(_l("Allergènes"), validators=[Optional(), Length(max=400)],
+                            description=_l("Séparés par des virgules : gluten, lait, œufs…"))
+    low_stock_threshold = IntegerField(_l("Seuil de stock bas"), default=3,
+                                       validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100000)],
+                                       render_kw={"inputmode": "numeric"})
+    stock = IntegerField(_l("Stock initial"), default=0, validators=[Optional(), NumberRange(min=0, max=1000000)],
+                         render_kw={"inputmode": "numeric"})
+    is_active = BooleanField(_l("En vente"), default=True)
+
+
+class StockForm(FlaskForm):
+    delta = IntegerField(_l("Variation (+ entrée, − sortie)"), validators=[InputRequired(REQUIRED),
+                                                                           NumberRange(min=-1000000, max=1000000)],
+                         render_kw={"inputmode": "numeric"})
+    reason = StringField(_l("Motif"), validators=[DataRequired(REQUIRED), Length(max=120)],
+                         description=_l("Par exemple : livraison, casse, inventaire."))
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Photo (JPEG, PNG ou WebP)"), validators=[FileRequired(REQUIRED)],
+                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Fichier CSV"), validators=[FileRequired(REQUIRED)],
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class ShopTokenForm(FlaskForm):
+    label = StringField(_l("Nom du jeton"), validators=[DataRequired(REQUIRED), Length(max=80)],
+                        description=_l("Par exemple : caisse du comptoir."))

@@ -1,0 +1,286 @@
+"""Catalog pages: products, search, shops, categories, media; and the shopkeeper's back-office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from shopapp.accounts.access import public, role_required
+from shopapp.accounts.forms import EmptyForm
+from shopapp.accounts.models import Role
+from shopapp.catalog import images, importer, services
+from shopapp.catalog.access import shop_for_user, shops_for_user
+from shopapp.catalog.forms import ImageForm, ImportForm, ProductForm, ShopTokenForm, StockForm
+from shopapp.catalog.models import LABELS, Product
+from shopapp.errors import DomainError
+
+bp = Blueprint("catalog", __name__)
+
+PER_PAGE = 24
+SORT_LABELS = {"": _l("Pertinence / nom"), "name": _l("Nom"), "price": _l("Prix croissant"),
+               "-price": _l("Prix décroissant"), "new": _l("Nouveautés")}
+
+
+def _filters(**fixed: str) -> tuple[services.ProductFilters, int]:
+    args = request.args
+    sort = args.get("sort", "")
+    page = args.get("page", "1")
+    filters = services.ProductFilters(
+        q=(args.get("q") or "")[:200] or None,
+        shop_slug=fixed.get("shop") or args.get("boutique") or None,
+        category_slug=fixed.get("category") or args.get("categorie") or None,
+        label=args.get("label") or None,
+        in_stock=args.get("en_stock") == "1",
+        sort=sort if sort in services.SORTS else None,
+    )
+    return filters, max(1, min(int(page) if page.isdigit() else 1, 10_000))
+
+
+# -- public pages ------------------------------------------------------------------------------------
+
+
+@bp.get("/produits")
+@public
+def products():  # type: ignore[no-untyped-def]
+    filters, page = _filters()
+    result = services.list_products(filters, page, PER_PAGE)
+    return render_template("catalog/products.html", result=result, filters=filters,
+                           categories=services.list_categories(), labels=LABELS, sorts=SORT_LABELS)
+
+
+@bp.get("/produits/<int:product_id>")
+@public
+def product(product_id: int):  # type: ignore[no-untyped-def]
+    return render_template("catalog/product.html", product=services.get_visible_product(product_id))
+
+
+@bp.get("/boutiques/<slug>")
+@public
+def shop(slug: str):  # type: ignore[no-untyped-def]
+    found = services.get_visible_shop(slug)
+    filters, page = _filters(shop=slug)
+    return render_template("catalog/shop.html", shop=found, filters=filters,
+                           result=services.list_products(filters, page, PER_PAGE))
+
+
+@bp.get("/categories/<slug>")
+@public
+def category(slug: str):  # type: ignore[no-untyped-def]
+    found = services.get_category(slug)
+    filters, page = _filters(category=slug)
+    return render_template("catalog/category.html", category=found, children=services.child_categories(found.id),
+                           filters=filters, result=services.list_products(filters, page, PER_PAGE))
+
+
+@bp.get("/media/<path:filename>")
+@public
+def media(filename: str):  # type: ignore[no-untyped-def]
+    # Names are content hashes: a given URL never changes, so browsers may keep it for a year.
+    response = send_from_directory(Path(images.media_root()), filename, max_age=31536000)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+# -- back-office -------------------------------------------------------------------------------------
+
+
+@bp.get("/ma-boutique")
+@role_required(Role.SHOPKEEPER)
+def backoffice():  # type: ignore[no-untyped-def]
+    shops = shops_for_user(current_user.id)
+    if len(shops) == 1:
+        return redirect(url_for("catalog.bo_products", shop_slug=shops[0].slug))
+    return render_template("catalog/bo/shops.html", shops=shops)
+
+
+@bp.get("/ma-boutique/<shop_slug>/produits")
+@role_required(Role.SHOPKEEPER)
+def bo_products(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    page = request.args.get("page", "1")
+    result = services.list_shop_products(shop_.id, int(page) if page.isdigit() and page != "0" else 1, 50,
+                                         q=request.args.get("q"))
+    return render_template("catalog/bo/products.html", shop=shop_, result=result, q=request.args.get("q", ""),
+                           low=services.low_stock(shop_.id))
+
+
+def _product_form(product: Product | None = None) -> ProductForm:
+    form = ProductForm(obj=product) if product is not None else ProductForm()
+    form.category.choices = [SelectChoice("", _("Sans catégorie"))] + [
+        SelectChoice(c.slug, ("— " if c.parent_id else "") + c.name) for c in services.list_categories()
+    ]
+    if product is not None and request.method == "GET":
+        form.price.data = f"{product.price_cents // 100},{product.price_cents % 100:02d}"
+        form.category.data = product.category.slug if product.category else ""
+        form.labels.data = ", ".join(product.labels or [])
+        form.allergens.data = ", ".join(product.allergens or [])
+        form.low_stock_threshold.data = product.stock.low_stock_threshold if product.stock else 3
+    return form
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _data_from(form: ProductForm, *, creating: bool) -> services.ProductData:
+    return services.ProductData(
+        sku=form.sku.data, name=form.name.data, price_cents=getattr(form.price, "cents", None), unit=form.unit.data,
+        category_slug=form.category.data or "", vat_rate_bp=form.vat_rate_bp.data,
+        description=form.description.data or "", labels=_split(form.labels.data),
+        allergens=_split(form.allergens.data), is_active=form.is_active.data,
+        low_stock_threshold=form.low_stock_threshold.data, stock=(form.stock.data or 0) if creating else None,
+    )
+
+
+def _report(form: ProductForm, error: DomainError) -> None:
+    names = {"price_cents": "price", "category": "category"}
+    for name, message in (error.fields or {"name": error.message}).items():
+        target = names.get(name, name)
+        if target in form:
+            form[target].errors = [*form[target].errors, message]
+        else:
+            form.name.errors = [*form.name.errors, message]
+
+
+@bp.route("/ma-boutique/<shop_slug>/produits/nouveau", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    form = _product_form()
+    if form.validate_on_submit():
+        try:
+            created = services.create_product(shop_.id, _data_from(form, creating=True), actor_id=current_user.id)
+        except DomainError as error:
+            _report(form, error)
+        else:
+            flash(_("Le produit « %(name)s » est créé.", name=created.name), "success")
+            return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=created.id))
+    return render_template("catalog/bo/product_form.html", shop=shop_, form=form, product=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/ma-boutique/<shop_slug>/produits/<int:product_id>", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def bo_edit_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    product_ = services.get_shop_product(shop_.id, product_id)
+    form = _product_form(product_)
+    del form.stock  # stock changes go through the stock form, with a reason
+    if form.validate_on_submit():
+        try:
+            services.update_product(shop_.id, product_id, _data_from(form, creating=False), actor_id=current_user.id)
+        except DomainError as error:
+            _report(form, error)
+        else:
+            flash(_("Modifications enregistrées."), "success")
+            return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
+    return _edit_page(shop_, product_, form=form, status=422 if form.errors else 200)
+
+
+def _edit_page(shop_, product_, *, form=None, stock_form=None, image_form=None, status=200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "catalog/bo/product_form.html", shop=shop_, product=product_, form=form or _product_form(product_),
+        stock_form=stock_form or StockForm(formdata=None), image_form=image_form or ImageForm(formdata=None),
+        toggle_form=EmptyForm(), movements=services.stock_movements(shop_.id, product_.id, limit=10),
+    ), status
+
+
+@bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/stock")
+@role_required(Role.SHOPKEEPER)
+def bo_adjust_stock(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    product_ = services.get_shop_product(shop_.id, product_id)
+    stock_form = StockForm()
+    if stock_form.validate_on_submit():
+        try:
+            on_hand = services.adjust_stock(shop_.id, product_id, stock_form.delta.data or 0,
+                                            stock_form.reason.data or "", actor_id=current_user.id)
+        except DomainError as error:
+            stock_form.delta.errors = [*stock_form.delta.errors, error.message]
+        else:
+            flash(_("Stock mis à jour : %(n)s en stock.", n=on_hand), "success")
+            return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
+    return _edit_page(shop_, product_, form=_product_form(product_), stock_form=stock_form, status=422)
+
+
+@bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/photo")
+@role_required(Role.SHOPKEEPER)
+def bo_product_image(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    product_ = services.get_shop_product(shop_.id, product_id)
+    image_form = ImageForm()
+    if image_form.validate_on_submit():
+        try:
+            images.set_product_image(product_, image_form.image.data.read())
+        except DomainError as error:
+            image_form.image.errors = [*image_form.image.errors, error.message]
+        else:
+            flash(_("La photo est enregistrée."), "success")
+            return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
+    return _edit_page(shop_, product_, image_form=image_form, status=422)
+
+
+@bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/activation")
+@role_required(Role.SHOPKEEPER)
+def bo_toggle_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    product_ = services.set_product_active(shop_.id, product_id, request.form.get("active") == "1")
+    flash(_("Le produit est en vente.") if product_.is_active else _("Le produit est retiré de la vente."), "success")
+    return redirect(url_for("catalog.bo_products", shop_slug=shop_.slug))
+
+
+@bp.get("/ma-boutique/<shop_slug>/stock-bas")
+@role_required(Role.SHOPKEEPER)
+def bo_low_stock(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    return render_template("catalog/bo/low_stock.html", shop=shop_, products=services.low_stock(shop_.id))
+
+
+@bp.route("/ma-boutique/<shop_slug>/import", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def bo_import(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    form = ImportForm()
+    failure = None
+    report = None
+    if form.validate_on_submit():
+        try:
+            report = importer.import_products(shop_.id, form.file.data.read(), actor_id=current_user.id)
+        except importer.ImportFailed as error:
+            failure = error
+    status = 422 if (failure or form.errors) else 200
+    return render_template("catalog/bo/import.html", shop=shop_, form=form, failure=failure, report=report,
+                           columns=importer.COLUMN_LABELS), status
+
+
+@bp.route("/ma-boutique/<shop_slug>/jetons", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def bo_tokens(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    form = ShopTokenForm()
+    if form.validate_on_submit():
+        _token, plain = services.issue_shop_token(shop_.id, form.label.data or "", actor_id=current_user.id)
+        # Shown once on the next page, never stored in clear.
+        session["new_shop_token"] = plain
+        return redirect(url_for("catalog.bo_tokens", shop_slug=shop_.slug))
+    return render_template("catalog/bo/tokens.html", shop=shop_, form=form, revoke_form=EmptyForm(),
+                           tokens=services.list_shop_tokens(shop_.id),
+                           new_token=session.pop("new_shop_token", None)), 422 if form.errors else 200
+
+
+@bp.post("/ma-boutique/<shop_slug>/jetons/<int:token_id>/revoquer")
+@role_required(Role.SHOPKEEPER)
+def bo_revoke_token(shop_slug: str, token_id: int):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.revoke_shop_token(shop_.id, token_id)
+    flash(_("Le jeton est révoqué."), "success")
+    return redirect(url_for("catalog.bo_tokens", shop_slug=shop_.slug))

@@ -1,0 +1,156 @@
+"""Checkout: the basket becomes one order split into one part per shop, in one transaction.
+
+Lock order, the same in every path that touches these rows (checkout, cancellation, rejection,
+no-show), so that concurrent transactions queue instead of deadlocking:
+  basket or order row → stock rows (ascending product id, catalog.stock) → pickup slot row.
+Stock and slot capacity change only by conditional UPDATEs whose row count decides success, so no
+interleaving can oversell or overbook; on SQLite, BEGIN IMMEDIATE serialises writers as well.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from shopapp.catalog import stock
+from shopapp.catalog.stock import StockLine
+from shopapp.core import outbox
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError, ValidationFailed
+from shopapp.extensions import db
+from shopapp.orders import events, slots
+from shopapp.orders.basket import BasketOwner, empty_basket, lock_basket, view_basket
+from shopapp.orders.models import Order, OrderLine, OrderPart
+from shopapp.orders.states import OrderStatus, PartStatus, PaymentMethod, PaymentStatus
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the desk
+
+
+class BasketEmpty(DomainError):
+    status = 409
+    code = "basket_empty"
+
+
+class PaymentUnavailable(DomainError):
+    status = 422
+    code = "payment_unavailable"
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    user_id: int
+    pickup_slot_id: int
+    payment_method: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    created: bool
+
+
+def _code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_order_number(now: datetime) -> str:
+    local = now.astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"]))
+    return f"AMC-{local:%y%m%d}-{_code(5)}"
+
+
+def new_pickup_code() -> str:
+    return _code(6)
+
+
+def find_by_idempotency_key(user_id: int, key: str | None) -> Order | None:
+    if not key:
+        return None
+    return db.session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+
+
+def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_enabled: bool = False) -> CheckoutResult:
+    """Turn the user's basket into an order. Flushes, never commits: the caller's commit makes it real.
+
+    Same `idempotency_key` from the same user → the existing order, `created=False`, nothing changed.
+    Otherwise, in one transaction: lock the basket, snapshot lines at current prices, allocate stock,
+    take one place in the slot (re-checked now), create the order and its parts, empty the basket and
+    emit the outbox jobs. `at_pickup` orders start `confirmed`; `card` orders start `pending_payment`
+    with stock and slot held (the payments issue confirms them with `fulfilment.confirm_order`).
+
+    :raise PaymentUnavailable: card payment while not enabled (422).
+    :raise BasketEmpty: nothing to order (409).
+    :raise NotFoundError: unknown slot.
+    :raise SlotFull: the slot is full (`slot_full`) or too soon (`slot_too_soon`) (409).
+    :raise InsufficientStock: a product has not enough stock left (409). On any error the caller rolls back.
+    """
+    moment = now or utcnow()
+    if request.payment_method not in tuple(PaymentMethod):
+        raise ValidationFailed("Mode de paiement inconnu.", fields={"payment_method": "at_pickup ou card"})
+    if request.payment_method == PaymentMethod.CARD and not card_enabled:
+        raise PaymentUnavailable(
+            "Le paiement en ligne n'est pas encore disponible : choisissez le paiement au retrait.",
+            fields={"payment_method": "indisponible"},
+        )
+    existing = find_by_idempotency_key(request.user_id, request.idempotency_key)
+    if existing is not None:
+        return CheckoutResult(existing, False)
+    owner = BasketOwner(request.user_id, None)
+    basket = lock_basket(owner)
+    # Re-check under the basket lock: a concurrent submission with the same key has committed by now.
+    existing = find_by_idempotency_key(request.user_id, request.idempotency_key)
+    if existing is not None:
+        return CheckoutResult(existing, False)
+    summary = view_basket(owner)
+    if basket is None or summary.is_empty:
+        raise BasketEmpty("Votre panier est vide.")
+    lead = slots.lead_minutes_for_shops(group.shop.id for group in summary.groups)
+    slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=lead, now=moment)
+
+    stock.allocate([StockLine(line.product.id, line.quantity) for line in summary.lines])
+    slots.take_place(slot.id)
+
+    is_card = request.payment_method == PaymentMethod.CARD
+    order = Order(
+        number=new_order_number(moment),
+        pickup_code=new_pickup_code(),
+        user_id=request.user_id,
+        pickup_slot_id=slot.id,
+        status=OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
+        payment_method=request.payment_method,
+        payment_status=PaymentStatus.PENDING if is_card else PaymentStatus.DUE,
+        total_cents=summary.total_cents,
+        currency=summary.currency,
+        idempotency_key=request.idempotency_key or None,
+        created_at=moment,
+    )
+    for group in summary.groups:
+        part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
+                         currency=summary.currency)
+        part.lines = [
+            OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name, unit=line.product.unit,
+                      unit_price_cents=line.unit_price_cents, vat_rate_bp=line.product.vat_rate_bp,
+                      quantity=line.quantity, line_total_cents=line.line_total_cents)
+            for line in group.lines
+        ]
+        order.parts.append(part)
+    db.session.add(order)
+    db.session.flush()
+    events.order_created_event(order=order, actor_id=request.user_id)
+    empty_basket(basket)
+    if order.status == OrderStatus.CONFIRMED:
+        emit_confirmation(order)
+    db.session.flush()
+    return CheckoutResult(order, True)
+
+
+def emit_confirmation(order: Order) -> None:
+    """Outbox jobs of a confirmed order: the resident's confirmation and each shop's part to prepare."""
+    outbox.enqueue(events.ORDER_CONFIRMED_TASK, order_id=order.id)
+    for part in order.parts:
+        outbox.enqueue(events.PART_TO_PREPARE_TASK, part_id=part.id)

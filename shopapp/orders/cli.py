@@ -1,0 +1,33 @@
+"""`flask venue slots --weeks N` and `flask orders mark-no-shows`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from shopapp.core.db import commit
+
+venue_cli = AppGroup("venue", help="The venue: pickup slots.")
+orders_cli = AppGroup("orders", help="Orders housekeeping.")
+
+
+@venue_cli.command("slots")
+@click.option("--weeks", default=4, show_default=True, type=click.IntRange(1, 52),
+              help="How many weeks of slots to keep ahead.")
+def slots_command(weeks: int) -> None:
+    """Generate the pickup slots of the next WEEKS weeks from the venue's opening hours (idempotent)."""
+    from shopapp.orders.slots import generate_slots
+
+    created = generate_slots(weeks)
+    commit()
+    click.echo(f"{created} créneau(x) créé(s) sur {weeks} semaine(s).")
+
+
+@orders_cli.command("mark-no-shows")
+def mark_no_shows_command() -> None:
+    """Mark ready orders not collected within the holding period as no-shows."""
+    from shopapp.orders.fulfilment import mark_no_shows
+
+    marked = mark_no_shows()
+    commit()
+    click.echo(f"{marked} commande(s) marquée(s) non retirée(s).")

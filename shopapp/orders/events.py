@@ -1,0 +1,87 @@
+"""Status changes with their audit rows, and the outbox task names orders emit.
+
+Every status change goes through `change_order_status` / `change_part_status`: the transition is
+checked against the maps in `states.py`, applied by a conditional UPDATE (`WHERE status = :old`, so
+a concurrent change makes this one fail instead of overwriting it) and recorded as an `OrderEvent`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from shopapp.errors import InvalidTransition
+from shopapp.extensions import db
+from shopapp.orders.models import Order, OrderEvent, OrderPart
+from shopapp.orders.states import ORDER_LABELS, PART_LABELS, OrderStatus, PartStatus, can_order_move, can_part_move
+
+# Outbox task names emitted by orders (worker/tasks/orders.py registers each one). The notice
+# e-mails (issue 5) and refunds/settlement (issue 6) fill these tasks in; until then they only exist.
+ORDER_CONFIRMED_TASK = "notices.order_confirmed"  # order_id: tell the resident
+PART_TO_PREPARE_TASK = "notices.part_to_prepare"  # part_id: tell the shop
+PART_REJECTED_TASK = "notices.part_rejected"  # part_id: tell the resident (and refund if paid)
+ORDER_READY_TASK = "notices.order_ready"  # order_id: tell the resident
+ORDER_CANCELLED_TASK = "notices.order_cancelled"  # order_id: tell the shops
+ORDER_NO_SHOW_TASK = "notices.order_no_show"  # order_id: tell the shops and the resident
+ORDER_COLLECTED_TASK = "orders.order_collected"  # order_id: settlement and payouts (issue 6)
+EVENT_TASKS: tuple[str, ...] = (
+    ORDER_CONFIRMED_TASK,
+    PART_TO_PREPARE_TASK,
+    PART_REJECTED_TASK,
+    ORDER_READY_TASK,
+    ORDER_CANCELLED_TASK,
+    ORDER_NO_SHOW_TASK,
+    ORDER_COLLECTED_TASK,
+)
+
+
+def order_created_event(*, order: Order, actor_id: int | None) -> OrderEvent:
+    event = OrderEvent(order_id=order.id, from_status=None, to_status=order.status, actor_id=actor_id)
+    db.session.add(event)
+    return event
+
+
+def change_order_status(order: Order, new: OrderStatus, *, actor_id: int | None, note: str = "") -> None:
+    """Move `order` to `new` and write its audit row. Flushes.
+
+    :raise InvalidTransition: `new` is not allowed from the current status, or another transaction
+        changed the status first.
+    """
+    old = order.status
+    if not can_order_move(old, new):
+        raise InvalidTransition(
+            f"Une commande « {ORDER_LABELS[OrderStatus(old)]} » ne peut pas passer à « {ORDER_LABELS[new]} ».",
+            fields={"status": str(new)},
+        )
+    result = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == old).values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition("La commande vient d'être modifiée par ailleurs. Rechargez la page.")
+    set_committed_value(order, "status", str(new))
+    db.session.add(OrderEvent(order_id=order.id, from_status=old, to_status=new, actor_id=actor_id, note=note[:200]))
+    db.session.flush()
+
+
+def change_part_status(part: OrderPart, new: PartStatus, *, actor_id: int | None, note: str = "") -> None:
+    """Move a shop part to `new` and write its audit row. Flushes.
+
+    :raise InvalidTransition: not allowed from the current status, or changed concurrently.
+    """
+    old = part.status
+    if not can_part_move(old, new):
+        raise InvalidTransition(
+            f"Une part « {PART_LABELS[PartStatus(old)]} » ne peut pas passer à « {PART_LABELS[new]} ».",
+            fields={"status": str(new)},
+        )
+    result = db.session.execute(
+        update(OrderPart).where(OrderPart.id == part.id, OrderPart.status == old).values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition("Cette part vient d'être modifiée par ailleurs. Rechargez la page.")
+    set_committed_value(part, "status", str(new))
+    db.session.add(OrderEvent(order_id=part.order_id, part_id=part.id, from_status=old, to_status=new,
+                              actor_id=actor_id, note=note[:200]))
+    db.session.flush()

@@ -1,0 +1,53 @@
+"""Order forms (Flask-WTF: CSRF on every form), French messages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+
+class AddToBasketForm(FlaskForm):
+    product_id = IntegerField(validators=[InputRequired(REQUIRED)])
+    quantity = IntegerField(_l("Quantité"), default=1,
+                            validators=[InputRequired(REQUIRED), NumberRange(1, 99, _l("Entre 1 et 99."))])
+    next = HiddenField()
+
+
+class QuantityForm(FlaskForm):
+    quantity = IntegerField(_l("Quantité"),
+                            validators=[InputRequired(REQUIRED), NumberRange(0, 99, _l("Entre 0 et 99."))])
+
+
+class CheckoutForm(FlaskForm):
+    slot_id = RadioField(_l("Créneau de retrait"), coerce=int, validate_choice=False,
+                         validators=[InputRequired(_l("Choisissez un créneau de retrait."))])
+    payment_method = RadioField(
+        _l("Paiement"), default="at_pickup",
+        choices=[SelectChoice("at_pickup", _l("Au retrait, à la Halle (carte ou espèces)"))],
+        validators=[InputRequired(_l("Choisissez un mode de paiement."))],
+    )
+    accept_terms = BooleanField(_l("J'accepte les conditions générales de vente"),
+                                validators=[DataRequired(_l("Vous devez accepter les conditions pour commander."))])
+    idempotency_key = HiddenField()
+
+
+class PartStatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+
+
+class CollectForm(FlaskForm):
+    paid_via = RadioField(_l("Paiement reçu"), choices=[SelectChoice("card_terminal", _l("Carte (terminal)")),
+                                                        SelectChoice("cash", _l("Espèces"))],
+                          validators=[Optional()])
+
+
+class DeskSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search
+
+    q = StringField(_l("Code de retrait, numéro ou nom"), render_kw={"autocomplete": "off", "autofocus": True})

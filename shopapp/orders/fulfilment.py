@@ -1,0 +1,211 @@
+"""After checkout: confirmation, cancellation, shop parts moving to the venue, collection, no-shows.
+
+Every function here locks the order row first (`_lock_order`), then stock rows and the slot row, the
+lock order documented in `checkout.py`. Two shops dropping their parts at the venue at the same
+moment therefore queue on the order row, and the second one sees the first part `at_venue`: the order
+becomes ready exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from shopapp.catalog import stock
+from shopapp.catalog.stock import StockLine
+from shopapp.core import outbox
+from shopapp.core.db import as_utc, utcnow
+from shopapp.errors import InvalidTransition, NotFoundError, ValidationFailed
+from shopapp.extensions import db
+from shopapp.orders import events, slots
+from shopapp.orders.checkout import emit_confirmation
+from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.states import (
+    OrderStatus,
+    PaidVia,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from shopapp.venue.models import Venue
+
+
+def _lock_order(order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFoundError("Commande introuvable.")
+    # Re-read the parts now that the order is locked: a copy loaded before the lock may be stale.
+    db.session.scalars(
+        select(OrderPart).where(OrderPart.order_id == order_id).execution_options(populate_existing=True)
+    ).all()
+    return order
+
+
+def _stock_lines(parts: list[OrderPart]) -> list[StockLine]:
+    return [StockLine(line.product_id, line.quantity) for part in parts for line in part.lines
+            if line.product_id is not None]
+
+
+def confirm_order(order_id: int, *, actor_id: int | None = None) -> Order:
+    """`pending_payment → confirmed` (the payments webhook calls this), then notify resident and shops.
+    Flushes. :raise InvalidTransition: not pending payment."""
+    order = _lock_order(order_id)
+    events.change_order_status(order, OrderStatus.CONFIRMED, actor_id=actor_id)
+    if order.payment_method == PaymentMethod.CARD:
+        order.payment_status = PaymentStatus.PAID
+    emit_confirmation(order)
+    db.session.flush()
+    return order
+
+
+def release_order_holds(order: Order) -> None:
+    """Give back the stock still held by the order's remaining parts and its place in the slot. Flushes.
+    Call with the order row locked, before the status change that ends the order."""
+    stock.release(_stock_lines(order.remaining_parts))
+    slots.give_back_place(order.pickup_slot_id)
+
+
+def is_cancellable(order: Order) -> bool:
+    """A resident may cancel until a shop starts preparing."""
+    return order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED) and all(
+        part.status in (PartStatus.RECEIVED, PartStatus.REJECTED) for part in order.parts
+    )
+
+
+def cancel_order(order_id: int, *, actor_id: int | None, owner_id: int | None = None, note: str = "") -> Order:
+    """Cancel an order no shop has started preparing: stock and slot place are released, received parts
+    become cancelled, the shops are told (outbox). Flushes.
+
+    :raise NotFoundError: no such order (or, with `owner_id`, not that resident's).
+    :raise InvalidTransition: a part is already being prepared, or the order is past cancellation.
+    """
+    order = _lock_order(order_id)
+    if owner_id is not None and order.user_id != owner_id:
+        raise NotFoundError("Commande introuvable.")
+    if not is_cancellable(order):
+        raise InvalidTransition(
+            "Cette commande ne peut plus être annulée : sa préparation a commencé.", code="not_cancellable"
+        )
+    release_order_holds(order)
+    for part in order.remaining_parts:
+        events.change_part_status(part, PartStatus.CANCELLED, actor_id=actor_id)
+    events.change_order_status(order, OrderStatus.CANCELLED, actor_id=actor_id, note=note)
+    order.payment_status = PaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
+    outbox.enqueue(events.ORDER_CANCELLED_TASK, order_id=order.id)
+    db.session.flush()
+    return order
+
+
+def set_part_status(part_id: int, new_status: str, *, shop_id: int, actor_id: int | None) -> OrderPart:
+    """A shop moves its part: preparing, ready, at_venue, or rejected (out of stock). Flushes.
+
+    Rejected: the part's stock is released, its amount leaves the order total (owed back if paid in
+    advance), the resident is told; when no part remains the order is cancelled and its slot freed.
+    When every remaining part is at the venue, the order becomes `ready_for_pickup` and the resident is told.
+
+    :raise NotFoundError: the part is not this shop's.
+    :raise ValidationFailed: unknown status.
+    :raise InvalidTransition: not allowed now (order not confirmed, or illegal part transition).
+    """
+    try:
+        new = PartStatus(new_status)
+    except ValueError:
+        raise ValidationFailed("Statut inconnu.", fields={"status": "preparing, ready, at_venue ou rejected"})
+    if new in (PartStatus.CANCELLED, PartStatus.RECEIVED):
+        raise ValidationFailed("Statut non autorisé.", fields={"status": "preparing, ready, at_venue ou rejected"})
+    order_id = db.session.scalar(
+        select(OrderPart.order_id).where(OrderPart.id == part_id, OrderPart.shop_id == shop_id)
+    )
+    if order_id is None:
+        raise NotFoundError("Commande introuvable.")
+    order = _lock_order(order_id)
+    part = db.session.get_one(OrderPart, part_id)
+    if order.status != OrderStatus.CONFIRMED:
+        raise InvalidTransition("Cette commande n'est pas en préparation (elle est réglée, annulée ou à payer).",
+                                fields={"status": str(new)})
+    events.change_part_status(part, new, actor_id=actor_id)
+    if new == PartStatus.REJECTED:
+        _remove_rejected_part(order, part)
+    remaining = order.remaining_parts
+    if not remaining:
+        slots.give_back_place(order.pickup_slot_id)
+        events.change_order_status(order, OrderStatus.CANCELLED, actor_id=actor_id, note="toutes les parts refusées")
+        order.payment_status = PaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
+        outbox.enqueue(events.ORDER_CANCELLED_TASK, order_id=order.id)
+    elif order.is_all_at_venue:
+        events.change_order_status(order, OrderStatus.READY_FOR_PICKUP, actor_id=actor_id)
+        outbox.enqueue(events.ORDER_READY_TASK, order_id=order.id)
+    db.session.flush()
+    return part
+
+
+def _remove_rejected_part(order: Order, part: OrderPart) -> None:
+    # Plain attribute arithmetic is safe here: the order row is locked by the caller.
+    stock.release(_stock_lines([part]))
+    order.total_cents = order.total_cents - part.subtotal_cents
+    if order.payment_status == PaymentStatus.PAID:
+        order.refund_due_cents = order.refund_due_cents + part.subtotal_cents
+    outbox.enqueue(events.PART_REJECTED_TASK, part_id=part.id)
+
+
+def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None = None,
+                  now: datetime | None = None) -> Order:
+    """The resident takes the order at the desk: stock leaves the shelves (consumed), the payment of an
+    `at_pickup` order is recorded (card terminal or cash). Flushes.
+
+    :raise NotFoundError: no such order.
+    :raise ValidationFailed: `at_pickup` order without a valid `paid_via`.
+    :raise InvalidTransition: (409) not every part is at the venue, or already collected/ended.
+    """
+    order = _lock_order(order_id)
+    if order.status != OrderStatus.READY_FOR_PICKUP:
+        if order.status == OrderStatus.CONFIRMED:
+            raise InvalidTransition("Toutes les parts ne sont pas encore arrivées à la Halle.", code="parts_missing")
+        raise InvalidTransition("Cette commande ne peut pas être remise.", fields={"status": order.status})
+    if order.payment_method == PaymentMethod.AT_PICKUP:
+        if paid_via not in (PaidVia.CARD_TERMINAL, PaidVia.CASH):
+            raise ValidationFailed("Indiquez le moyen de paiement : carte ou espèces.",
+                                   fields={"paid_via": "card_terminal ou cash"})
+        order.paid_via = paid_via
+        order.paid_cents = order.total_cents
+        order.paid_at = now or utcnow()
+        order.payment_status = PaymentStatus.PAID
+    stock.consume(_stock_lines(order.remaining_parts), reason=f"retrait {order.number}", actor_id=actor_id)
+    events.change_order_status(order, OrderStatus.COLLECTED, actor_id=actor_id)
+    order.collected_at = now or utcnow()
+    outbox.enqueue(events.ORDER_COLLECTED_TASK, order_id=order.id)
+    db.session.flush()
+    return order
+
+
+def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Orders ready but not collected within the venue's holding period after their slot become `no_show`:
+    their stock returns to each shop, and shops and resident are told (outbox). Idempotent (state-driven);
+    flushes; returns how many were marked."""
+    moment = now or utcnow()
+    rows = db.session.execute(
+        select(Order.id, PickupSlot.ends_at, Venue.holding_minutes)
+        .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
+        .join(Venue, Venue.id == PickupSlot.venue_id)
+        .where(Order.status == OrderStatus.READY_FOR_PICKUP, PickupSlot.ends_at < moment)
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    marked = 0
+    for order_id, ends_at, holding in rows:
+        if as_utc(ends_at) + timedelta(minutes=holding) > moment:
+            continue
+        order = _lock_order(order_id)
+        if order.status != OrderStatus.READY_FOR_PICKUP:
+            continue
+        stock.release(_stock_lines(order.remaining_parts))
+        events.change_order_status(order, OrderStatus.NO_SHOW, actor_id=None, note="délai de garde dépassé")
+        if order.payment_status == PaymentStatus.DUE:
+            order.payment_status = PaymentStatus.VOID
+        outbox.enqueue(events.ORDER_NO_SHOW_TASK, order_id=order.id)
+        marked += 1
+    db.session.flush()
+    return marked

@@ -1,0 +1,140 @@
+"""Read side of orders: what a resident, a shop and the venue desk may see. Anything not theirs is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from shopapp.accounts.models import User
+from shopapp.errors import NotFoundError
+from shopapp.extensions import db
+from shopapp.orders import slots
+from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.states import ACTIVE_ORDER_STATUSES, OrderStatus, PartStatus
+
+DESK_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP, OrderStatus.COLLECTED,
+                       OrderStatus.NO_SHOW)
+
+
+def _with_parts():  # type: ignore[no-untyped-def]
+    return selectinload(Order.parts).selectinload(OrderPart.lines)
+
+
+def order_for_user(order_id: int, user_id: int) -> Order:
+    """The user's own order. :raise NotFoundError: missing or someone else's."""
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id, Order.user_id == user_id).options(_with_parts())
+    )
+    if order is None:
+        raise NotFoundError("Commande introuvable.")
+    return order
+
+
+def orders_of_user(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[Order], int]:
+    where = Order.user_id == user_id
+    total = db.session.scalar(select(func.count(Order.id)).where(where)) or 0
+    items = db.session.scalars(
+        select(Order).where(where).options(_with_parts()).order_by(Order.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(items), int(total)
+
+
+def order_by_id(order_id: int) -> Order:
+    """Any order (venue staff). :raise NotFoundError: missing."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id).options(_with_parts()))
+    if order is None:
+        raise NotFoundError("Commande introuvable.")
+    return order
+
+
+def order_by_code(code: str) -> Order:
+    """:raise NotFoundError: no order has this pickup code."""
+    order = db.session.scalar(
+        select(Order).where(Order.pickup_code == code.strip().upper()).options(_with_parts())
+    )
+    if order is None:
+        raise NotFoundError("Aucune commande avec ce code de retrait.")
+    return order
+
+
+def search_orders(text: str, *, limit: int = 30) -> list[Order]:
+    """Desk search: exact pickup code or order number, or part of the resident's name or e-mail."""
+    needle = text.strip()
+    if not needle:
+        return []
+    pattern = f"%{needle.lower()}%"
+    return list(db.session.scalars(
+        select(Order).join(User, User.id == Order.user_id)
+        .where(Order.status.in_(DESK_ORDER_STATUSES) | (Order.status == OrderStatus.PENDING_PAYMENT),
+               or_(Order.pickup_code == needle.upper(), Order.number == needle.upper(),
+                   func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
+        .options(_with_parts()).order_by(Order.id.desc()).limit(limit)
+    ))
+
+
+@dataclass
+class SlotOrders:
+    slot: PickupSlot
+    orders: list[Order]
+
+
+def pickups_of_day(day: date) -> list[SlotOrders]:
+    """The day's slots (venue local day) with their orders, for the desk."""
+    day_slots = slots.slots_of_local_day(day)
+    if not day_slots:
+        return []
+    orders = db.session.scalars(
+        select(Order).where(Order.pickup_slot_id.in_([s.id for s in day_slots]),
+                            Order.status.in_(DESK_ORDER_STATUSES))
+        .options(_with_parts(), selectinload(Order.user)).order_by(Order.id)
+    ).all()
+    by_slot: dict[int, list[Order]] = {}
+    for order in orders:
+        by_slot.setdefault(order.pickup_slot_id, []).append(order)
+    return [SlotOrders(slot, by_slot.get(slot.id, [])) for slot in day_slots]
+
+
+@dataclass
+class SlotParts:
+    slot: PickupSlot
+    parts: list[OrderPart]
+
+
+def parts_for_shop(shop_id: int, *, status: str | None = None, day: date | None = None) -> list[SlotParts]:
+    """The shop's parts of active orders, grouped by slot in time order (never other shops' parts)."""
+    stmt = (
+        select(OrderPart).join(Order, Order.id == OrderPart.order_id)
+        .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
+        .where(OrderPart.shop_id == shop_id)
+        .options(selectinload(OrderPart.lines), selectinload(OrderPart.order).selectinload(Order.pickup_slot))
+        .order_by(PickupSlot.starts_at, OrderPart.id)
+    )
+    if status:
+        stmt = stmt.where(OrderPart.status == status)
+    else:
+        stmt = stmt.where(Order.status.in_(ACTIVE_ORDER_STATUSES),
+                          OrderPart.status.in_((PartStatus.RECEIVED, PartStatus.PREPARING, PartStatus.READY,
+                                                PartStatus.AT_VENUE)))
+    if day is not None:
+        day_slot_ids = [s.id for s in slots.slots_of_local_day(day)]
+        stmt = stmt.where(Order.pickup_slot_id.in_(day_slot_ids or [-1]))
+    groups: dict[int, SlotParts] = {}
+    for part in db.session.scalars(stmt):
+        slot = part.order.pickup_slot
+        groups.setdefault(slot.id, SlotParts(slot, [])).parts.append(part)
+    return list(groups.values())
+
+
+def part_for_shop(part_id: int, shop_id: int) -> OrderPart:
+    """:raise NotFoundError: not this shop's part."""
+    part = db.session.scalar(
+        select(OrderPart).where(OrderPart.id == part_id, OrderPart.shop_id == shop_id)
+        .options(selectinload(OrderPart.lines))
+    )
+    if part is None:
+        raise NotFoundError("Commande introuvable.")
+    return part

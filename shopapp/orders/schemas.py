@@ -1,0 +1,288 @@
+"""API request/response models for basket, slots, orders, shop parts and the desk (API.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shopapp.core.api import ApiModel
+from shopapp.orders.basket import BasketView
+from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.slots import SlotView
+from shopapp.templating import local_time
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the venue's offset (`2026-12-04T17:30:00+01:00`)."""
+    return local_time(value).isoformat() if value is not None else None
+
+
+# -- requests -----------------------------------------------------------------------------------------
+
+class AddLineIn(ApiModel):
+    product_id: int
+    quantity: int = Field(default=1, ge=1, le=99)
+
+
+class SetQuantityIn(ApiModel):
+    quantity: int = Field(ge=0, le=99)
+
+
+class SlotQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: datetime | date | None = Field(default=None, alias="from")
+    to: datetime | date | None = None
+
+
+class OrderIn(ApiModel):
+    pickup_slot_id: int
+    payment_method: Literal["card", "at_pickup"]
+    join_animation_ids: list[int] = Field(default_factory=list)
+
+
+class PartStatusIn(ApiModel):
+    status: Literal["preparing", "ready", "at_venue", "rejected"]
+
+
+class ShopOrdersQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["received", "preparing", "ready", "at_venue", "rejected", "cancelled"] | None = None
+    slot_date: date | None = None
+    shop: str | None = None
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class DayQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    date: dt.date | None = None
+
+
+class CollectIn(ApiModel):
+    paid_via: Literal["card_terminal", "cash"] | None = None
+
+
+# -- responses ----------------------------------------------------------------------------------------
+
+class MerchantRef(BaseModel):
+    id: int
+    slug: str
+    name: str
+
+
+class BasketLineOut(BaseModel):
+    product_id: int
+    name: str
+    unit: str
+    merchant: MerchantRef
+    quantity: int
+    available: int
+    unit_price_cents: int
+    line_total_cents: int
+
+
+class BasketOut(BaseModel):
+    lines: list[BasketLineOut]
+    item_count: int
+    total_cents: int
+    currency: str
+
+
+class AnimationRef(BaseModel):
+    id: int
+    title: str
+    kind: str
+
+
+class SlotOut(BaseModel):
+    id: int
+    starts_at: str
+    ends_at: str
+    capacity: int
+    remaining: int
+    bookable: bool
+    reason: Literal["full", "too_soon"] | None
+    animations: list[AnimationRef]
+
+
+class SlotList(BaseModel):
+    items: list[SlotOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class SlotRef(BaseModel):
+    id: int
+    starts_at: str
+    ends_at: str
+
+
+class OrderLineOut(BaseModel):
+    product_id: int | None
+    sku: str
+    name: str
+    unit: str
+    unit_price_cents: int
+    vat_rate_bp: int
+    quantity: int
+    line_total_cents: int
+
+
+class PartOut(BaseModel):
+    id: int
+    merchant: MerchantRef
+    status: str
+    subtotal_cents: int
+    currency: str
+    lines: list[OrderLineOut]
+
+
+class PaymentOut(BaseModel):
+    method: str
+    status: str
+    paid_via: str | None
+    paid_cents: int
+    client_secret: str | None = None
+
+
+class OrderOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    pickup_code: str
+    pickup_slot: SlotRef
+    total_cents: int
+    refund_due_cents: int
+    currency: str
+    created_at: str
+    cancellable: bool
+    parts: list[PartOut]
+    payment: PaymentOut
+
+
+class OrderList(BaseModel):
+    items: list[OrderOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ShopOrderRef(BaseModel):
+    id: int
+    number: str
+    status: str
+    customer_name: str
+
+
+class ShopPartOut(BaseModel):
+    id: int
+    order: ShopOrderRef
+    pickup_slot: SlotRef
+    status: str
+    subtotal_cents: int
+    currency: str
+    lines: list[OrderLineOut]
+
+
+class ShopPartList(BaseModel):
+    items: list[ShopPartOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class CustomerRef(BaseModel):
+    name: str
+    email: str
+
+
+class DeskOrderOut(OrderOut):
+    customer: CustomerRef
+    all_at_venue: bool
+
+
+class DeskSlotOut(BaseModel):
+    id: int
+    starts_at: str
+    ends_at: str
+    capacity: int
+    booked: int
+    orders: list[DeskOrderOut]
+
+
+class PickupDayOut(BaseModel):
+    date: str
+    slots: list[DeskSlotOut]
+
+
+# -- builders -----------------------------------------------------------------------------------------
+
+def basket_out(view: BasketView) -> BasketOut:
+    return BasketOut(
+        lines=[
+            BasketLineOut(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
+                          merchant=MerchantRef(id=group.shop.id, slug=group.shop.slug, name=group.shop.name),
+                          quantity=line.quantity, available=line.available, unit_price_cents=line.unit_price_cents,
+                          line_total_cents=line.line_total_cents)
+            for group in view.groups for line in group.lines
+        ],
+        item_count=view.item_count, total_cents=view.total_cents, currency=view.currency,
+    )
+
+
+def slot_out(view: SlotView) -> SlotOut:
+    return SlotOut(id=view.slot.id, starts_at=iso(view.slot.starts_at) or "", ends_at=iso(view.slot.ends_at) or "",
+                   capacity=view.slot.capacity, remaining=view.remaining, bookable=view.is_bookable,
+                   reason=view.refusal.value if view.refusal else None, animations=[])
+
+
+def slot_ref(slot: PickupSlot) -> SlotRef:
+    return SlotRef(id=slot.id, starts_at=iso(slot.starts_at) or "", ends_at=iso(slot.ends_at) or "")
+
+
+def _lines(part: OrderPart) -> list[OrderLineOut]:
+    return [OrderLineOut.model_validate(line, from_attributes=True) for line in part.lines]
+
+
+def part_out(part: OrderPart) -> PartOut:
+    return PartOut(id=part.id, merchant=MerchantRef(id=part.shop.id, slug=part.shop.slug, name=part.shop.name),
+                   status=part.status, subtotal_cents=part.subtotal_cents, currency=part.currency, lines=_lines(part))
+
+
+def _order_fields(order: Order) -> dict[str, object]:
+    from shopapp.orders.fulfilment import is_cancellable
+
+    return dict(
+        id=order.id, number=order.number, status=order.status, pickup_code=order.pickup_code,
+        pickup_slot=slot_ref(order.pickup_slot), total_cents=order.total_cents,
+        refund_due_cents=order.refund_due_cents, currency=order.currency, created_at=iso(order.created_at) or "",
+        cancellable=is_cancellable(order), parts=[part_out(part) for part in order.parts],
+        payment=PaymentOut(method=order.payment_method, status=order.payment_status, paid_via=order.paid_via,
+                           paid_cents=order.paid_cents),
+    )
+
+
+def order_out(order: Order) -> OrderOut:
+    return OrderOut(**_order_fields(order))  # type: ignore[arg-type]
+
+
+def desk_order_out(order: Order) -> DeskOrderOut:
+    return DeskOrderOut(**_order_fields(order), customer=CustomerRef(name=order.user.name, email=order.user.email),  # type: ignore[arg-type]
+                        all_at_venue=order.is_all_at_venue)
+
+
+def shop_part_out(part: OrderPart) -> ShopPartOut:
+    order = part.order
+    return ShopPartOut(
+        id=part.id,
+        order=ShopOrderRef(id=order.id, number=order.number, status=order.status, customer_name=order.user.name),
+        pickup_slot=slot_ref(order.pickup_slot), status=part.status, subtotal_cents=part.subtotal_cents,
+        currency=part.currency, lines=_lines(part),
+    )

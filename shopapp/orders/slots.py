@@ -1,0 +1,201 @@
+"""Pickup slots: generated from the venue's weekly hours, listed with why they are (not) bookable,
+and their capacity taken or given back by conditional SQL updates.
+
+Slots are local wall-clock times (the venue's zone) stored in UTC: a 17:30 slot stays at 17:30 local
+on both sides of a daylight-saving change, its UTC value moves by an hour.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shopapp.catalog.models import Shop
+from shopapp.core.db import as_utc, utcnow
+from shopapp.errors import NotFoundError, SlotFull, ValidationFailed
+from shopapp.extensions import db
+from shopapp.orders.models import PickupSlot
+from shopapp.venue.holidays import is_public_holiday
+from shopapp.venue.models import Venue
+
+
+class SlotRefusal(enum.StrEnum):
+    FULL = "full"
+    TOO_SOON = "too_soon"
+
+
+@dataclass(frozen=True)
+class SlotView:
+    slot: PickupSlot
+    remaining: int
+    refusal: SlotRefusal | None
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.refusal is None
+
+
+def current_venue() -> Venue | None:
+    """The venue (the project has one; the first by id if more are ever added)."""
+    return db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
+
+
+def local_starts(venue: Venue, first_day: date, days: int) -> list[tuple[datetime, datetime]]:
+    """(starts_at, ends_at) in UTC of every slot the opening hours give over `days` days from `first_day`,
+    skipping closed days and (if the venue says so) public holidays. Pure: reads no clock."""
+    zone = ZoneInfo(venue.timezone)
+    closed = {row.day for row in venue.closed_days}
+    step = timedelta(minutes=venue.slot_minutes)
+    windows: list[tuple[datetime, datetime]] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day in closed or (venue.closed_on_public_holidays and is_public_holiday(day)):
+            continue
+        for hours in venue.opening_hours:
+            if hours.weekday != day.isoweekday():
+                continue
+            start = datetime.combine(day, hours.opens)
+            end_of_day = datetime.combine(day, hours.closes)
+            while start + step <= end_of_day:
+                windows.append((_to_utc(start, zone), _to_utc(start + step, zone)))
+                start += step
+    # A wall-clock time that does not exist (spring-forward gap) maps onto its neighbour: keep one.
+    return sorted({w for w in windows if w[0] < w[1]})
+
+
+def _to_utc(naive_local: datetime, zone: ZoneInfo) -> datetime:
+    return naive_local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def generate_slots(weeks: int, *, today: date | None = None) -> int:
+    """Create the missing slots for the next `weeks` weeks from the venue's hours. Idempotent: an
+    existing slot (same venue and start) is left as it is, bookings included. Flushes; returns how many
+    were created.
+
+    :raise ValidationFailed: weeks outside 1..52.
+    """
+    if not 1 <= weeks <= 52:
+        raise ValidationFailed("Le nombre de semaines doit être entre 1 et 52.", fields={"weeks": "1 à 52"})
+    venue = current_venue()
+    if venue is None:
+        return 0
+    zone = ZoneInfo(venue.timezone)
+    first = today or utcnow().astimezone(zone).date()
+    windows = local_starts(venue, first, weeks * 7)
+    if not windows:
+        return 0
+    rows = [
+        {"venue_id": venue.id, "starts_at": s, "ends_at": e, "capacity": venue.slot_capacity, "booked": 0}
+        for s, e in windows
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # ON CONFLICT DO NOTHING: the CLI and the beat task may run at the same time without clashing.
+    before = db.session.scalar(select(func.count(PickupSlot.id)).where(PickupSlot.venue_id == venue.id)) or 0
+    db.session.execute(insert(PickupSlot).values(rows).on_conflict_do_nothing(index_elements=["venue_id", "starts_at"]))
+    after = db.session.scalar(select(func.count(PickupSlot.id)).where(PickupSlot.venue_id == venue.id)) or 0
+    db.session.flush()
+    return int(after - before)
+
+
+def lead_minutes_for_shops(shop_ids: Iterable[int]) -> int:
+    """The longest preparation lead time among these shops (0 for none)."""
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return 0
+    return int(db.session.scalar(select(func.max(Shop.preparation_minutes)).where(Shop.id.in_(ids))) or 0)
+
+
+def earliest_start(venue: Venue, lead_minutes: int, now: datetime) -> datetime:
+    """A slot must start after the longest preparation time and after the booking cut-off."""
+    return as_utc(now) + timedelta(minutes=max(lead_minutes, venue.booking_cutoff_minutes))
+
+
+def refusal_for(slot: PickupSlot, venue: Venue, lead_minutes: int, now: datetime) -> SlotRefusal | None:
+    if as_utc(slot.starts_at) < earliest_start(venue, lead_minutes, now):
+        return SlotRefusal.TOO_SOON
+    if slot.booked >= slot.capacity:
+        return SlotRefusal.FULL
+    return None
+
+
+def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: datetime | None = None) -> list[SlotView]:
+    """Slots starting in [start, end), each with its room left and the reason it cannot be booked."""
+    venue = current_venue()
+    if venue is None:
+        return []
+    moment = now or utcnow()
+    slots = db.session.scalars(
+        select(PickupSlot)
+        .where(PickupSlot.venue_id == venue.id, PickupSlot.starts_at >= start, PickupSlot.starts_at < end)
+        .order_by(PickupSlot.starts_at)
+    ).all()
+    return [SlotView(slot, slot.remaining, refusal_for(slot, venue, lead_minutes, moment)) for slot in slots]
+
+
+def slots_of_local_day(day: date) -> list[PickupSlot]:
+    """The venue's slots that start on this local calendar day."""
+    venue = current_venue()
+    if venue is None:
+        return []
+    zone = ZoneInfo(venue.timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return list(db.session.scalars(
+        select(PickupSlot).where(PickupSlot.venue_id == venue.id, PickupSlot.starts_at >= start,
+                                 PickupSlot.starts_at < end).order_by(PickupSlot.starts_at)
+    ))
+
+
+def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime) -> PickupSlot:
+    """The slot, if it can be booked for a basket with this lead time (room is re-checked by `take_place`).
+
+    :raise NotFoundError: no such slot.
+    :raise SlotFull: (409 `slot_too_soon`) it starts too soon for the preparation time or the cut-off.
+    """
+    slot = db.session.get(PickupSlot, slot_id)
+    venue = current_venue()
+    if slot is None or venue is None or slot.venue_id != venue.id:
+        raise NotFoundError("Ce créneau de retrait n'existe pas.", fields={"pickup_slot_id": "inconnu"})
+    if refusal_for(slot, venue, lead_minutes, now) is SlotRefusal.TOO_SOON:
+        raise SlotFull(
+            "Ce créneau est trop proche : les commerçants n'auront pas le temps de préparer votre commande. "
+            "Choisissez un créneau plus tardif.",
+            code="slot_too_soon", fields={"pickup_slot_id": "trop proche"},
+        )
+    return slot
+
+
+def take_place(slot_id: int) -> None:
+    """Book one order into the slot: `booked + 1` only while below capacity. Flushes.
+
+    :raise SlotFull: the slot has no room left (perhaps filled while the resident was choosing).
+    """
+    result = db.session.execute(
+        update(PickupSlot)
+        .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity)
+        .values(booked=PickupSlot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise SlotFull(
+            "Ce créneau vient d'être complet : choisissez un autre créneau de retrait.",
+            fields={"pickup_slot_id": "complet"},
+        )
+
+
+def give_back_place(slot_id: int) -> None:
+    """Free one place in the slot (cancellation). Flushes."""
+    db.session.execute(
+        update(PickupSlot)
+        .where(PickupSlot.id == slot_id, PickupSlot.booked > 0)
+        .values(booked=PickupSlot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+

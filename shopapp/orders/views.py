@@ -1,0 +1,297 @@
+"""HTML: basket, checkout, my orders, a shop's parts and picking list, the venue's pickup desk."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from shopapp.accounts.access import login_required, public, role_required
+from shopapp.accounts.models import Role
+from shopapp.catalog.access import shop_for_user, shops_for_user
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError
+from shopapp.orders import basket as baskets
+from shopapp.orders import checkout, fulfilment, queries, slots
+from shopapp.orders.forms import (
+    AddToBasketForm,
+    CheckoutForm,
+    CollectForm,
+    DeskSearchForm,
+    PartStatusForm,
+    QuantityForm,
+)
+from shopapp.orders.session import current_owner
+from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, PartStatus
+
+bp = Blueprint("orders", __name__)
+
+SLOT_DAYS_SHOWN = 14
+NEXT_PART_STATUS = {
+    PartStatus.RECEIVED: (PartStatus.PREPARING, _l("Commencer la préparation")),
+    PartStatus.PREPARING: (PartStatus.READY, _l("Marquer prête")),
+    PartStatus.READY: (PartStatus.AT_VENUE, _l("Déposée à la Halle")),
+}
+
+
+@bp.app_context_processor
+def basket_globals() -> dict[str, object]:
+    def basket_count() -> int:
+        return baskets.item_count(current_owner())
+
+    return {"basket_count": basket_count, "order_labels": ORDER_LABELS, "part_labels": PART_LABELS,
+            "paid_via_labels": PAID_VIA_LABELS}
+
+
+def _today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"])).date()
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return _today()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("orders.basket")
+
+
+# -- basket -------------------------------------------------------------------------------------------
+
+def _render_basket(error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    view = baskets.view_basket(current_owner())
+    return render_template("orders/basket.html", basket=view, quantity_form=QuantityForm(), error=error), status
+
+
+@bp.get("/panier")
+@public
+def basket():  # type: ignore[no-untyped-def]
+    return _render_basket()
+
+
+@bp.post("/panier/ajouter")
+@public
+def basket_add():  # type: ignore[no-untyped-def]
+    form = AddToBasketForm()
+    if not form.validate_on_submit():
+        return _render_basket(_("Quantité invalide : choisissez entre 1 et 99."), 422)
+    try:
+        baskets.add_line(current_owner(create=True), form.product_id.data or 0, form.quantity.data or 0)
+    except DomainError as error:
+        return _render_basket(error.message, 422)
+    flash(_("Ajouté à votre panier."), "success")
+    return redirect(_safe_next(form.next.data))
+
+
+@bp.post("/panier/lignes/<int:product_id>")
+@public
+def basket_set(product_id: int):  # type: ignore[no-untyped-def]
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        return _render_basket(_("Quantité invalide : choisissez entre 0 et 99."), 422)
+    try:
+        baskets.set_quantity(current_owner(), product_id, form.quantity.data or 0)
+    except DomainError as error:
+        return _render_basket(error.message, 422)
+    flash(_("Panier mis à jour."), "success")
+    return redirect(url_for("orders.basket"))
+
+
+@bp.post("/panier/lignes/<int:product_id>/retirer")
+@public
+def basket_remove(product_id: int):  # type: ignore[no-untyped-def]
+    try:
+        baskets.remove_line(current_owner(), product_id)
+    except DomainError as error:
+        return _render_basket(error.message, 422)
+    flash(_("Produit retiré du panier."), "success")
+    return redirect(url_for("orders.basket"))
+
+
+# -- checkout -----------------------------------------------------------------------------------------
+
+@bp.route("/commande", methods=["GET", "POST"])
+@login_required
+def checkout_page():  # type: ignore[no-untyped-def]
+    owner = current_owner()
+    view = baskets.view_basket(owner)
+    if view.is_empty and request.method == "GET":
+        flash(_("Votre panier est vide."), "info")
+        return redirect(url_for("orders.basket"))
+    lead = slots.lead_minutes_for_shops(group.shop.id for group in view.groups)
+    start = utcnow()
+    slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+    form = CheckoutForm()
+    form.slot_id.choices = [SelectChoice(str(v.slot.id)) for v in slot_views if v.is_bookable]
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+    error = None
+    if form.validate_on_submit():
+        try:
+            result = checkout.place_order(checkout.CheckoutRequest(
+                current_user.id, form.slot_id.data or 0, form.payment_method.data or "",
+                (form.idempotency_key.data or "")[:80] or None))
+        except DomainError as exc:
+            error = exc.message
+            slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+        else:
+            if result.created:
+                flash(_("Merci ! Votre commande %(number)s est confirmée.", number=result.order.number), "success")
+            return redirect(url_for("orders.my_order", order_id=result.order.id))
+    elif request.method == "POST" and form.errors.get("csrf_token"):
+        error = _("Le formulaire a expiré. Merci de réessayer.")
+    status = 422 if (error or form.errors) else 200
+    return render_template("orders/checkout.html", form=form, basket=view, slot_views=slot_views,
+                           lead_minutes=lead, error=error), status
+
+
+# -- my orders ----------------------------------------------------------------------------------------
+
+@bp.get("/mes-commandes")
+@login_required
+def my_orders():  # type: ignore[no-untyped-def]
+    items, _total = queries.orders_of_user(current_user.id, per_page=100)
+    return render_template("orders/my_orders.html", orders=items)
+
+
+@bp.get("/mes-commandes/<int:order_id>")
+@login_required
+def my_order(order_id: int):  # type: ignore[no-untyped-def]
+    order = queries.order_for_user(order_id, current_user.id)
+    return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
+                           cancellable=fulfilment.is_cancellable(order))
+
+
+@bp.post("/mes-commandes/<int:order_id>/annuler")
+@login_required
+def cancel_my_order(order_id: int):  # type: ignore[no-untyped-def]
+    try:
+        fulfilment.cancel_order(order_id, actor_id=current_user.id, owner_id=current_user.id)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        order = queries.order_for_user(order_id, current_user.id)
+        return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
+                               cancellable=False, error=error.message), 422
+    flash(_("Votre commande est annulée."), "success")
+    return redirect(url_for("orders.my_order", order_id=order_id))
+
+
+def _qr(code: str) -> str:
+    """The pickup code as a QR code, an SVG data URI (the CSP allows data: images, not inline SVG scripts)."""
+    return segno.make(code, error="m").svg_data_uri(scale=8, border=2, dark="#1f2a24")
+
+
+# -- shopkeeper ---------------------------------------------------------------------------------------
+
+@bp.get("/preparation")
+@role_required(Role.SHOPKEEPER)
+def shop_parts():  # type: ignore[no-untyped-def]
+    return _render_shop_parts()
+
+
+def _render_shop_parts(error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    shop = _acting_shop()
+    day = _day_arg() if request.args.get("date") else None
+    groups = queries.parts_for_shop(shop.id, day=day)
+    return render_template("orders/shop_parts.html", shop=shop, groups=groups, day=day, form=PartStatusForm(),
+                           next_status=NEXT_PART_STATUS, shops=shops_for_user(current_user.id), error=error,
+                           today=_today()), status
+
+
+def _acting_shop():  # type: ignore[no-untyped-def]
+    """The shopkeeper's shop named by ?shop=, else their first one; another shop's slug → 404."""
+    slug = request.args.get("shop")
+    if slug is None:
+        shops = shops_for_user(current_user.id)
+        slug = shops[0].slug if shops else None
+    return shop_for_user(current_user.id, slug)
+
+
+@bp.post("/preparation/parts/<int:part_id>/statut")
+@role_required(Role.SHOPKEEPER)
+def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
+    shop = _acting_shop()
+    form = PartStatusForm()
+    if not form.validate_on_submit():
+        return _render_shop_parts(_("Statut manquant."), 422)
+    try:
+        fulfilment.set_part_status(part_id, form.status.data or "", shop_id=shop.id, actor_id=current_user.id)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return _render_shop_parts(error.message, 422)
+    flash(_("Statut mis à jour."), "success")
+    return redirect(url_for("orders.shop_parts", shop=shop.slug))
+
+
+@bp.get("/preparation/liste")
+@role_required(Role.SHOPKEEPER)
+def picking_list():  # type: ignore[no-untyped-def]
+    shop = _acting_shop()
+    day = _day_arg()
+    groups = queries.parts_for_shop(shop.id, day=day)
+    return render_template("orders/picking_list.html", shop=shop, groups=groups, day=day)
+
+
+# -- venue desk ---------------------------------------------------------------------------------------
+
+@bp.get("/comptoir")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk():  # type: ignore[no-untyped-def]
+    search = DeskSearchForm(request.args)
+    day = _day_arg()
+    found = None
+    if search.q.data:
+        found = queries.search_orders(search.q.data)
+        exact = [o for o in found if o.pickup_code == search.q.data.strip().upper()]
+        if len(exact) == 1:
+            return redirect(url_for("orders.desk_order", order_id=exact[0].id))
+    return render_template("venue/desk.html", search=search, day=day, groups=queries.pickups_of_day(day),
+                           found=found, previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+
+
+@bp.get("/comptoir/commandes/<int:order_id>")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_order(order_id: int):  # type: ignore[no-untyped-def]
+    return render_template("venue/order.html", order=queries.order_by_id(order_id), form=CollectForm(), error=None)
+
+
+@bp.post("/comptoir/commandes/<int:order_id>/remise")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_collect(order_id: int):  # type: ignore[no-untyped-def]
+    form = CollectForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.collect_order(order_id, actor_id=current_user.id, paid_via=form.paid_via.data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Commande remise. Bonne journée !"), "success")
+            return redirect(url_for("orders.desk_order", order_id=order_id))
+    else:
+        error = _("Le formulaire a expiré. Merci de réessayer.")
+    return render_template("venue/order.html", order=queries.order_by_id(order_id), form=form, error=error), 422
+
+
+@bp.get("/comptoir/charge")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_load():  # type: ignore[no-untyped-def]
+    day = _day_arg()
+    return render_template("venue/load.html", day=day, slots=slots.slots_of_local_day(day),
+                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))

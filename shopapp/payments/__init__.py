@@ -1,0 +1,1 @@
+"""Payments: Stripe card payments, the webhook, commission, the ledger, payouts and refunds."""

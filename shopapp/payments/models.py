@@ -1,0 +1,201 @@
+"""Payments, Stripe events received, the append-only ledger, payouts, refunds and commission-rate audit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopapp.core.db import Base, TimestampMixin, utcnow
+
+
+def _sql_in(values: type[enum.StrEnum]) -> str:
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    AT_PICKUP = "at_pickup"
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"  # card: PaymentIntent open, stock and slot held until hold_expires_at
+    SUCCEEDED = "succeeded"  # money received (card webhook, or the desk at collection)
+    FAILED = "failed"  # Stripe reported the attempt failed; the order was released
+    EXPIRED = "expired"  # the hold ran out before any success; the order was released
+
+
+class LedgerKind(enum.StrEnum):
+    SALE = "sale"  # + part subtotal paid by card
+    PICKUP_RECEIPT = "pickup_receipt"  # + part subtotal paid at the desk
+    COMMISSION = "commission"  # − commission (+ when given back on a refund)
+    COMMISSION_VAT = "commission_vat"  # memo: VAT on the commission, shown, not in the balance
+    PAYOUT = "payout"  # − net amount transferred to the shop's Stripe account
+    REFUND = "refund"  # − amount given back to the customer for this part
+    TRANSFER_REVERSAL = "transfer_reversal"  # + amount taken back from the shop's transfer
+    RECEIVABLE = "receivable"  # memo: a reversal we could not make; the negative balance is owed
+
+
+# Memo kinds are shown on statements but do not move the balance (see payments/ledger.py).
+MEMO_KINDS = frozenset({LedgerKind.COMMISSION_VAT, LedgerKind.RECEIVABLE})
+
+
+class PayoutStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Payment(TimestampMixin, Base):
+    """One per order. Card payments carry their PaymentIntent id; amounts in cents, never decreasing."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint(f"method IN {_sql_in(PaymentMethod)}", name="method_known"),
+        CheckConstraint(f"status IN {_sql_in(PaymentStatus)}", name="status_known"),
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        CheckConstraint("amount_captured_cents >= 0", name="captured_non_negative"),
+        CheckConstraint("amount_refunded_cents >= 0", name="refunded_non_negative"),
+        CheckConstraint("amount_refunded_cents <= amount_captured_cents", name="refunded_within_captured"),
+        Index("ix_payment_status_hold", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(unique=True)
+    order_ref: Mapped[str] = mapped_column(String(40), unique=True)
+    method: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    # The charge that paid the intent: transfers name it as their source_transaction.
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    amount_cents: Mapped[int]
+    amount_captured_cents: Mapped[int] = mapped_column(default=0)
+    amount_refunded_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    succeeded_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def refundable_cents(self) -> int:
+        return self.amount_captured_cents - self.amount_refunded_cents
+
+
+class StripeEvent(Base):
+    """A Stripe event already handled: inserted in the same transaction as its effect (exactly once)."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(80))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+
+
+class LedgerEntry(Base):
+    """Append-only posting for one shop part, signed from the shop's side (+ owed to the shop).
+
+    Unique per (part, kind, reference): posting the same thing twice is a no-op (payments/ledger.py).
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("part_id", "kind", "reference"),
+        CheckConstraint(f"kind IN {_sql_in(LedgerKind)}", name="kind_known"),
+        Index("ix_ledger_entry_shop_created", "shop_id", "created_at"),
+        Index("ix_ledger_entry_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    part_id: Mapped[int]
+    order_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    reference: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payout(TimestampMixin, Base):
+    """The one transfer of a shop part's net amount to the shop's connected account."""
+
+    __tablename__ = "payout"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_sql_in(PayoutStatus)}", name="status_known"),
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        CheckConstraint("amount_reversed_cents >= 0", name="reversed_non_negative"),
+        CheckConstraint("amount_reversed_cents <= amount_cents", name="reversed_within_amount"),
+        Index("ix_payout_shop_id", "shop_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(unique=True)
+    order_id: Mapped[int]
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    amount_cents: Mapped[int]
+    amount_reversed_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    status: Mapped[str] = mapped_column(String(12), default=PayoutStatus.PENDING)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class Refund(TimestampMixin, Base):
+    """Money given back to a customer on the platform charge: a whole order, one part, or some lines."""
+
+    __tablename__ = "refund"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_sql_in(RefundStatus)}", name="status_known"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        Index("ix_refund_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"))
+    order_id: Mapped[int]
+    part_id: Mapped[int | None] = mapped_column(default=None)
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(12), default=RefundStatus.PENDING)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class CommissionRateChange(Base):
+    """Audit of commission rates set by the association.
+
+    `shop_id` NULL: the platform default (the newest row is in force); otherwise a shop override, whose
+    current value lives on `Shop.commission_rate_bps` (`new_rate_bps` NULL: override removed).
+    """
+
+    __tablename__ = "commission_rate_change"
+    __table_args__ = (
+        CheckConstraint("new_rate_bps IS NULL OR (new_rate_bps >= 0 AND new_rate_bps <= 10000)", name="new_in_range"),
+        CheckConstraint("shop_id IS NOT NULL OR new_rate_bps IS NOT NULL", name="platform_rate_present"),
+        Index("ix_commission_rate_change_shop_id", "shop_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), default=None)
+    old_rate_bps: Mapped[int | None] = mapped_column(default=None)
+    new_rate_bps: Mapped[int | None] = mapped_column(default=None)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(String(255), default="")

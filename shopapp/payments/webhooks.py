@@ -1,0 +1,135 @@
+"""Stripe webhook: verify, record the event id with its effect in one transaction, act once.
+
+Exactly once: the event row is inserted with ON CONFLICT DO NOTHING under its unique Stripe id in the
+caller's transaction, and the effect is flushed in the same transaction. A duplicate (even a concurrent
+one, which waits for the first writer) inserts nothing and is answered 200 without effect; if the effect
+fails, the whole transaction rolls back, the event row with it, and Stripe's redelivery tries again.
+
+Never backwards: handlers do not trust the event body; they re-read the PaymentIntent from Stripe and
+act on its current status, and payment statuses only move forward (pending → succeeded | failed |
+expired; failed/expired → succeeded is the late-success path, never the reverse). An old
+`payment_failed` arriving after the success therefore finds the intent succeeded and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError
+from shopapp.extensions import db
+from shopapp.payments import gateway, order_port, refunds
+from shopapp.payments.ledger import insert_ignoring_duplicates
+from shopapp.payments.models import Payment, PaymentStatus, StripeEvent
+
+log = logging.getLogger(__name__)
+
+
+class InvalidWebhook(DomainError):
+    status = 400
+    code = "invalid_signature"
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    event_id: str
+    event_type: str
+    outcome: str
+    is_duplicate: bool
+
+
+def receive(payload: bytes, signature_header: str | None) -> WebhookResult:
+    """Verify a delivery and process its event once.
+
+    :raise InvalidWebhook: (400) missing, wrong or stale signature, or a body that is not an event.
+    :raise RetryablePaymentError: Stripe could not be read back; the caller answers 5xx and rolls back,
+    so Stripe redelivers. Flushes, never commits.
+    """
+    try:
+        event = gateway.verify_event(payload, signature_header)
+        event_id, event_type = str(event["id"]), str(event["type"])
+        obj = event["data"]["object"]
+    except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError) as exc:
+        log.warning("stripe webhook refused", extra={"error": type(exc).__name__})
+        raise InvalidWebhook(str(_l("Signature Stripe invalide.")))
+    payment_intent_id = str(obj["id"]) if obj.get("object") == "payment_intent" else None
+    return process_event(event_id, event_type, payment_intent_id)
+
+
+def process_event(event_id: str, event_type: str, payment_intent_id: str | None) -> WebhookResult:
+    """Record a verified event and apply its effect, unless it was recorded before. Flushes."""
+    inserted = insert_ignoring_duplicates(StripeEvent, [{
+        "stripe_event_id": event_id, "type": event_type[:80], "payment_intent_id": payment_intent_id,
+        "received_at": utcnow(), "outcome": "",
+    }])
+    if not inserted:
+        return WebhookResult(event_id, event_type, "duplicate", is_duplicate=True)
+    handler = HANDLERS.get(event_type)
+    outcome = handler(payment_intent_id) if handler is not None and payment_intent_id else "ignored"
+    db.session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.stripe_event_id == event_id)
+        .values(processed_at=utcnow(), outcome=outcome[:40])
+    )
+    return WebhookResult(event_id, event_type, outcome, is_duplicate=False)
+
+
+def _locked_payment(payment_intent_id: str) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.stripe_payment_intent_id == payment_intent_id).with_for_update()
+    )
+
+
+def handle_payment_succeeded(payment_intent_id: str) -> str:
+    """Confirm the order of a succeeded PaymentIntent (re-read from Stripe), or refund a late success
+    whose stock or slot is gone. Flushes."""
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    if not intent.is_succeeded:
+        return f"intent_{intent.status}"[:40]
+    payment = _locked_payment(payment_intent_id)
+    if payment is None:
+        log.warning("succeeded intent without payment", extra={"payment_intent": payment_intent_id})
+        return "unknown_payment"
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "already_succeeded"
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.amount_captured_cents = intent.amount_received_cents
+    payment.stripe_charge_id = intent.latest_charge_id
+    payment.succeeded_at = utcnow()
+    db.session.flush()
+    outcome = order_port.confirm_paid_order(payment.order_ref, payment_intent_id, intent.amount_received_cents)
+    if outcome == order_port.ConfirmOutcome.UNAVAILABLE and payment.refundable_cents > 0:
+        refunds.request_refund(payment.id, payment.refundable_cents, reason="late_payment_unavailable", actor_id=None)
+        return "refund_requested"
+    return str(outcome)
+
+
+def handle_payment_failed(payment_intent_id: str) -> str:
+    """Release the order of a PaymentIntent that failed or was cancelled — only if Stripe still says it
+    is unpaid, and only once. Flushes."""
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    if intent.status not in ("requires_payment_method", "canceled"):
+        return f"intent_{intent.status}"[:40]
+    payment = _locked_payment(payment_intent_id)
+    if payment is None:
+        return "unknown_payment"
+    if payment.status != PaymentStatus.PENDING:
+        return f"already_{payment.status}"
+    payment.status = PaymentStatus.FAILED
+    db.session.flush()
+    order_port.release_unpaid_order(payment.order_ref)
+    return "released"
+
+
+HANDLERS: dict[str, Callable[[str], Any]] = {
+    "payment_intent.succeeded": handle_payment_succeeded,
+    "payment_intent.payment_failed": handle_payment_failed,
+    "payment_intent.canceled": handle_payment_failed,
+}

@@ -1,0 +1,128 @@
+"""Commission rates with audit, part settlement (payout + commission == amount received), the ledger."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from shopapp.catalog.models import Shop
+from shopapp.core.db import commit
+from shopapp.errors import ValidationFailed
+from shopapp.extensions import db
+from shopapp.payments import commission, ledger
+from shopapp.payments.ledger import Posting
+from shopapp.payments.models import MEMO_KINDS, CommissionRateChange, LedgerEntry, LedgerKind
+from shopapp.payments.order_port import PartFacts
+
+
+def facts(part_id: int, shop_id: int, subtotal: int = 1005, rate: int = 1000, method: str = "card") -> PartFacts:
+    return PartFacts(part_id=part_id, order_id=100 + part_id, order_ref=f"AMC-{part_id}", shop_id=shop_id,
+                     subtotal_cents=subtotal, currency="EUR", commission_rate_bps=rate, payment_method=method,
+                     is_paid=True, is_collected=True)
+
+
+def test_settle_part_postings() -> None:
+    settlement = commission.settle_part(shop_id=1, part_id=2, order_id=3, amount_received_cents=1005, rate_bps=1000,
+                                        currency="EUR", paid_at_pickup=False, vat_bps=2000)
+    assert (settlement.commission_cents, settlement.payout_cents, settlement.commission_vat_cents) == (101, 904, 20)
+    assert [(p.kind, p.amount_cents) for p in settlement.postings] == [
+        (LedgerKind.SALE, 1005), (LedgerKind.COMMISSION, -101), (LedgerKind.COMMISSION_VAT, -20),
+    ]
+
+
+@given(st.integers(min_value=0, max_value=10**8), st.integers(min_value=0, max_value=10_000), st.booleans())
+def test_settlement_always_balances_to_the_cent(amount: int, rate: int, at_pickup: bool) -> None:
+    settlement = commission.settle_part(shop_id=1, part_id=1, order_id=1, amount_received_cents=amount, rate_bps=rate,
+                                        currency="EUR", paid_at_pickup=at_pickup, vat_bps=2000)
+    assert settlement.payout_cents + settlement.commission_cents == amount
+    assert settlement.payout_cents >= 0 and settlement.commission_cents >= 0 and settlement.commission_vat_cents >= 0
+    # Once paid out, the shop's balance (memo kinds aside) is exactly zero.
+    booked = sum(p.amount_cents for p in settlement.postings if p.kind not in MEMO_KINDS)
+    assert booked - settlement.payout_cents == 0
+
+
+def test_platform_rate_defaults_to_config_then_follows_audited_changes(app, make_user, make_shop):  # type: ignore[no-untyped-def]
+    admin = make_user(roles=("admin",), password="Taux-Association-2026")
+    shop_id = make_shop()
+    with app.app_context():
+        assert commission.platform_rate_bps() == app.config["PLATFORM_COMMISSION_BPS"]
+        commission.set_platform_rate(850, actor_id=admin, note="AG 2026")
+        commit()
+        shop = db.session.get(Shop, shop_id)
+        assert commission.rate_for_shop(shop) == 850
+        change = db.session.scalar(select(CommissionRateChange))
+        assert (change.shop_id, change.old_rate_bps, change.new_rate_bps, change.changed_by_id) == (
+            None, app.config["PLATFORM_COMMISSION_BPS"], 850, admin)
+
+
+def test_shop_override_wins_and_is_audited(app, make_user, make_shop):  # type: ignore[no-untyped-def]
+    admin = make_user(roles=("admin",), password="Taux-Association-2026")
+    shop_id = make_shop()
+    with app.app_context():
+        commission.set_shop_rate(shop_id, 500, actor_id=admin)
+        commission.set_shop_rate(shop_id, None, actor_id=admin)
+        commission.set_shop_rate(shop_id, 650, actor_id=admin)
+        commit()
+        assert commission.rate_for_shop(db.session.get(Shop, shop_id)) == 650
+        rows = db.session.execute(
+            select(CommissionRateChange.old_rate_bps, CommissionRateChange.new_rate_bps)
+            .order_by(CommissionRateChange.id)
+        ).all()
+        assert [tuple(r) for r in rows] == [(None, 500), (500, None), (None, 650)]
+
+
+@pytest.mark.parametrize("rate", [-1, 10_001])
+def test_rate_out_of_range_is_refused_and_nothing_changes(app, make_shop, rate):  # type: ignore[no-untyped-def]
+    shop_id = make_shop(commission_rate_bps=700)
+    with app.app_context():
+        with pytest.raises(ValidationFailed):
+            commission.set_platform_rate(rate, actor_id=None)
+        with pytest.raises(ValidationFailed):
+            commission.set_shop_rate(shop_id, rate, actor_id=None)
+        db.session.rollback()
+        assert db.session.scalar(select(CommissionRateChange)) is None
+        assert db.session.get(Shop, shop_id).commission_rate_bps == 700
+
+
+def test_ledger_post_is_idempotent_per_part_kind_reference(app, make_shop):  # type: ignore[no-untyped-def]
+    shop_id = make_shop()
+    posting = Posting(shop_id, 7, 70, LedgerKind.SALE, 1000, "EUR", "settlement")
+    with app.app_context():
+        assert ledger.post([posting]) == 1
+        assert ledger.post([posting, posting]) == 0
+        assert ledger.post([Posting(shop_id, 7, 70, LedgerKind.REFUND, -200, "EUR", "refund:1")]) == 1
+        commit()
+        assert len(ledger.entries_for_part(7)) == 2
+
+
+def test_settle_paid_part_twice_posts_once_and_balance_is_derived(app, make_shop, fake_orders):  # type: ignore[no-untyped-def]
+    shop_id = make_shop()
+    fake_orders.parts[1] = facts(1, shop_id, subtotal=1005, rate=1000)
+    fake_orders.parts[2] = facts(2, shop_id, subtotal=2000, rate=500, method="at_pickup")
+    with app.app_context():
+        commission.settle_paid_part(1)
+        commission.settle_paid_part(1)
+        commission.settle_paid_part(2)
+        commit()
+        kinds = db.session.execute(select(LedgerEntry.part_id, LedgerEntry.kind, LedgerEntry.amount_cents)
+                                   .order_by(LedgerEntry.id)).all()
+        assert [tuple(k) for k in kinds] == [
+            (1, "sale", 1005), (1, "commission", -101), (1, "commission_vat", -20),
+            (2, "pickup_receipt", 2000), (2, "commission", -100), (2, "commission_vat", -20),
+        ]
+        balance = ledger.balance(shop_id)
+        assert balance.balance_cents == 904 + 1900
+        assert balance.by_kind["commission_vat"] == -40
+        assert ledger.balances() == {shop_id: 2804}
+
+
+def test_unpaid_part_is_not_settled(app, make_shop, fake_orders):  # type: ignore[no-untyped-def]
+    shop_id = make_shop()
+    unpaid = facts(3, shop_id)
+    fake_orders.parts[3] = PartFacts(**{**unpaid.__dict__, "is_paid": False})
+    with app.app_context():
+        with pytest.raises(ValidationFailed):
+            commission.settle_paid_part(3)
+        assert ledger.entries_for_part(3) == []

@@ -1,0 +1,39 @@
+"""Payment tasks: each loads by id, calls one payments service (idempotent by state), commits once.
+
+Stripe trouble that may pass (`RetryablePaymentError`) is retried with backoff under the same
+Idempotency-Key; refusals are recorded by the services (refund/payout status `failed`).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from shopapp.core.db import commit
+from shopapp.payments import card, payouts, refunds
+from shopapp.payments.gateway import RetryablePaymentError
+from worker.tasks.base import outbox_task
+
+EXPIRE_UNPAID_TASK = "payments.expire_unpaid"
+
+
+@outbox_task(refunds.EXECUTE_REFUND_TASK, retry_on=(RetryablePaymentError,))
+def execute_refund(refund_id: int) -> None:
+    refunds.execute_refund(refund_id)
+
+
+@outbox_task(card.CANCEL_INTENT_TASK, retry_on=(RetryablePaymentError,))
+def cancel_payment_intent(payment_id: int) -> None:
+    card.cancel_expired_intent(payment_id)
+
+
+@outbox_task(payouts.PAY_OUT_PART_TASK, retry_on=(RetryablePaymentError,))
+def pay_out_part(part_id: int) -> None:
+    payouts.pay_out_part(part_id)
+
+
+@shared_task(name=EXPIRE_UNPAID_TASK)
+def expire_unpaid_task() -> int:
+    """Periodic: release the orders of card payments past their hold (batched; the next run takes the rest)."""
+    expired = card.expire_unpaid_payments()
+    commit()
+    return expired
