@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -177,8 +176,8 @@ def main() -> int:
                   f"{ratio:>6.0%}  {'ok' if ok else 'below target'}"
                   + (f" ({measured.errors} errors)" if measured.errors else ""), flush=True)
         print(f"target: ≥ {TARGET_RATIO:.0%} of the floor's requests/s and p99 < {TARGET_P99_MS:.0f} ms; "
-              f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s per run; median of nothing, one run each "
-              f"(statistics {statistics.__name__} available for repeats).", flush=True)
+              f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s per run, one run each, app and floor "
+              f"measured back to back in this run.", flush=True)
     finally:
         for server in (app_server, floor_server):
             server.terminate()

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from urllib.parse import urlsplit
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/shopapp_test"
@@ -39,10 +40,23 @@ def main(argv: list[str]) -> int:
     else:
         print("PostgreSQL or Redis unreachable: running on the embedded default only.")
     failed = []
+    # The backends share nothing (own database, broker, temp folders), so they run side by side;
+    # each run's output is printed whole when it ends.
+    started = []
     for name, extra in runs:
+        env = {**os.environ, **extra, "SHOPAPP_TEST_BACKEND": name, "TEST_ARTIFACTS": f"test-artifacts/{name}"}
+        log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read and closed after the run below
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *argv], env=env, stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((name, process, log))
+    for name, process, log in started:
+        code = process.wait()
+        log.seek(0)
         print(f"\n===== test suite on backend: {name} =====", flush=True)
-        env = {**os.environ, **extra, "SHOPAPP_TEST_BACKEND": name}
-        code = subprocess.call([sys.executable, "-m", "pytest", *argv], env=env)  # noqa: S603
+        print(log.read(), flush=True)
+        log.close()
         if code != 0:
             failed.append(f"{name} (exit {code})")
     if failed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, request
 
@@ -22,11 +23,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     configure_logging(app)
 
     # Extensions, in this order: the database first (everything reads it), then migrations,
-    # sessions and log-in (need the models), CSRF, rate limits, translations, Celery last.
+    # sessions and log-in (need the models), CSRF, rate limits, translations, cache, Celery last.
     from shopapp.accounts.loader import init_login
     from shopapp.celery import celery_init_app
     from shopapp.core.i18n import select_locale
-    from shopapp.extensions import babel, csrf, db, limiter, migrate
+    from shopapp.extensions import babel, cache, csrf, db, limiter, migrate
 
     db.init_app(app)
     with app.app_context():  # builds the engine object only; nothing connects here
@@ -39,6 +40,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
     celery_init_app(app)
 
     _import_models()
@@ -60,9 +62,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
 def _import_models() -> None:
     """Every model module, so that metadata (migrations, create_all in tests) sees all tables."""
     import shopapp.accounts.models
+    import shopapp.animations.models
     import shopapp.association.models
     import shopapp.catalog.models
     import shopapp.core.outbox
+    import shopapp.members.models
     import shopapp.notices.models
     import shopapp.orders.models
     import shopapp.payments.models
@@ -80,9 +84,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_api.bp)
+    from shopapp.association import dashboard_views
     from shopapp.association import views as association_views
 
     app.register_blueprint(association_views.bp)
+    app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(payments_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(catalog_api.bp)
@@ -91,9 +97,44 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(orders_views.bp)
     app.register_blueprint(orders_api.bp)
+    from shopapp.checkout import api as checkout_api
+    from shopapp.checkout import views as checkout_views
+    from shopapp.payments import pages as payments_pages
+
+    app.register_blueprint(checkout_views.bp)
+    app.register_blueprint(checkout_api.bp)
+    app.register_blueprint(payments_pages.bp)
     from shopapp.notices import views as notices_views
 
     app.register_blueprint(notices_views.bp)
+    _register_animation_blueprints(app)
+
+
+def _register_animation_blueprints(app: Flask) -> None:
+    # Animations, membership and privacy sit above orders: they register the slot picker's
+    # animations provider themselves (orders.slot_extras) when their API blueprint is registered.
+    from shopapp.animations import api as animations_api
+    from shopapp.animations import venue_views as animations_venue_views
+    from shopapp.animations import views as animations_views
+    from shopapp.privacy import views as privacy_views
+
+    app.register_blueprint(animations_api.bp)
+    app.register_blueprint(animations_views.bp)
+    app.register_blueprint(animations_venue_views.bp)
+    app.register_blueprint(privacy_views.bp)
+
+
+def content_security_policy(config: Any) -> str:
+    """The CSP: our own origin only, plus Stripe.js and the Stripe API it talks to (frames for 3-D
+    Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo."""
+    from shopapp.checkout.payment_page import stripe_origins
+
+    script, connect, frame = stripe_origins(config)
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self'{script}; connect-src 'self'{connect}; frame-src 'self'{frame}; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
 
 
 def _register_request_boundary(app: Flask) -> None:
@@ -136,11 +177,7 @@ def _register_request_boundary(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -96,6 +96,8 @@ class Config:
         self.STRIPE_CONNECT_API_BASE = _env("STRIPE_CONNECT_API_BASE")
         # Talking to localstripe: request params it refuses are left out (see payments/gateway.py).
         self.STRIPE_LOCALSTRIPE = _env("STRIPE_LOCALSTRIPE", "0") == "1"
+        # Stripe.js; by default the real one, or localstripe's stand-in at <STRIPE_API_BASE>/js.stripe.com/v3/.
+        self.STRIPE_JS_URL = _env("STRIPE_JS_URL")
         self.STRIPE_WEBHOOK_TOLERANCE = _int("STRIPE_WEBHOOK_TOLERANCE", 300)
         self.STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
         self.PAYMENT_CURRENCY = _env("PAYMENT_CURRENCY", "EUR")
@@ -113,6 +115,10 @@ class Config:
         self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 5)
         self.NOTICE_CLAIM_TIMEOUT = _int("NOTICE_CLAIM_TIMEOUT", 600)
+        # Reminder e-mail this long before a pickup slot starts (found by a periodic sweep).
+        self.NOTICE_SLOT_REMINDER_MINUTES = _int("NOTICE_SLOT_REMINDER_MINUTES", 120)
+        # Shops' picking digest for the next day goes out from this local hour (venue time zone).
+        self.NOTICE_DIGEST_HOUR = _int("NOTICE_DIGEST_HOUR", 17)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
@@ -121,6 +127,11 @@ class Config:
         self.WTF_CSRF_CHECK_DEFAULT = False
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
         self.LOG_JSON = _env("LOG_JSON", "1") == "1"
+        # Public catalog answers are cached a few seconds per process (RedisCache is possible too);
+        # stock shown may lag by that much, checkout re-checks it atomically anyway.
+        self.CACHE_TYPE = _env("CACHE_TYPE", "SimpleCache")
+        self.CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 10)
+        self.CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)
 
     def _database_url(self, instance: Path) -> str:
         url = _env("DATABASE_URL")
@@ -183,6 +194,7 @@ class TestConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.CACHE_TYPE = _env("TEST_CACHE_TYPE", "NullCache")
         self.MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")
         self.LOG_JSON = False
 

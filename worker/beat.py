@@ -10,6 +10,13 @@ SCHEDULE = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=30)},
     "orders-generate-slots": {"task": "orders.generate_slots", "schedule": timedelta(hours=6)},
     "orders-mark-no-shows": {"task": "orders.mark_no_shows", "schedule": timedelta(minutes=10)},
+    "payments-expire-unpaid": {"task": "payments.expire_unpaid", "schedule": timedelta(minutes=1)},
+    # Notices found by sweeping the database; each is idempotent through the notice log.
+    "notices-slot-reminders": {"task": "notices.send_slot_reminders", "schedule": timedelta(minutes=5)},
+    "notices-uncollected-reminders": {"task": "notices.send_uncollected_reminders",
+                                      "schedule": timedelta(minutes=15)},
+    "notices-daily-digests": {"task": "notices.send_daily_digests", "schedule": timedelta(minutes=30)},
+    "animations-queue-reminders": {"task": "animations.queue_reminders", "schedule": timedelta(minutes=15)},
 }
 
 

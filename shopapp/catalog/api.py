@@ -36,6 +36,7 @@ from shopapp.catalog.schemas import (
     stock_out,
 )
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
+from shopapp.core.cache import public_cached
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -43,6 +44,7 @@ bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 @bp.get("/merchants")
 @public
 @documented("Approved shops", response=MerchantList, query=Page)
+@public_cached
 def merchants():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
     shops, total = services.list_shops(page.page, page.per_page)
@@ -53,6 +55,7 @@ def merchants():  # type: ignore[no-untyped-def]
 @bp.get("/merchants/<slug>")
 @public
 @documented("One approved shop", response=MerchantOut)
+@public_cached
 def merchant(slug: str):  # type: ignore[no-untyped-def]
     return respond(merchant_out(services.get_visible_shop(slug)))
 
@@ -60,6 +63,7 @@ def merchant(slug: str):  # type: ignore[no-untyped-def]
 @bp.get("/categories")
 @public
 @documented("Categories (two levels)", response=CategoryList, query=Page)
+@public_cached
 def categories():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
     every = services.list_categories()
@@ -71,6 +75,7 @@ def categories():  # type: ignore[no-untyped-def]
 @bp.get("/products")
 @public
 @documented("Products: French full-text search, filters, sorting", response=ProductList, query=ProductQuery)
+@public_cached
 def products():  # type: ignore[no-untyped-def]
     query = parse_query(ProductQuery)
     result = services.list_products(
@@ -85,6 +90,7 @@ def products():  # type: ignore[no-untyped-def]
 @bp.get("/products/<int:product_id>")
 @public
 @documented("One product", response=ProductDetail)
+@public_cached
 def product(product_id: int):  # type: ignore[no-untyped-def]
     return respond(product_detail(services.get_visible_product(product_id)))
 

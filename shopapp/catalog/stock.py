@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from shopapp.catalog.models import Product, StockMovement, StockRecord
+from shopapp.core import outbox
 from shopapp.core.db import utcnow
 from shopapp.errors import InsufficientStock, NotFoundError, ValidationFailed
 from shopapp.extensions import db
+
+# Outbox task (worker/tasks/notices.py): tell the shop a product fell to its alert level.
+LOW_STOCK_TASK = "notices.low_stock"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,13 @@ def _ordered(lines: Iterable[StockLine]) -> list[StockLine]:
             raise ValidationFailed("La quantité doit être positive.", fields={"quantity": "doit être ≥ 1"})
         merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
     return [StockLine(pid, qty) for pid, qty in sorted(merged.items())]
+
+
+def _note_low_stock(product_id: int, *, available_after: int, removed: int, threshold: int) -> None:
+    # Computed from the row the conditional UPDATE returned, so two concurrent changes each see their
+    # own before/after: exactly one of them crosses the threshold, and only that one emits the job.
+    if available_after + removed > threshold >= available_after:
+        outbox.enqueue(LOW_STOCK_TASK, product_id=product_id)
 
 
 def _product_name(product_id: int) -> str:
@@ -51,14 +62,17 @@ def allocate(lines: Sequence[StockLine]) -> None:
                 StockRecord.on_hand - StockRecord.allocated >= line.quantity,
             )
             .values(allocated=StockRecord.allocated + line.quantity)
+            .returning(StockRecord.on_hand - StockRecord.allocated, StockRecord.low_stock_threshold)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        row = result.first()
+        if row is None:
             name = _product_name(line.product_id)
             raise InsufficientStock(
                 f"Stock insuffisant pour « {name} ».",
                 fields={"product_id": str(line.product_id), "product": name},
             )
+        _note_low_stock(line.product_id, available_after=row[0], removed=line.quantity, threshold=row[1])
     db.session.expire_all()
 
 
@@ -108,10 +122,13 @@ def adjust(product_id: int, delta: int, *, reason: str, actor_id: int | None = N
         .where(StockRecord.product_id == product_id, StockRecord.on_hand + delta >= StockRecord.allocated,
                StockRecord.on_hand + delta >= 0)
         .values(on_hand=StockRecord.on_hand + delta)
-        .returning(StockRecord.on_hand)
+        .returning(StockRecord.on_hand, StockRecord.on_hand - StockRecord.allocated, StockRecord.low_stock_threshold)
         .execution_options(synchronize_session=False)
     )
-    after = result.scalar()
+    row = result.first()
+    after = None if row is None else row[0]
+    if row is not None and delta < 0:
+        _note_low_stock(product_id, available_after=row[1], removed=-delta, threshold=row[2])
     if after is None:
         if db.session.scalar(select(StockRecord.id).where(StockRecord.product_id == product_id)) is None:
             raise NotFoundError("Produit introuvable.")

@@ -10,11 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from shopapp.accounts.access import public, role_required
+from shopapp.accounts.access import public
 from shopapp.accounts.forms import EmptyForm
-from shopapp.accounts.models import Role
 from shopapp.catalog import images, importer, services
-from shopapp.catalog.access import shop_for_user, shops_for_user
+from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
 from shopapp.catalog.forms import ImageForm, ImportForm, ProductForm, ShopTokenForm, StockForm
 from shopapp.catalog.models import LABELS, Product
 from shopapp.errors import DomainError
@@ -90,7 +89,7 @@ def media(filename: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/ma-boutique")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def backoffice():  # type: ignore[no-untyped-def]
     shops = shops_for_user(current_user.id)
     if len(shops) == 1:
@@ -99,7 +98,7 @@ def backoffice():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/ma-boutique/<shop_slug>/produits")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_products(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     page = request.args.get("page", "1")
@@ -148,7 +147,7 @@ def _report(form: ProductForm, error: DomainError) -> None:
 
 
 @bp.route("/ma-boutique/<shop_slug>/produits/nouveau", methods=["GET", "POST"])
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = _product_form()
@@ -165,7 +164,7 @@ def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ma-boutique/<shop_slug>/produits/<int:product_id>", methods=["GET", "POST"])
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_edit_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     product_ = services.get_shop_product(shop_.id, product_id)
@@ -191,7 +190,7 @@ def _edit_page(shop_, product_, *, form=None, stock_form=None, image_form=None, 
 
 
 @bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/stock")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_adjust_stock(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     product_ = services.get_shop_product(shop_.id, product_id)
@@ -209,7 +208,7 @@ def bo_adjust_stock(shop_slug: str, product_id: int):  # type: ignore[no-untyped
 
 
 @bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/photo")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_product_image(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     product_ = services.get_shop_product(shop_.id, product_id)
@@ -226,7 +225,7 @@ def bo_product_image(shop_slug: str, product_id: int):  # type: ignore[no-untype
 
 
 @bp.post("/ma-boutique/<shop_slug>/produits/<int:product_id>/activation")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_toggle_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     if not EmptyForm().validate_on_submit():
@@ -237,14 +236,14 @@ def bo_toggle_product(shop_slug: str, product_id: int):  # type: ignore[no-untyp
 
 
 @bp.get("/ma-boutique/<shop_slug>/stock-bas")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_low_stock(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     return render_template("catalog/bo/low_stock.html", shop=shop_, products=services.low_stock(shop_.id))
 
 
 @bp.route("/ma-boutique/<shop_slug>/import", methods=["GET", "POST"])
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_import(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = ImportForm()
@@ -261,7 +260,7 @@ def bo_import(shop_slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ma-boutique/<shop_slug>/jetons", methods=["GET", "POST"])
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_tokens(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = ShopTokenForm()
@@ -276,7 +275,7 @@ def bo_tokens(shop_slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/ma-boutique/<shop_slug>/jetons/<int:token_id>/revoquer")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def bo_revoke_token(shop_slug: str, token_id: int):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     if not EmptyForm().validate_on_submit():

@@ -48,6 +48,8 @@ def build_message(mail: Mail) -> EmailMessage:
             maintype=attachment.maintype,
             subtype=attachment.subtype,
             filename=attachment.filename,
+            # Text attachments (an .ics invitation) are UTF-8; without the parameter MIME reads them as ASCII.
+            params={"charset": "utf-8"} if attachment.maintype == "text" else None,
         )
     return message
 

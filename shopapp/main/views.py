@@ -25,6 +25,13 @@ def home():  # type: ignore[no-untyped-def]
     return render_template("main/home.html", shops=shops)
 
 
+@bp.get("/accessibilite")
+@public
+def accessibility():  # type: ignore[no-untyped-def]
+    """The accessibility statement (déclaration d'accessibilité, RGAA 4.1)."""
+    return render_template("main/accessibility.html", contact=current_app.config["MAIL_FROM"])
+
+
 @bp.get("/healthz")
 @public
 def healthz():  # type: ignore[no-untyped-def]

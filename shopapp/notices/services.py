@@ -82,7 +82,7 @@ def send_once(
 ) -> bool:
     """Send the notice built by `build()` unless this (event, recipient, channel) was already sent.
 
-    Commits the claim; flushes the 'sent' mark (the task's final commit records it).
+    Commits the claim, then commits the 'sent' mark as soon as the channel accepted the message.
     Returns True when a message went out.
     :raise mail.TemporaryMailError: after recording the attempt as 'retrying' (the task retries).
     :raise NoticeBusy: another worker is sending it.
@@ -102,7 +102,9 @@ def send_once(
     row.status = SENT
     row.sent_at = utcnow()
     row.last_error = None
-    db.session.flush()
+    # Recorded at once, not at the task's end: a later claim in the same task that meets a conflict
+    # (or a NoticeBusy rollback) must not undo the record of a message already accepted by the server.
+    db.session.commit()
     return True
 
 

@@ -15,7 +15,7 @@ from shopapp.core.api import Page, documented, parse_body, parse_query, respond
 from shopapp.core.db import utcnow
 from shopapp.errors import ValidationFailed
 from shopapp.orders import basket as baskets
-from shopapp.orders import checkout, fulfilment, queries, slots
+from shopapp.orders import fulfilment, queries, slots
 from shopapp.orders.schemas import (
     AddLineIn,
     BasketOut,
@@ -23,7 +23,6 @@ from shopapp.orders.schemas import (
     DayQuery,
     DeskOrderOut,
     DeskSlotOut,
-    OrderIn,
     OrderList,
     OrderOut,
     PartStatusIn,
@@ -117,18 +116,6 @@ def list_pickup_slots():  # type: ignore[no-untyped-def]
 
 
 # -- orders (resident) --------------------------------------------------------------------------------
-
-@bp.post("/orders")
-@login_required
-@documented("Check the basket out into an order (Idempotency-Key header honoured)", body=OrderIn,
-            response=OrderOut, status=201, auth="bearer")
-def create_order():  # type: ignore[no-untyped-def]
-    data = parse_body(OrderIn)
-    key = (request.headers.get("Idempotency-Key") or "").strip()[:80] or None
-    result = checkout.place_order(checkout.CheckoutRequest(current_user.id, data.pickup_slot_id,
-                                                           data.payment_method, key))
-    return respond(order_out(result.order), 201 if result.created else 200)
-
 
 @bp.get("/orders")
 @login_required

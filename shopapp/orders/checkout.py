@@ -10,6 +10,7 @@ interleaving can oversell or overbook; on SQLite, BEGIN IMMEDIATE serialises wri
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shopapp.catalog import stock
+from shopapp.catalog.models import Shop
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
 from shopapp.core.db import utcnow
@@ -74,7 +76,16 @@ def find_by_idempotency_key(user_id: int, key: str | None) -> Order | None:
     return db.session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
 
 
-def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_enabled: bool = False) -> CheckoutResult:
+def _default_rate(shop_id: int) -> int:
+    # Used only when no rate function is passed (orders' own tests, the CLI): the shop's override,
+    # else the configured platform default. The checkout entry points pass payments' rate function,
+    # which also honours the association's audited platform rate (shopapp/checkout/services.py).
+    rate = db.session.scalar(select(Shop.commission_rate_bps).where(Shop.id == shop_id))
+    return int(rate) if rate is not None else int(current_app.config["PLATFORM_COMMISSION_BPS"])
+
+
+def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_enabled: bool = False,
+                commission_rate: Callable[[int], int] | None = None) -> CheckoutResult:
     """Turn the user's basket into an order. Flushes, never commits: the caller's commit makes it real.
 
     Same `idempotency_key` from the same user → the existing order, `created=False`, nothing changed.
@@ -88,6 +99,9 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     :raise NotFoundError: unknown slot.
     :raise SlotFull: the slot is full (`slot_full`) or too soon (`slot_too_soon`) (409).
     :raise InsufficientStock: a product has not enough stock left (409). On any error the caller rolls back.
+
+    `commission_rate(shop_id) -> bps` gives the rate frozen on each part; orders does not know where
+    rates live (payments owns them), so the caller passes the function in.
     """
     moment = now or utcnow()
     if request.payment_method not in tuple(PaymentMethod):
@@ -116,6 +130,7 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     slots.take_place(slot.id)
 
     is_card = request.payment_method == PaymentMethod.CARD
+    rate_of = commission_rate or _default_rate
     order = Order(
         number=new_order_number(moment),
         pickup_code=new_pickup_code(),
@@ -131,7 +146,7 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     )
     for group in summary.groups:
         part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
-                         currency=summary.currency)
+                         currency=summary.currency, commission_rate_bps=rate_of(group.shop.id))
         part.lines = [
             OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name, unit=line.product.unit,
                       unit_price_cents=line.unit_price_cents, vat_rate_bp=line.product.vat_rate_bp,

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shopapp.catalog import stock
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
 from shopapp.core.db import as_utc, utcnow
-from shopapp.errors import InvalidTransition, NotFoundError, ValidationFailed
+from shopapp.errors import InsufficientStock, InvalidTransition, NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
 from shopapp.orders.checkout import emit_confirmation
-from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.models import Order, OrderEvent, OrderPart, PickupSlot
 from shopapp.orders.states import (
     OrderStatus,
     PaidVia,
@@ -29,6 +29,10 @@ from shopapp.orders.states import (
     PaymentStatus,
 )
 from shopapp.venue.models import Venue
+
+# Paid money to give back (a rejected part, a cancelled paid order): payments refunds it, once per
+# part (worker/tasks/payments.py). An outbox job because orders never imports payments (STYLE.md §3).
+REFUND_DUE_TASK = "orders.refund_due"  # order_id
 
 
 def _lock_order(order_id: int) -> Order:
@@ -55,10 +59,66 @@ def confirm_order(order_id: int, *, actor_id: int | None = None) -> Order:
     order = _lock_order(order_id)
     events.change_order_status(order, OrderStatus.CONFIRMED, actor_id=actor_id)
     if order.payment_method == PaymentMethod.CARD:
-        order.payment_status = PaymentStatus.PAID
+        _record_card_payment(order)
     emit_confirmation(order)
     db.session.flush()
     return order
+
+
+def _record_card_payment(order: Order) -> None:
+    order.payment_status = PaymentStatus.PAID
+    order.paid_via = PaidVia.CARD_ONLINE
+    order.paid_cents = order.total_cents
+    order.paid_at = utcnow()
+
+
+def reinstate_paid_order(order_id: int, *, now: datetime | None = None) -> bool:
+    """A card payment succeeded after its hold had expired and the order was cancelled for it: take the
+    stock and the slot place again and confirm the order, if both are still available. Flushes.
+
+    This is the one way out of `cancelled`, and only for an unpaid card order whose every part was
+    cancelled with it (not rejected by a shop): the order never started, the customer has now paid,
+    and giving them what they paid for beats a refund. The statuses move by conditional UPDATEs with
+    audit rows, as `events.change_*_status` do, outside the general transition map on purpose
+    (nobody else may revive a cancelled order). Returns False, changing nothing, when stock or slot
+    is gone, the slot has started, or the order is not such an order (the caller then refunds).
+    :raise NotFoundError: no such order.
+    """
+    order = _lock_order(order_id)
+    parts = list(order.parts)
+    if (order.status != OrderStatus.CANCELLED or order.payment_method != PaymentMethod.CARD
+            or order.payment_status == PaymentStatus.PAID
+            or not parts or any(part.status != PartStatus.CANCELLED for part in parts)):
+        return False
+    if as_utc(order.pickup_slot.starts_at) <= (now or utcnow()):
+        return False
+    try:
+        with db.session.begin_nested():  # a partial allocation must not survive a refusal
+            stock.allocate(_stock_lines(parts))
+            slots.take_place(order.pickup_slot_id)
+    except (InsufficientStock, SlotFull):
+        return False
+    for part in parts:
+        _revive(OrderPart, part.id, PartStatus.CANCELLED, PartStatus.RECEIVED, order_id=order.id, part_id=part.id)
+    _revive(Order, order.id, OrderStatus.CANCELLED, OrderStatus.CONFIRMED, order_id=order.id, part_id=None)
+    db.session.expire(order)
+    order = _lock_order(order_id)
+    _record_card_payment(order)
+    emit_confirmation(order)
+    db.session.flush()
+    return True
+
+
+def _revive(model: type[Order] | type[OrderPart], row_id: int, old: str, new: str, *, order_id: int,
+            part_id: int | None) -> None:
+    result = db.session.execute(
+        update(model).where(model.id == row_id, model.status == old).values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition("La commande vient d'être modifiée par ailleurs. Rechargez la page.")
+    db.session.add(OrderEvent(order_id=order_id, part_id=part_id, from_status=old, to_status=new,
+                              note="paiement reçu après l'expiration de la réservation"))
 
 
 def release_order_holds(order: Order) -> None:
@@ -95,6 +155,9 @@ def cancel_order(order_id: int, *, actor_id: int | None, owner_id: int | None = 
     events.change_order_status(order, OrderStatus.CANCELLED, actor_id=actor_id, note=note)
     order.payment_status = PaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
     outbox.enqueue(events.ORDER_CANCELLED_TASK, order_id=order.id)
+    if order.paid_cents > 0:
+        order.refund_due_cents = order.paid_cents
+        outbox.enqueue(REFUND_DUE_TASK, order_id=order.id)
     db.session.flush()
     return order
 
@@ -148,6 +211,7 @@ def _remove_rejected_part(order: Order, part: OrderPart) -> None:
     order.total_cents = order.total_cents - part.subtotal_cents
     if order.payment_status == PaymentStatus.PAID:
         order.refund_due_cents = order.refund_due_cents + part.subtotal_cents
+        outbox.enqueue(REFUND_DUE_TASK, order_id=order.id)
     outbox.enqueue(events.PART_REJECTED_TASK, part_id=part.id)
 
 

@@ -130,6 +130,7 @@ class OrderPart(Base):
         UniqueConstraint("order_id", "shop_id"),
         CheckConstraint(f"status IN ({PART_STATUS_SQL})", name="status_known"),
         CheckConstraint("subtotal_cents >= 0", name="subtotal_non_negative"),
+        CheckConstraint("commission_rate_bps >= 0 AND commission_rate_bps <= 10000", name="commission_rate_in_range"),
         Index("ix_order_part_shop_id_status", "shop_id", "status"),
     )
 
@@ -139,6 +140,9 @@ class OrderPart(Base):
     status: Mapped[str] = mapped_column(String(12), default=PartStatus.RECEIVED)
     subtotal_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # The association's commission on this part, frozen at checkout (basis points): a later rate
+    # change never alters an order already placed. Settlement (payments) reads it.
+    commission_rate_bps: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="parts")
     shop: Mapped[Shop] = relationship()

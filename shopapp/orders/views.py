@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -12,18 +11,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
-from shopapp.catalog.access import shop_for_user, shops_for_user
+from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
 from shopapp.core.db import utcnow
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
-from shopapp.orders import checkout, fulfilment, queries, slots
+from shopapp.orders import fulfilment, queries, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
-    CheckoutForm,
     CollectForm,
     DeskSearchForm,
     PartStatusForm,
@@ -34,7 +31,6 @@ from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, Pa
 
 bp = Blueprint("orders", __name__)
 
-SLOT_DAYS_SHOWN = 14
 NEXT_PART_STATUS = {
     PartStatus.RECEIVED: (PartStatus.PREPARING, _l("Commencer la préparation")),
     PartStatus.PREPARING: (PartStatus.READY, _l("Marquer prête")),
@@ -120,42 +116,7 @@ def basket_remove(product_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("orders.basket"))
 
 
-# -- checkout -----------------------------------------------------------------------------------------
-
-@bp.route("/commande", methods=["GET", "POST"])
-@login_required
-def checkout_page():  # type: ignore[no-untyped-def]
-    owner = current_owner()
-    view = baskets.view_basket(owner)
-    if view.is_empty and request.method == "GET":
-        flash(_("Votre panier est vide."), "info")
-        return redirect(url_for("orders.basket"))
-    lead = slots.lead_minutes_for_shops(group.shop.id for group in view.groups)
-    start = utcnow()
-    slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
-    form = CheckoutForm()
-    form.slot_id.choices = [SelectChoice(str(v.slot.id)) for v in slot_views if v.is_bookable]
-    if request.method == "GET":
-        form.idempotency_key.data = secrets.token_urlsafe(16)
-    error = None
-    if form.validate_on_submit():
-        try:
-            result = checkout.place_order(checkout.CheckoutRequest(
-                current_user.id, form.slot_id.data or 0, form.payment_method.data or "",
-                (form.idempotency_key.data or "")[:80] or None))
-        except DomainError as exc:
-            error = exc.message
-            slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
-        else:
-            if result.created:
-                flash(_("Merci ! Votre commande %(number)s est confirmée.", number=result.order.number), "success")
-            return redirect(url_for("orders.my_order", order_id=result.order.id))
-    elif request.method == "POST" and form.errors.get("csrf_token"):
-        error = _("Le formulaire a expiré. Merci de réessayer.")
-    status = 422 if (error or form.errors) else 200
-    return render_template("orders/checkout.html", form=form, basket=view, slot_views=slot_views,
-                           lead_minutes=lead, error=error), status
-
+# The checkout page lives in shopapp/checkout/views.py (it also opens the payment).
 
 # -- my orders ----------------------------------------------------------------------------------------
 
@@ -197,7 +158,7 @@ def _qr(code: str) -> str:
 # -- shopkeeper ---------------------------------------------------------------------------------------
 
 @bp.get("/preparation")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def shop_parts():  # type: ignore[no-untyped-def]
     return _render_shop_parts()
 
@@ -221,7 +182,7 @@ def _acting_shop():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/preparation/parts/<int:part_id>/statut")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     shop = _acting_shop()
     form = PartStatusForm()
@@ -238,7 +199,7 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/preparation/liste")
-@role_required(Role.SHOPKEEPER)
+@shop_staff_required
 def picking_list():  # type: ignore[no-untyped-def]
     shop = _acting_shop()
     day = _day_arg()

@@ -462,3 +462,21 @@ def verify_event(payload: bytes, signature_header: str | None) -> dict[str, Any]
         raise GatewayNotConfigured("STRIPE_WEBHOOK_SECRET is not set")
     tolerance = int(current_app.config.get("STRIPE_WEBHOOK_TOLERANCE", 300))
     return _plain(stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=tolerance))
+
+
+def confirm_with_test_card(payment_intent_id: str, card_id: str) -> IntentView:
+    """localstripe only (its Stripe.js stand-in cannot confirm intents): attach the card its
+    `createToken` made (`card_…`) and confirm the intent. Real Stripe confirms in the browser
+    (Stripe.js `confirmCardPayment`), so this is never called with real keys.
+
+    :raise PaymentDeclined: the card was refused. :raise RetryablePaymentError, TerminalPaymentError:
+    """
+    if not current_app.config.get("STRIPE_LOCALSTRIPE"):
+        raise GatewayNotConfigured("test-card confirmation exists for localstripe only")
+    if not card_id.startswith("card_"):
+        raise PaymentRequestRejected("invalid test card")
+    with _stripe_errors():
+        client = _client()
+        client.v1.payment_intents.update(payment_intent_id, params={"payment_method": card_id})
+        obj = client.v1.payment_intents.confirm(payment_intent_id)
+    return _intent(obj)

@@ -75,6 +75,24 @@ def entries_for_part(part_id: int) -> list[LedgerEntry]:
     return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.part_id == part_id).order_by(LedgerEntry.id)))
 
 
+def part_balance(part_id: int) -> int:
+    """What one part's postings still owe the shop (memo kinds excluded)."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .where(LedgerEntry.part_id == part_id, LedgerEntry.kind.not_in([str(k) for k in MEMO_KINDS]))
+    ) or 0)
+
+
+def is_settled(part_id: int) -> bool:
+    """Whether the part's receipt (card sale or pickup receipt) has been posted."""
+    return db.session.scalar(
+        select(LedgerEntry.id).where(
+            LedgerEntry.part_id == part_id,
+            LedgerEntry.kind.in_([str(LedgerKind.SALE), str(LedgerKind.PICKUP_RECEIPT)]),
+        ).limit(1)
+    ) is not None
+
+
 def balance(shop_id: int) -> Balance:
     """The shop's balance and its total per kind (memo kinds included in `by_kind`, not in the balance)."""
     rows = db.session.execute(

@@ -69,7 +69,7 @@ class Payment(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), unique=True)
     order_ref: Mapped[str] = mapped_column(String(40), unique=True)
     method: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
@@ -118,8 +118,8 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
-    part_id: Mapped[int]
-    order_id: Mapped[int]
+    part_id: Mapped[int] = mapped_column(ForeignKey("order_part.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"))
     kind: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
@@ -140,8 +140,8 @@ class Payout(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    part_id: Mapped[int] = mapped_column(unique=True)
-    order_id: Mapped[int]
+    part_id: Mapped[int] = mapped_column(ForeignKey("order_part.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
     amount_cents: Mapped[int]
     amount_reversed_cents: Mapped[int] = mapped_column(default=0)
@@ -161,12 +161,13 @@ class Refund(TimestampMixin, Base):
         CheckConstraint(f"status IN {_sql_in(RefundStatus)}", name="status_known"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         Index("ix_refund_order_id", "order_id"),
+        Index("ix_refund_part_id", "part_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"))
-    order_id: Mapped[int]
-    part_id: Mapped[int | None] = mapped_column(default=None)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"))
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("order_part.id"), default=None)
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)

@@ -1,9 +1,6 @@
 """What payments needs from orders, in one small interface (STYLE.md §3: payments → orders).
 
-Orders (issue 4) is being built in parallel; these functions are the seam. Each body below is to be
-replaced by a direct call into `shopapp.orders` when it lands (plain imports, no registry). Until then
-they raise NotImplementedError, and the payments tests replace them with `monkeypatch`.
-
+Direct calls into `shopapp.orders` (plain imports; payments may import orders, never the reverse).
 Contract for every function: runs inside the caller's transaction, flushes, never commits, and is
 idempotent (the webhook may call it again after a crash between Stripe and our commit).
 """
@@ -12,6 +9,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from shopapp.errors import InvalidTransition, NotFoundError
+from shopapp.extensions import db
+from shopapp.orders import fulfilment
+from shopapp.orders.models import Order, OrderPart
+from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
 
 
 class ConfirmOutcome(enum.StrEnum):
@@ -42,9 +48,21 @@ def confirm_paid_order(order_ref: str, payment_intent_id: str, amount_cents: int
 
     If the order is still pending_payment: confirm it. If its hold expired or it was released (failed,
     expired): take stock and slot again if possible (REALLOCATED), else leave it cancelled (UNAVAILABLE;
-    the caller then refunds). Orders wiring: `shopapp.orders.fulfilment.confirm_paid(...)`.
+    the caller then refunds). An unknown reference is UNAVAILABLE too (refund rather than keep money).
     """
-    raise NotImplementedError("wire to shopapp.orders when issue 4 lands")
+    order_id = _order_id(order_ref)
+    if order_id is None:
+        return ConfirmOutcome.UNAVAILABLE
+    status = db.session.scalar(select(Order.status).where(Order.id == order_id))
+    if status == OrderStatus.PENDING_PAYMENT:
+        try:
+            fulfilment.confirm_order(order_id)
+        except InvalidTransition:  # moved under our feet: decide again from the state it reached
+            return confirm_paid_order(order_ref, payment_intent_id, amount_cents)
+        return ConfirmOutcome.CONFIRMED
+    if status == OrderStatus.CANCELLED:
+        return ConfirmOutcome.REALLOCATED if fulfilment.reinstate_paid_order(order_id) else ConfirmOutcome.UNAVAILABLE
+    return ConfirmOutcome.ALREADY_CONFIRMED
 
 
 def release_unpaid_order(order_ref: str) -> bool:
@@ -53,9 +71,55 @@ def release_unpaid_order(order_ref: str) -> bool:
     Returns True if it released now, False if there was nothing to release (already released,
     confirmed, or unknown). Must be exactly-once (a conditional status update).
     """
-    raise NotImplementedError("wire to shopapp.orders when issue 4 lands")
+    order_id = _order_id(order_ref)
+    if order_id is None:
+        return False
+    if db.session.scalar(select(Order.status).where(Order.id == order_id)) != OrderStatus.PENDING_PAYMENT:
+        return False
+    try:
+        fulfilment.cancel_order(order_id, actor_id=None, note="paiement non reçu")
+    except InvalidTransition:
+        return False
+    return True
 
 
 def part_facts(part_id: int) -> PartFacts:
     """The facts of one order part. :raise NotFoundError: no such part."""
-    raise NotImplementedError("wire to shopapp.orders when issue 4 lands")
+    row = db.session.execute(
+        select(OrderPart, Order).join(Order, Order.id == OrderPart.order_id).where(OrderPart.id == part_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(str(_l("Commande introuvable.")))
+    part, order = row
+    return PartFacts(
+        part_id=part.id,
+        order_id=order.id,
+        order_ref=order.number,
+        shop_id=part.shop_id,
+        subtotal_cents=part.subtotal_cents,
+        currency=part.currency,
+        commission_rate_bps=part.commission_rate_bps,
+        payment_method=order.payment_method,
+        is_paid=order.payment_status == PaymentStatus.PAID,
+        is_collected=order.status == OrderStatus.COLLECTED and part.is_remaining,
+    )
+
+
+def order_parts(order_id: int) -> list[PartFacts]:
+    """The facts of every part of an order, in part order."""
+    ids = db.session.scalars(select(OrderPart.id).where(OrderPart.order_id == order_id).order_by(OrderPart.id))
+    return [part_facts(part_id) for part_id in ids]
+
+
+def part_is_supplied(part_id: int) -> bool:
+    """False for a part that will never reach the customer: rejected by its shop or cancelled."""
+    status = db.session.scalar(select(OrderPart.status).where(OrderPart.id == part_id))
+    return status not in (PartStatus.REJECTED, PartStatus.CANCELLED)
+
+
+def order_ref_of(order_id: int) -> str | None:
+    return db.session.scalar(select(Order.number).where(Order.id == order_id))
+
+
+def _order_id(order_ref: str) -> int | None:
+    return db.session.scalar(select(Order.id).where(Order.number == order_ref))

@@ -7,24 +7,30 @@ from sqlalchemy import select
 
 from shopapp.catalog.models import Shop
 from shopapp.core.db import utcnow
+from shopapp.core.money import split_commission
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.payments import commission, gateway, ledger, order_port
 from shopapp.payments.ledger import Posting, insert_ignoring_duplicates
-from shopapp.payments.models import LedgerKind, Payment, PaymentMethod, Payout, PayoutStatus
+from shopapp.payments.models import (
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentMethod,
+    Payout,
+    PayoutStatus,
+    Refund,
+    RefundStatus,
+)
 
 PAY_OUT_PART_TASK = "payments.pay_out_part"
+REVERSE_FOR_REFUND_TASK = "payments.reverse_for_refund"
 PAYOUT_REFERENCE = "payout"
 
 
 class PartNotCollected(DomainError):
     status = 409
     code = "part_not_collected"
-
-
-class ShopNotOnboarded(DomainError):
-    status = 409
-    code = "shop_not_onboarded"
 
 
 def pay_out_part(part_id: int) -> Payout:
@@ -38,29 +44,38 @@ def pay_out_part(part_id: int) -> Payout:
     transfer id and post the payout. The Stripe calls happen under the row lock on purpose: it is what
     keeps two workers from paying the same part.
 
-    A refusal by Stripe marks the payout failed (shown to staff) and returns.
-    :raise PartNotCollected, ShopNotOnboarded: :raise RetryablePaymentError: retry later.
+    A refusal by Stripe marks the payout failed (shown to staff) and returns; a shop without a connected
+    account keeps a pending payout (its balance stays owed). :raise PartNotCollected:
+    :raise RetryablePaymentError: retry later.
     Flushes, never commits.
     """
     facts = order_port.part_facts(part_id)
     if not facts.is_collected:
         raise PartNotCollected(str(_l("La commande n'a pas encore été retirée.")))
-    settlement = commission.settle_paid_part(part_id)
+    commission.settle_paid_part(part_id)
     key = gateway.idempotency_key("transfer", part_id)
     insert_ignoring_duplicates(Payout, [{
         "part_id": part_id, "order_id": facts.order_id, "shop_id": facts.shop_id,
-        "amount_cents": settlement.payout_cents, "amount_reversed_cents": 0, "currency": facts.currency,
+        "amount_cents": 0, "amount_reversed_cents": 0, "currency": facts.currency,
         "status": str(PayoutStatus.PENDING), "idempotency_key": key, "created_at": utcnow(),
     }])
     payout = db.session.scalar(select(Payout).where(Payout.part_id == part_id).with_for_update())
     assert payout is not None
     if payout.status == PayoutStatus.PAID:
         return payout
+    # What the part's ledger still owes the shop: the settlement's net, less anything refunded before
+    # the transfer (refunds.py posts those), so a refund never needs reversing a transfer not yet made.
+    payout.amount_cents = max(ledger.part_balance(part_id), 0)
     if payout.amount_cents == 0:
         return _record_paid(payout, facts, transfer_id=None)
     shop = db.session.get(Shop, facts.shop_id)
     if shop is None or not shop.stripe_account_id:
-        raise ShopNotOnboarded(str(_l("Le commerce n'a pas encore de compte de versement.")))
+        # Decision: the sale is settled and the money stays owed to the shop (its balance shows it);
+        # the payout waits, pending, until the association records the shop's connected account
+        # (payments/onboarding.py then queues every pending payout of the shop again).
+        payout.last_error = str(_l("Le commerce n'a pas encore de compte de versement."))[:500]
+        db.session.flush()
+        return payout
     group = gateway.transfer_group_for(facts.order_ref)
     source = None
     if facts.payment_method == PaymentMethod.CARD:
@@ -92,3 +107,54 @@ def _record_paid(payout: Payout, facts: order_port.PartFacts, *, transfer_id: st
                          payout.currency, PAYOUT_REFERENCE)])
     db.session.flush()
     return payout
+
+
+def reverse_for_refund(refund_id: int) -> None:
+    """Take a refunded part's net back from the shop's transfer, once per refund.
+
+    The shop's share of the refund (amount − commission given back) is reversed on the part's
+    transfer (key `reversal:<refund_id>`); if Stripe refuses (the shop's balance is gone, or more than
+    the unreversed amount) a `receivable` memo records what the shop owes instead, and its balance stays
+    negative by that much. No-op when already done. :raise RetryablePaymentError: retry later.
+    Flushes, never commits.
+    """
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.part_id is None or refund.status != RefundStatus.SUCCEEDED:
+        return
+    payout = db.session.scalar(select(Payout).where(Payout.part_id == refund.part_id).with_for_update())
+    if payout is None or payout.status != PayoutStatus.PAID or not payout.stripe_transfer_id:
+        return
+    reference = f"refund:{refund.id}"
+    done = db.session.scalar(select(LedgerEntry.id).where(
+        LedgerEntry.part_id == refund.part_id, LedgerEntry.reference == reference,
+        LedgerEntry.kind.in_([str(LedgerKind.TRANSFER_REVERSAL), str(LedgerKind.RECEIVABLE)])))
+    if done is not None:
+        return
+    net = refund_net_cents(refund.part_id, refund.amount_cents)
+    amount = min(net, payout.amount_cents - payout.amount_reversed_cents)
+    facts = order_port.part_facts(refund.part_id)
+
+    def posting(kind: LedgerKind, cents: int) -> Posting:
+        return Posting(facts.shop_id, facts.part_id, facts.order_id, kind, cents, payout.currency, reference)
+
+    if amount <= 0:
+        ledger.post([posting(LedgerKind.RECEIVABLE, -net)])
+        return
+    try:
+        gateway.reverse_transfer(payout.stripe_transfer_id, amount, gateway.idempotency_key("reversal", refund.id),
+                                 {"refund_id": str(refund.id), "part_id": str(refund.part_id)})
+    except gateway.TerminalPaymentError:
+        ledger.post([posting(LedgerKind.RECEIVABLE, -net)])
+        return
+    payout.amount_reversed_cents = payout.amount_reversed_cents + amount
+    postings = [posting(LedgerKind.TRANSFER_REVERSAL, amount)]
+    if net > amount:
+        postings.append(posting(LedgerKind.RECEIVABLE, amount - net))
+    ledger.post(postings)
+    db.session.flush()
+
+
+def refund_net_cents(part_id: int, amount_cents: int) -> int:
+    """The shop's share of a refund on this part: the amount less the commission given back."""
+    rate = order_port.part_facts(part_id).commission_rate_bps
+    return split_commission(amount_cents, rate)[1]

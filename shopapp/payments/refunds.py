@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from shopapp.core import outbox
-from shopapp.errors import DomainError, NotFoundError
+from shopapp.core.money import split_commission, vat_on
+from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
-from shopapp.payments import gateway
-from shopapp.payments.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from shopapp.orders.models import OrderLine
+from shopapp.payments import gateway, ledger, order_port
+from shopapp.payments.ledger import Posting
+from shopapp.payments.models import LedgerKind, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from shopapp.payments.payouts import REVERSE_FOR_REFUND_TASK
 
 EXECUTE_REFUND_TASK = "payments.execute_refund"
 
@@ -91,4 +96,108 @@ def execute_refund(refund_id: int) -> Refund:
     refund.stripe_refund_id = result.id
     refund.status = RefundStatus.SUCCEEDED
     db.session.flush()
+    _post_refund(refund)
     return refund
+
+
+def _post_refund(refund: Refund) -> None:
+    # Only a settled part has a shop side to correct; a part refunded before collection (rejected,
+    # cancelled, refunded early) was never credited to the shop, so nothing is posted for it.
+    if refund.part_id is None or not ledger.is_settled(refund.part_id):
+        return
+    facts = order_port.part_facts(refund.part_id)
+    commission_back, _net = split_commission(refund.amount_cents, facts.commission_rate_bps)
+    vat_back = vat_on(commission_back, int(current_app.config["COMMISSION_VAT_BPS"]))
+    reference = f"refund:{refund.id}"
+
+    def posting(kind: LedgerKind, cents: int) -> Posting:
+        return Posting(facts.shop_id, facts.part_id, facts.order_id, kind, cents, refund.currency, reference)
+
+    ledger.post([posting(LedgerKind.REFUND, -refund.amount_cents), posting(LedgerKind.COMMISSION, commission_back),
+                 posting(LedgerKind.COMMISSION_VAT, vat_back)])
+    # A transfer already made is reversed by its own task (Connect may be down while the refund is done).
+    outbox.enqueue(REVERSE_FOR_REFUND_TASK, refund_id=refund.id)
+
+
+# -- what may be refunded, and the refunds staff ask for ------------------------------------------------
+
+
+def part_refunded_cents(part_id: int) -> int:
+    """What was already given back (or is being given back) on one part."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0))
+        .where(Refund.part_id == part_id, Refund.status != RefundStatus.FAILED)
+    ) or 0)
+
+
+def part_refundable_cents(part_id: int) -> int:
+    """What may still be refunded on one part: its subtotal less what was refunded on it."""
+    facts = order_port.part_facts(part_id)
+    return max(facts.subtotal_cents - part_refunded_cents(part_id), 0)
+
+
+def _card_payment_locked(order_id: int) -> Payment:
+    # The payment row lock serialises every refund decision of one order (two staff, a task, a retry).
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
+    if payment is None or payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.SUCCEEDED:
+        raise NotFoundError(str(_l("Aucun paiement en ligne à rembourser pour cette commande.")))
+    return payment
+
+
+def refund_order(order_id: int, *, actor_id: int | None, reason: str, part_id: int | None = None,
+                 line_quantities: dict[int, int] | None = None) -> list[Refund]:
+    """Refund a card order: all of it (no part, no lines), one shop's part, or some lines (line id →
+    quantity), never more than what remains refundable on each part and on the payment.
+
+    :raise NotFoundError: no such order, part or line, or no online payment.
+    :raise RefundExceedsPayment: (409) more than what remains; nothing is reserved then.
+    :raise ValidationFailed: nothing to refund. Flushes, never commits.
+    """
+    payment = _card_payment_locked(order_id)
+    amounts: dict[int, int] = {}
+    if line_quantities:
+        for line_id, quantity in line_quantities.items():
+            line = db.session.get(OrderLine, line_id)
+            if line is None or line.part.order_id != order_id or quantity <= 0:
+                raise NotFoundError(str(_l("Ligne introuvable.")))
+            if quantity > line.quantity:
+                raise RefundExceedsPayment(str(_l("Le montant dépasse ce qui reste remboursable.")))
+            amounts[line.part_id] = amounts.get(line.part_id, 0) + line.unit_price_cents * quantity
+    else:
+        parts = [f for f in order_port.order_parts(order_id) if part_id is None or f.part_id == part_id]
+        if not parts:
+            raise NotFoundError(str(_l("Commande introuvable.")))
+        amounts = {f.part_id: part_refundable_cents(f.part_id) for f in parts}
+        if part_id is not None and amounts[part_id] == 0:
+            raise RefundExceedsPayment(str(_l("Le montant dépasse ce qui reste remboursable.")))
+    amounts = {pid: cents for pid, cents in amounts.items() if cents > 0}
+    if not amounts:
+        raise ValidationFailed(str(_l("Rien à rembourser.")))
+    for pid, cents in amounts.items():
+        if cents > part_refundable_cents(pid):
+            raise RefundExceedsPayment(str(_l("Le montant dépasse ce qui reste remboursable.")))
+    return [request_refund(payment.id, cents, reason=reason, actor_id=actor_id, part_id=pid)
+            for pid, cents in sorted(amounts.items())]
+
+
+AUTO_REFUND_REASON = "part_not_supplied"
+
+
+def refund_due(order_id: int) -> list[Refund]:
+    """Refund, once each, the parts of a paid card order that will not be supplied (rejected by their
+    shop, or cancelled with the order). A repeat finds them refunded and does nothing.
+    No card payment (pay at pickup) → nothing to do. Flushes, never commits.
+    """
+    try:
+        payment = _card_payment_locked(order_id)
+    except NotFoundError:
+        return []
+    done: list[Refund] = []
+    for facts in order_port.order_parts(order_id):
+        if order_port.part_is_supplied(facts.part_id):
+            continue
+        cents = part_refundable_cents(facts.part_id)
+        if cents > 0 and cents <= payment.refundable_cents:
+            done.append(request_refund(payment.id, cents, reason=AUTO_REFUND_REASON, actor_id=None,
+                                       part_id=facts.part_id))
+    return done

@@ -9,6 +9,7 @@ Never backwards: handlers do not trust the event body; they re-read the PaymentI
 act on its current status, and payment statuses only move forward (pending → succeeded | failed |
 expired; failed/expired → succeeded is the late-success path, never the reverse). An old
 `payment_failed` arriving after the success therefore finds the intent succeeded and does nothing.
+A declined attempt (`payment_failed`) releases nothing: the customer may retry until the hold expires.
 """
 
 from __future__ import annotations
@@ -111,11 +112,19 @@ def handle_payment_succeeded(payment_intent_id: str) -> str:
     return str(outcome)
 
 
-def handle_payment_failed(payment_intent_id: str) -> str:
-    """Release the order of a PaymentIntent that failed or was cancelled — only if Stripe still says it
-    is unpaid, and only once. Flushes."""
+def handle_payment_attempt_failed(payment_intent_id: str) -> str:
+    """A card was declined (or 3-D Secure failed): Stripe puts the intent back to
+    `requires_payment_method`, and the customer may try another card on the payment page while the
+    hold lasts, so nothing is released here; the expiry sweep releases an order never paid. Flushes."""
     intent = gateway.retrieve_payment_intent(payment_intent_id)
-    if intent.status not in ("requires_payment_method", "canceled"):
+    return "attempt_failed" if intent.status == "requires_payment_method" else f"intent_{intent.status}"[:40]
+
+
+def handle_payment_failed(payment_intent_id: str) -> str:
+    """Release the order of a PaymentIntent that was cancelled — only if Stripe still says it is
+    unpaid, and only once. Flushes."""
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    if intent.status != "canceled":
         return f"intent_{intent.status}"[:40]
     payment = _locked_payment(payment_intent_id)
     if payment is None:
@@ -130,6 +139,6 @@ def handle_payment_failed(payment_intent_id: str) -> str:
 
 HANDLERS: dict[str, Callable[[str], Any]] = {
     "payment_intent.succeeded": handle_payment_succeeded,
-    "payment_intent.payment_failed": handle_payment_failed,
+    "payment_intent.payment_failed": handle_payment_attempt_failed,
     "payment_intent.canceled": handle_payment_failed,
 }

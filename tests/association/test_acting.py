@@ -81,3 +81,23 @@ def test_an_admin_not_acting_is_not_staff_of_any_shop(app, client, admin):
     response = client.get("/api/v1/shop/products?shop=fromagerie-lucas")
 
     assert response.status_code == 403
+
+
+def test_acting_admin_uses_the_shops_html_back_office_and_each_change_is_logged(app, client, admin):
+    shop_id = _shop(app)
+    post(client, "/association/boutiques/fromagerie-lucas/agir")
+
+    listing = client.get("/ma-boutique/fromagerie-lucas/produits")
+    created = post(client, "/ma-boutique/fromagerie-lucas/produits/nouveau",
+                   {"sku": "COMTE", "name": "Comté 18 mois", "price": "4,50", "unit": "kg", "vat_rate_bp": "550",
+                    "category": "", "stock": "5", "low_stock_threshold": "3", "is_active": "y"},
+                   "/ma-boutique/fromagerie-lucas/produits/nouveau")
+
+    assert listing.status_code == 200
+    assert created.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Product.name).where(Product.shop_id == shop_id)) == "Comté 18 mois"
+    assert _log(app)[-1] == (admin, shop_id, "POST", "/ma-boutique/fromagerie-lucas/produits/nouveau",
+                             "catalog.bo_new_product")
+    post(client, "/association/agir/arreter")
+    assert client.get("/ma-boutique/fromagerie-lucas/produits").status_code == 403

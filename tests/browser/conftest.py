@@ -62,7 +62,10 @@ def page(browser, request) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     yield tab
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
+        try:
+            tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), timeout=5_000)
+        except Exception as exc:  # a failure screenshot must not hide the failure itself
+            print(f"failure screenshot not taken: {exc!r}")
     context.close()
 
 

@@ -3,7 +3,9 @@
 The crawler starts at the home page, follows same-site links breadth-first (one page per URL shape:
 `/produits/12` and `/produits/13` count once), and runs axe-core (WCAG 2.1 A/AA + best practices)
 on each. A serious or critical violation fails the test; moderate/minor ones are only allowed when
-listed in ALLOWED_MINOR with the reason. It also checks that no page scrolls sideways at 360 px.
+listed in ALLOWED_MINOR with the reason. It also checks, on every page, that nothing scrolls sideways
+at 360 px, that buttons, fields and navigation links are at least 44 px, and that the page weighs
+under 100 KB without its images.
 """
 
 from __future__ import annotations
@@ -25,6 +27,31 @@ MAX_PAGES_PER_ROLE = 30
 SKIP = re.compile(r"/deconnexion|/static/|/media/|\.(png|jpe?g|webp|svg|ics|csv|pdf|json)$|/api/")
 # Moderate findings we accept, each with its reason (none at present).
 ALLOWED_MINOR: dict[str, str] = {}
+
+MAX_PAGE_BYTES = 100_000
+# Buttons, fields and navigation links at least 44 px both ways (a checkbox counts with its label row);
+# links inside running text are exempt, as in WCAG 2.5.5.
+SMALL_TARGETS_JS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll(
+      'button, input:not([type=hidden]), select, textarea, .button, nav a')) {
+    let box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (el.matches('input[type=checkbox], input[type=radio]')) {
+      const row = el.closest('.check, label, li, div');
+      if (row) box = row.getBoundingClientRect();
+    }
+    if (box.height < 43.5 || box.width < 43.5) bad.push(el.outerHTML.slice(0, 90));
+  }
+  return bad;
+}"""
+# What a page costs without its images: the document plus its style sheets and scripts.
+WEIGHT_JS = """() => {
+  const doc = performance.getEntriesByType('navigation')[0];
+  const rest = performance.getEntriesByType('resource').filter(e => e.initiatorType !== 'img'
+      && !/\\.(png|jpe?g|webp|gif|svg)(\\?|$)/.test(e.name));
+  return (doc ? doc.decodedBodySize : 0) + rest.reduce((sum, e) => sum + e.decodedBodySize, 0);
+}"""
 
 ROLES = {
     "anonymous": None,
@@ -58,6 +85,14 @@ def _crawl(page, base: str) -> list[tuple[str, list[dict]]]:  # type: ignore[no-
         violations = run_axe(page)
         if overflow > 1:
             violations.append({"id": "horizontal-scroll", "impact": "serious", "help": f"{overflow}px too wide",
+                               "nodes": []})
+        small = page.evaluate(SMALL_TARGETS_JS)
+        if small:
+            violations.append({"id": "touch-target-44px", "impact": "serious", "help": "smaller than 44 px",
+                               "nodes": [{"target": html} for html in small]})
+        weight = page.evaluate(WEIGHT_JS)
+        if weight > MAX_PAGE_BYTES:
+            violations.append({"id": "page-weight", "impact": "serious", "help": f"{weight} bytes without images",
                                "nodes": []})
         results.append((path, violations))
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):

@@ -40,7 +40,9 @@ def test_checkout_splits_one_order_into_one_part_per_shop_with_snapshots(app, wo
         assert db.session.scalar(select(func.count(BasketLine.id))) == 0
         assert [(e.from_status, e.to_status) for e in order.events] == [(None, "confirmed")]
         tasks = sorted(db.session.scalars(select(OutboxJob.task_name)))
-        assert tasks == ["notices.order_confirmed", "notices.part_to_prepare", "notices.part_to_prepare"]
+        # The comté falls from 4 to 3 available, its shop's alert level: one low-stock alert.
+        assert tasks == ["notices.low_stock", "notices.order_confirmed", "notices.part_to_prepare",
+                         "notices.part_to_prepare"]
     assert world.stock(bread) == (10, 3)
     assert world.stock(comte) == (4, 1)
     assert world.booked(slot) == 1

@@ -13,6 +13,7 @@ from shopapp.extensions import db
 from shopapp.payments import card, refunds
 from shopapp.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tests.payments.conftest import pay_on_localstripe
+from tests.support.order_rows import make_order_rows
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +22,11 @@ def _no_dispatch(app, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_start_card_payment_is_idempotent_per_order(app, localstripe):  # type: ignore[no-untyped-def]
+    o9 = make_order_rows(app, number="AMC-9", parts=[(None, 4200, 1000)])
     with app.app_context():
-        first = card.start_card_payment(9, "AMC-9", 4200, "EUR")
+        first = card.start_card_payment(o9.order_id, "AMC-9", 4200, "EUR")
         commit()
-        again = card.start_card_payment(9, "AMC-9", 4200, "EUR")
+        again = card.start_card_payment(o9.order_id, "AMC-9", 4200, "EUR")
         commit()
         assert again.payment_intent_id == first.payment_intent_id and again.payment_id == first.payment_id
         assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
@@ -33,9 +35,11 @@ def test_start_card_payment_is_idempotent_per_order(app, localstripe):  # type: 
 
 
 def test_expired_holds_are_released_once(app, localstripe, fake_orders):  # type: ignore[no-untyped-def]
+    o1 = make_order_rows(app, number="AMC-1", parts=[(None, 1000, 1000)])
+    o2 = make_order_rows(app, number="AMC-2", parts=[(None, 1000, 1000)])
     with app.app_context():
-        card.start_card_payment(1, "AMC-1", 1000, "EUR")
-        card.start_card_payment(2, "AMC-2", 1000, "EUR")
+        card.start_card_payment(o1.order_id, "AMC-1", 1000, "EUR")
+        card.start_card_payment(o2.order_id, "AMC-2", 1000, "EUR")
         commit()
         later = utcnow() + timedelta(minutes=16)
         assert card.expire_unpaid_payments(now=later) == 2
@@ -51,8 +55,9 @@ def test_expired_holds_are_released_once(app, localstripe, fake_orders):  # type
 def test_cancel_expired_intent_on_stripe(app, localstripe, fake_orders):  # type: ignore[no-untyped-def]
     from shopapp.payments import gateway
 
+    o1 = make_order_rows(app, number="AMC-1", parts=[(None, 1000, 1000)])
     with app.app_context():
-        started = card.start_card_payment(1, "AMC-1", 1000, "EUR")
+        started = card.start_card_payment(o1.order_id, "AMC-1", 1000, "EUR")
         card.expire_unpaid_payments(now=utcnow() + timedelta(minutes=16))
         commit()
         card.cancel_expired_intent(started.payment_id)
@@ -60,12 +65,13 @@ def test_cancel_expired_intent_on_stripe(app, localstripe, fake_orders):  # type
 
 
 def test_pay_at_pickup_succeeds_once_at_the_desk(app):  # type: ignore[no-untyped-def]
+    o5 = make_order_rows(app, number="AMC-5", parts=[(None, 1800, 1000)], method="at_pickup", status="confirmed")
     with app.app_context():
-        card.open_pickup_payment(5, "AMC-5", 1800, "EUR")
+        card.open_pickup_payment(o5.order_id, "AMC-5", 1800, "EUR")
         commit()
-        payment = card.record_pickup_payment(5)
+        payment = card.record_pickup_payment(o5.order_id)
         first_time = payment.succeeded_at
-        card.record_pickup_payment(5)
+        card.record_pickup_payment(o5.order_id)
         commit()
         assert first_time is not None and payment.succeeded_at is not None
         assert (payment.status, payment.amount_captured_cents, as_utc(payment.succeeded_at)) == (
@@ -73,8 +79,9 @@ def test_pay_at_pickup_succeeds_once_at_the_desk(app):  # type: ignore[no-untype
 
 
 def paid_payment(app, localstripe, amount: int = 3000) -> int:  # type: ignore[no-untyped-def]
+    o1 = make_order_rows(app, number="AMC-1", parts=[(None, amount, 1000)])
     with app.app_context():
-        started = card.start_card_payment(1, "AMC-1", amount, "EUR")
+        started = card.start_card_payment(o1.order_id, "AMC-1", amount, "EUR")
         pay_on_localstripe(localstripe, started.payment_intent_id)
         payment = db.session.get(Payment, started.payment_id)
         payment.status = PaymentStatus.SUCCEEDED

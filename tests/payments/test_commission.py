@@ -15,10 +15,12 @@ from shopapp.payments import commission, ledger
 from shopapp.payments.ledger import Posting
 from shopapp.payments.models import MEMO_KINDS, CommissionRateChange, LedgerEntry, LedgerKind
 from shopapp.payments.order_port import PartFacts
+from tests.support.order_rows import make_order_rows
 
 
-def facts(part_id: int, shop_id: int, subtotal: int = 1005, rate: int = 1000, method: str = "card") -> PartFacts:
-    return PartFacts(part_id=part_id, order_id=100 + part_id, order_ref=f"AMC-{part_id}", shop_id=shop_id,
+def facts(app, shop_id: int, subtotal: int = 1005, rate: int = 1000, method: str = "card") -> PartFacts:  # type: ignore[no-untyped-def]
+    rows = make_order_rows(app, parts=[(shop_id, subtotal, rate)], method=method)
+    return PartFacts(part_id=rows.part_ids[0], order_id=rows.order_id, order_ref=rows.number, shop_id=shop_id,
                      subtotal_cents=subtotal, currency="EUR", commission_rate_bps=rate, payment_method=method,
                      is_paid=True, is_collected=True)
 
@@ -88,29 +90,33 @@ def test_rate_out_of_range_is_refused_and_nothing_changes(app, make_shop, rate):
 
 def test_ledger_post_is_idempotent_per_part_kind_reference(app, make_shop):  # type: ignore[no-untyped-def]
     shop_id = make_shop()
-    posting = Posting(shop_id, 7, 70, LedgerKind.SALE, 1000, "EUR", "settlement")
+    rows = make_order_rows(app, parts=[(shop_id, 1000, 1000)])
+    part_id, order_id = rows.part_ids[0], rows.order_id
+    posting = Posting(shop_id, part_id, order_id, LedgerKind.SALE, 1000, "EUR", "settlement")
     with app.app_context():
         assert ledger.post([posting]) == 1
         assert ledger.post([posting, posting]) == 0
-        assert ledger.post([Posting(shop_id, 7, 70, LedgerKind.REFUND, -200, "EUR", "refund:1")]) == 1
+        assert ledger.post([Posting(shop_id, part_id, order_id, LedgerKind.REFUND, -200, "EUR", "refund:1")]) == 1
         commit()
-        assert len(ledger.entries_for_part(7)) == 2
+        assert len(ledger.entries_for_part(part_id)) == 2
 
 
 def test_settle_paid_part_twice_posts_once_and_balance_is_derived(app, make_shop, fake_orders):  # type: ignore[no-untyped-def]
     shop_id = make_shop()
-    fake_orders.parts[1] = facts(1, shop_id, subtotal=1005, rate=1000)
-    fake_orders.parts[2] = facts(2, shop_id, subtotal=2000, rate=500, method="at_pickup")
+    one = facts(app, shop_id, subtotal=1005, rate=1000)
+    two = facts(app, shop_id, subtotal=2000, rate=500, method="at_pickup")
+    fake_orders.parts[one.part_id], fake_orders.parts[two.part_id] = one, two
+    p1, p2 = one.part_id, two.part_id
     with app.app_context():
-        commission.settle_paid_part(1)
-        commission.settle_paid_part(1)
-        commission.settle_paid_part(2)
+        commission.settle_paid_part(p1)
+        commission.settle_paid_part(p1)
+        commission.settle_paid_part(p2)
         commit()
         kinds = db.session.execute(select(LedgerEntry.part_id, LedgerEntry.kind, LedgerEntry.amount_cents)
                                    .order_by(LedgerEntry.id)).all()
         assert [tuple(k) for k in kinds] == [
-            (1, "sale", 1005), (1, "commission", -101), (1, "commission_vat", -20),
-            (2, "pickup_receipt", 2000), (2, "commission", -100), (2, "commission_vat", -20),
+            (p1, "sale", 1005), (p1, "commission", -101), (p1, "commission_vat", -20),
+            (p2, "pickup_receipt", 2000), (p2, "commission", -100), (p2, "commission_vat", -20),
         ]
         balance = ledger.balance(shop_id)
         assert balance.balance_cents == 904 + 1900
@@ -120,9 +126,9 @@ def test_settle_paid_part_twice_posts_once_and_balance_is_derived(app, make_shop
 
 def test_unpaid_part_is_not_settled(app, make_shop, fake_orders):  # type: ignore[no-untyped-def]
     shop_id = make_shop()
-    unpaid = facts(3, shop_id)
-    fake_orders.parts[3] = PartFacts(**{**unpaid.__dict__, "is_paid": False})
+    unpaid = facts(app, shop_id)
+    fake_orders.parts[unpaid.part_id] = PartFacts(**{**unpaid.__dict__, "is_paid": False})
     with app.app_context():
         with pytest.raises(ValidationFailed):
-            commission.settle_paid_part(3)
-        assert ledger.entries_for_part(3) == []
+            commission.settle_paid_part(unpaid.part_id)
+        assert ledger.entries_for_part(unpaid.part_id) == []

@@ -15,6 +15,7 @@ from shopapp.extensions import db
 from shopapp.payments import card
 from shopapp.payments.models import Payment, PaymentStatus, Refund, StripeEvent
 from tests.payments.conftest import authenticate_on_localstripe, event_payload, pay_on_localstripe, sign
+from tests.support.order_rows import make_order_rows
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +24,9 @@ def _no_dispatch(app, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def open_payment(app: Any, order_id: int = 1, amount: int = 2500) -> tuple[int, str]:
+    rows = make_order_rows(app, number=f"AMC-{order_id}", parts=[(None, amount, 1000)])
     with app.app_context():
-        started = card.start_card_payment(order_id, f"AMC-{order_id}", amount, "EUR")
+        started = card.start_card_payment(rows.order_id, rows.number, amount, "EUR")
         commit()
     return started.payment_id, started.payment_intent_id
 
@@ -163,11 +165,24 @@ def test_a_different_event_for_the_same_success_changes_nothing(app, client, loc
     assert counts(app) == (2, PaymentStatus.SUCCEEDED)
 
 
-def test_failed_payment_releases_the_order_once(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
+def test_declined_attempt_keeps_the_order_payable(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
     _, intent_id = open_payment(app)
     assert pay_on_localstripe(localstripe, intent_id, card="4000000000000341") == "requires_payment_method"
     for event_id in ("evt_f1", "evt_f2"):
         payload = event_payload(event_id, "payment_intent.payment_failed", intent_id)
+        assert post(client, payload, sign(payload)).status_code == 200
+    assert fake_orders.released == []  # the customer may try another card until the hold expires
+    assert counts(app) == (2, PaymentStatus.PENDING)
+
+
+def test_cancelled_intent_releases_the_order_once(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
+    from shopapp.payments import gateway
+
+    _, intent_id = open_payment(app)
+    with app.app_context():
+        gateway.cancel_payment_intent(intent_id, "cancel:test")
+    for event_id in ("evt_c1", "evt_c2"):
+        payload = event_payload(event_id, "payment_intent.canceled", intent_id)
         assert post(client, payload, sign(payload)).status_code == 200
     assert fake_orders.released == ["AMC-1"]
     assert counts(app) == (2, PaymentStatus.FAILED)

@@ -29,7 +29,11 @@ class _Handler:
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         # A slow server, to catch a worker in the middle of a send (nothing is stored before DATA).
         if self.owner.rcpt_delay:
-            await asyncio.sleep(self.owner.rcpt_delay)
+            self.owner.rcpt_waiting += 1
+            try:
+                await asyncio.sleep(self.owner.rcpt_delay)
+            finally:
+                self.owner.rcpt_waiting -= 1
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -52,6 +56,9 @@ class RecordingSMTP:
         self.refusals = 0
         self.refused = 0
         self.rcpt_delay = 0.0
+        # Clients inside the RCPT delay right now: a crash test kills the worker there, before any
+        # message is accepted (killing just after one is accepted may repeat it, by design).
+        self.rcpt_waiting = 0
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:

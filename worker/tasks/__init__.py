@@ -2,8 +2,10 @@
 
 from worker.tasks import (  # noqa: F401
     accounts,
+    animations,
     association,
     housekeeping,
+    notices,
     orders,
     payments,
 )

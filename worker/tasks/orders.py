@@ -13,7 +13,7 @@ from typing import Any
 from celery import shared_task
 
 from shopapp.core.db import commit
-from shopapp.orders import fulfilment, slots
+from shopapp.orders import events, fulfilment, slots
 from shopapp.orders.events import EVENT_TASKS
 from worker.tasks.base import outbox_task
 
@@ -45,5 +45,12 @@ def _placeholder(task_name: str) -> Any:
     return outbox_task(task_name)(order_event)
 
 
-PLACEHOLDER_EVENT_TASKS: tuple[str, ...] = EVENT_TASKS
+# Implemented in worker/tasks/notices.py: the six notice events.
+PLACEHOLDER_EVENT_TASKS: tuple[str, ...] = tuple(
+    name for name in EVENT_TASKS
+    if name not in (events.ORDER_CONFIRMED_TASK, events.PART_TO_PREPARE_TASK, events.PART_REJECTED_TASK,
+                    events.ORDER_READY_TASK, events.ORDER_CANCELLED_TASK, events.ORDER_NO_SHOW_TASK,
+                    # Implemented in worker/tasks/payments.py: settlement and payouts.
+                    events.ORDER_COLLECTED_TASK)
+)
 EVENT_TASK_OBJECTS = {name: _placeholder(name) for name in PLACEHOLDER_EVENT_TASKS}

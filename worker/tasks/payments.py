@@ -9,7 +9,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from shopapp.core.db import commit
-from shopapp.payments import card, payouts, refunds
+from shopapp.orders.events import ORDER_COLLECTED_TASK
+from shopapp.orders.fulfilment import REFUND_DUE_TASK
+from shopapp.payments import card, payouts, refunds, settlement
 from shopapp.payments.gateway import RetryablePaymentError
 from worker.tasks.base import outbox_task
 
@@ -29,6 +31,23 @@ def cancel_payment_intent(payment_id: int) -> None:
 @outbox_task(payouts.PAY_OUT_PART_TASK, retry_on=(RetryablePaymentError,))
 def pay_out_part(part_id: int) -> None:
     payouts.pay_out_part(part_id)
+
+
+@outbox_task(payouts.REVERSE_FOR_REFUND_TASK, retry_on=(RetryablePaymentError,))
+def reverse_for_refund(refund_id: int) -> None:
+    payouts.reverse_for_refund(refund_id)
+
+
+@outbox_task(ORDER_COLLECTED_TASK)
+def order_collected(order_id: int) -> None:
+    """Orders' collection event: payments records the desk's receipt and settles the order's parts."""
+    settlement.settle_collected_order(order_id)
+
+
+@outbox_task(REFUND_DUE_TASK)
+def refund_due(order_id: int) -> None:
+    """Orders' "paid money to give back" event (rejected part, cancelled paid order)."""
+    refunds.refund_due(order_id)
 
 
 @shared_task(name=EXPIRE_UNPAID_TASK)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ac4a4a23f140
+Revision ID: 3770786301bf
 Revises: 
-Create Date: 2026-11-28 12:42:47.636361
+Create Date: 2026-11-28 13:41:48.613001
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ac4a4a23f140'
+revision = '3770786301bf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -65,35 +65,6 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_job', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_job_status_created', ['status', 'created_at'], unique=False)
-
-    op.create_table('payment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('order_ref', sa.String(length=40), nullable=False),
-    sa.Column('method', sa.String(length=12), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('stripe_payment_intent_id', sa.String(length=255), nullable=True),
-    sa.Column('stripe_charge_id', sa.String(length=255), nullable=True),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('amount_captured_cents', sa.Integer(), nullable=False),
-    sa.Column('amount_refunded_cents', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('hold_expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('succeeded_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("method IN ('card', 'at_pickup')", name=op.f('ck_payment_method_known')),
-    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'expired')", name=op.f('ck_payment_status_known')),
-    sa.CheckConstraint('amount_captured_cents >= 0', name=op.f('ck_payment_captured_non_negative')),
-    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_payment_amount_non_negative')),
-    sa.CheckConstraint('amount_refunded_cents <= amount_captured_cents', name=op.f('ck_payment_refunded_within_captured')),
-    sa.CheckConstraint('amount_refunded_cents >= 0', name=op.f('ck_payment_refunded_non_negative')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment')),
-    sa.UniqueConstraint('order_id', name=op.f('uq_payment_order_id')),
-    sa.UniqueConstraint('order_ref', name=op.f('uq_payment_order_ref')),
-    sa.UniqueConstraint('stripe_payment_intent_id', name=op.f('uq_payment_stripe_payment_intent_id'))
-    )
-    with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.create_index('ix_payment_status_hold', ['status', 'hold_expires_at'], unique=False)
 
     op.create_table('shop',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -176,6 +147,40 @@ def upgrade():
     with op.batch_alter_table('acting_log', schema=None) as batch_op:
         batch_op.create_index('ix_acting_log_shop_id', ['shop_id', 'id'], unique=False)
 
+    op.create_table('animation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('image_path', sa.String(length=255), nullable=True),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('seats_taken', sa.Integer(), nullable=False),
+    sa.Column('audience', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('proposed_by_shop_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminders_queued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("audience IN ('everyone', 'members')", name=op.f('ck_animation_audience_known')),
+    sa.CheckConstraint("kind IN ('tasting', 'product_discovery', 'cooking_workshop', 'fashion_show', 'short_supply_talk', 'repair_cafe', 'other')", name=op.f('ck_animation_kind_known')),
+    sa.CheckConstraint("status IN ('proposed', 'draft', 'published', 'cancelled')", name=op.f('ck_animation_status_known')),
+    sa.CheckConstraint('capacity >= 0', name=op.f('ck_animation_capacity_non_negative')),
+    sa.CheckConstraint('seats_taken <= capacity', name=op.f('ck_animation_seats_within_capacity')),
+    sa.CheckConstraint('seats_taken >= 0', name=op.f('ck_animation_seats_taken_non_negative')),
+    sa.CheckConstraint('starts_at < ends_at', name=op.f('ck_animation_starts_before_ends')),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_animation_approved_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_animation_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposed_by_shop_id'], ['shop.id'], name=op.f('fk_animation_proposed_by_shop_id_shop'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_animation'))
+    )
+    with op.batch_alter_table('animation', schema=None) as batch_op:
+        batch_op.create_index('ix_animation_starts_at', ['starts_at'], unique=False)
+
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -202,6 +207,16 @@ def upgrade():
     sa.UniqueConstraint('token', name=op.f('uq_basket_token')),
     sa.UniqueConstraint('user_id', name=op.f('uq_basket_user_id'))
     )
+    op.create_table('calendar_feed',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_calendar_feed_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feed')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feed_token_hash')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_calendar_feed_user_id'))
+    )
     op.create_table('commission_rate_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=True),
@@ -219,25 +234,16 @@ def upgrade():
     with op.batch_alter_table('commission_rate_change', schema=None) as batch_op:
         batch_op.create_index('ix_commission_rate_change_shop_id', ['shop_id', 'id'], unique=False)
 
-    op.create_table('ledger_entry',
+    op.create_table('membership',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('shop_id', sa.Integer(), nullable=False),
-    sa.Column('part_id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('reference', sa.String(length=120), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('sale', 'pickup_receipt', 'commission', 'commission_vat', 'payout', 'refund', 'transfer_reversal', 'receivable')", name=op.f('ck_ledger_entry_kind_known')),
-    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_ledger_entry_shop_id_shop')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry')),
-    sa.UniqueConstraint('part_id', 'kind', 'reference', name=op.f('uq_ledger_entry_part_id_kind_reference'))
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('consent_text', sa.String(length=500), nullable=False),
+    sa.Column('consent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_membership_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_membership')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_membership_user_id'))
     )
-    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entry_order_id', ['order_id'], unique=False)
-        batch_op.create_index('ix_ledger_entry_shop_created', ['shop_id', 'created_at'], unique=False)
-
     op.create_table('nomination',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -261,33 +267,6 @@ def upgrade():
     )
     with op.batch_alter_table('notice_preference', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notice_preference_user_id'), ['user_id'], unique=False)
-
-    op.create_table('payout',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('part_id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('shop_id', sa.Integer(), nullable=False),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('amount_reversed_cents', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('stripe_transfer_id', sa.String(length=255), nullable=True),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
-    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_error', sa.String(length=500), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status IN ('pending', 'paid', 'failed')", name=op.f('ck_payout_status_known')),
-    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_payout_amount_non_negative')),
-    sa.CheckConstraint('amount_reversed_cents <= amount_cents', name=op.f('ck_payout_reversed_within_amount')),
-    sa.CheckConstraint('amount_reversed_cents >= 0', name=op.f('ck_payout_reversed_non_negative')),
-    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_payout_shop_id_shop')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payout')),
-    sa.UniqueConstraint('idempotency_key', name=op.f('uq_payout_idempotency_key')),
-    sa.UniqueConstraint('part_id', name=op.f('uq_payout_part_id')),
-    sa.UniqueConstraint('stripe_transfer_id', name=op.f('uq_payout_stripe_transfer_id'))
-    )
-    with op.batch_alter_table('payout', schema=None) as batch_op:
-        batch_op.create_index('ix_payout_shop_id', ['shop_id'], unique=False)
 
     op.create_table('pickup_slot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -336,29 +315,6 @@ def upgrade():
         batch_op.create_index('ix_product_active_name', ['is_active', 'name'], unique=False)
         batch_op.create_index('ix_product_category_id', ['category_id'], unique=False)
         batch_op.create_index('ix_product_shop_id_name', ['shop_id', 'name'], unique=False)
-
-    op.create_table('refund',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('payment_id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('part_id', sa.Integer(), nullable=True),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('stripe_refund_id', sa.String(length=255), nullable=True),
-    sa.Column('reason', sa.String(length=255), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('last_error', sa.String(length=500), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name=op.f('ck_refund_status_known')),
-    sa.CheckConstraint('amount_cents > 0', name=op.f('ck_refund_amount_positive')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_refund_created_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_refund_payment_id_payment')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_refund')),
-    sa.UniqueConstraint('stripe_refund_id', name=op.f('uq_refund_stripe_refund_id'))
-    )
-    with op.batch_alter_table('refund', schema=None) as batch_op:
-        batch_op.create_index('ix_refund_order_id', ['order_id'], unique=False)
 
     op.create_table('setting_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -470,6 +426,27 @@ def upgrade():
     sa.ForeignKeyConstraint(['venue_id'], ['venue.id'], name=op.f('fk_venue_opening_hours_venue_id_venue'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_venue_opening_hours'))
     )
+    op.create_table('animation_product',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('animation_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['animation_id'], ['animation.id'], name=op.f('fk_animation_product_animation_id_animation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_animation_product_product_id_product'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_animation_product')),
+    sa.UniqueConstraint('animation_id', 'product_id', name=op.f('uq_animation_product_animation_id_product_id'))
+    )
+    op.create_table('animation_shop',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('animation_id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['animation_id'], ['animation.id'], name=op.f('fk_animation_shop_animation_id_animation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_animation_shop_shop_id_shop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_animation_shop')),
+    sa.UniqueConstraint('animation_id', 'shop_id', name=op.f('uq_animation_shop_animation_id_shop_id'))
+    )
+    with op.batch_alter_table('animation_shop', schema=None) as batch_op:
+        batch_op.create_index('ix_animation_shop_shop_id', ['shop_id'], unique=False)
+
     op.create_table('basket_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('basket_id', sa.Integer(), nullable=False),
@@ -575,6 +552,31 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_record')),
     sa.UniqueConstraint('product_id', name=op.f('uq_stock_record_product_id'))
     )
+    op.create_table('animation_registration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('animation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('promoted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('registered', 'waitlisted', 'cancelled')", name=op.f('ck_animation_registration_status_known')),
+    sa.CheckConstraint('seats >= 1', name=op.f('ck_animation_registration_seats_positive')),
+    sa.ForeignKeyConstraint(['animation_id'], ['animation.id'], name=op.f('fk_animation_registration_animation_id_animation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['checked_in_by_id'], ['user_account.id'], name=op.f('fk_animation_registration_checked_in_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_animation_registration_order_id_customer_order'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_animation_registration_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_animation_registration'))
+    )
+    with op.batch_alter_table('animation_registration', schema=None) as batch_op:
+        batch_op.create_index('ix_animation_registration_animation_id_status', ['animation_id', 'status'], unique=False)
+        batch_op.create_index('ix_animation_registration_user_id', ['user_id'], unique=False)
+        batch_op.create_index('uq_animation_registration_active', ['animation_id', 'user_id'], unique=True, sqlite_where=sa.text("status IN ('registered', 'waitlisted')"), postgresql_where=sa.text("status IN ('registered', 'waitlisted')"))
+
     op.create_table('order_part',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -582,7 +584,9 @@ def upgrade():
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('subtotal_cents', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('commission_rate_bps', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('received', 'preparing', 'ready', 'at_venue', 'rejected', 'cancelled')", name=op.f('ck_order_part_status_known')),
+    sa.CheckConstraint('commission_rate_bps >= 0 AND commission_rate_bps <= 10000', name=op.f('ck_order_part_commission_rate_in_range')),
     sa.CheckConstraint('subtotal_cents >= 0', name=op.f('ck_order_part_subtotal_non_negative')),
     sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_order_part_order_id_customer_order'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_order_part_shop_id_shop')),
@@ -591,6 +595,57 @@ def upgrade():
     )
     with op.batch_alter_table('order_part', schema=None) as batch_op:
         batch_op.create_index('ix_order_part_shop_id_status', ['shop_id', 'status'], unique=False)
+
+    op.create_table('payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_ref', sa.String(length=40), nullable=False),
+    sa.Column('method', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('stripe_payment_intent_id', sa.String(length=255), nullable=True),
+    sa.Column('stripe_charge_id', sa.String(length=255), nullable=True),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('amount_captured_cents', sa.Integer(), nullable=False),
+    sa.Column('amount_refunded_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('hold_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('succeeded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("method IN ('card', 'at_pickup')", name=op.f('ck_payment_method_known')),
+    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'expired')", name=op.f('ck_payment_status_known')),
+    sa.CheckConstraint('amount_captured_cents >= 0', name=op.f('ck_payment_captured_non_negative')),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_payment_amount_non_negative')),
+    sa.CheckConstraint('amount_refunded_cents <= amount_captured_cents', name=op.f('ck_payment_refunded_within_captured')),
+    sa.CheckConstraint('amount_refunded_cents >= 0', name=op.f('ck_payment_refunded_non_negative')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_payment_order_id_customer_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_payment_order_id')),
+    sa.UniqueConstraint('order_ref', name=op.f('uq_payment_order_ref')),
+    sa.UniqueConstraint('stripe_payment_intent_id', name=op.f('uq_payment_stripe_payment_intent_id'))
+    )
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_status_hold', ['status', 'hold_expires_at'], unique=False)
+
+    op.create_table('ledger_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('part_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('sale', 'pickup_receipt', 'commission', 'commission_vat', 'payout', 'refund', 'transfer_reversal', 'receivable')", name=op.f('ck_ledger_entry_kind_known')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_ledger_entry_order_id_customer_order')),
+    sa.ForeignKeyConstraint(['part_id'], ['order_part.id'], name=op.f('fk_ledger_entry_part_id_order_part')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_ledger_entry_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry')),
+    sa.UniqueConstraint('part_id', 'kind', 'reference', name=op.f('uq_ledger_entry_part_id_kind_reference'))
+    )
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entry_order_id', ['order_id'], unique=False)
+        batch_op.create_index('ix_ledger_entry_shop_created', ['shop_id', 'created_at'], unique=False)
 
     op.create_table('order_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -629,6 +684,61 @@ def upgrade():
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.create_index('ix_order_line_part_id', ['part_id'], unique=False)
 
+    op.create_table('payout',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('part_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('amount_reversed_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('stripe_transfer_id', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
+    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'paid', 'failed')", name=op.f('ck_payout_status_known')),
+    sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_payout_amount_non_negative')),
+    sa.CheckConstraint('amount_reversed_cents <= amount_cents', name=op.f('ck_payout_reversed_within_amount')),
+    sa.CheckConstraint('amount_reversed_cents >= 0', name=op.f('ck_payout_reversed_non_negative')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_payout_order_id_customer_order')),
+    sa.ForeignKeyConstraint(['part_id'], ['order_part.id'], name=op.f('fk_payout_part_id_order_part')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_payout_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payout')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_payout_idempotency_key')),
+    sa.UniqueConstraint('part_id', name=op.f('uq_payout_part_id')),
+    sa.UniqueConstraint('stripe_transfer_id', name=op.f('uq_payout_stripe_transfer_id'))
+    )
+    with op.batch_alter_table('payout', schema=None) as batch_op:
+        batch_op.create_index('ix_payout_shop_id', ['shop_id'], unique=False)
+
+    op.create_table('refund',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('part_id', sa.Integer(), nullable=True),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('stripe_refund_id', sa.String(length=255), nullable=True),
+    sa.Column('reason', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name=op.f('ck_refund_status_known')),
+    sa.CheckConstraint('amount_cents > 0', name=op.f('ck_refund_amount_positive')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_refund_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_refund_order_id_customer_order')),
+    sa.ForeignKeyConstraint(['part_id'], ['order_part.id'], name=op.f('fk_refund_part_id_order_part')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_refund_payment_id_payment')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refund')),
+    sa.UniqueConstraint('stripe_refund_id', name=op.f('uq_refund_stripe_refund_id'))
+    )
+    with op.batch_alter_table('refund', schema=None) as batch_op:
+        batch_op.create_index('ix_refund_order_id', ['order_id'], unique=False)
+        batch_op.create_index('ix_refund_part_id', ['part_id'], unique=False)
+
     # ### end Alembic commands ###
 
     # The product search index: FTS5 on SQLite, tsvector + unaccent on PostgreSQL, kept in sync by
@@ -649,6 +759,15 @@ def downgrade():
     else:
         bind.exec_driver_sql("DROP TABLE IF EXISTS product_search")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('refund', schema=None) as batch_op:
+        batch_op.drop_index('ix_refund_part_id')
+        batch_op.drop_index('ix_refund_order_id')
+
+    op.drop_table('refund')
+    with op.batch_alter_table('payout', schema=None) as batch_op:
+        batch_op.drop_index('ix_payout_shop_id')
+
+    op.drop_table('payout')
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.drop_index('ix_order_line_part_id')
 
@@ -657,10 +776,25 @@ def downgrade():
         batch_op.drop_index('ix_order_event_order_id')
 
     op.drop_table('order_event')
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_entry_shop_created')
+        batch_op.drop_index('ix_ledger_entry_order_id')
+
+    op.drop_table('ledger_entry')
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_status_hold')
+
+    op.drop_table('payment')
     with op.batch_alter_table('order_part', schema=None) as batch_op:
         batch_op.drop_index('ix_order_part_shop_id_status')
 
     op.drop_table('order_part')
+    with op.batch_alter_table('animation_registration', schema=None) as batch_op:
+        batch_op.drop_index('uq_animation_registration_active', sqlite_where=sa.text("status IN ('registered', 'waitlisted')"), postgresql_where=sa.text("status IN ('registered', 'waitlisted')"))
+        batch_op.drop_index('ix_animation_registration_user_id')
+        batch_op.drop_index('ix_animation_registration_animation_id_status')
+
+    op.drop_table('animation_registration')
     op.drop_table('stock_record')
     with op.batch_alter_table('stock_movement', schema=None) as batch_op:
         batch_op.drop_index('ix_stock_movement_product_id')
@@ -678,6 +812,11 @@ def downgrade():
 
     op.drop_table('customer_order')
     op.drop_table('basket_line')
+    with op.batch_alter_table('animation_shop', schema=None) as batch_op:
+        batch_op.drop_index('ix_animation_shop_shop_id')
+
+    op.drop_table('animation_shop')
+    op.drop_table('animation_product')
     op.drop_table('venue_opening_hours')
     op.drop_table('venue_closed_day')
     op.drop_table('user_role')
@@ -701,10 +840,6 @@ def downgrade():
         batch_op.drop_index('ix_setting_change_key')
 
     op.drop_table('setting_change')
-    with op.batch_alter_table('refund', schema=None) as batch_op:
-        batch_op.drop_index('ix_refund_order_id')
-
-    op.drop_table('refund')
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index('ix_product_shop_id_name')
         batch_op.drop_index('ix_product_category_id')
@@ -715,29 +850,26 @@ def downgrade():
         batch_op.drop_index('ix_pickup_slot_starts_at')
 
     op.drop_table('pickup_slot')
-    with op.batch_alter_table('payout', schema=None) as batch_op:
-        batch_op.drop_index('ix_payout_shop_id')
-
-    op.drop_table('payout')
     with op.batch_alter_table('notice_preference', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_preference_user_id'))
 
     op.drop_table('notice_preference')
     op.drop_table('nomination')
-    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_ledger_entry_shop_created')
-        batch_op.drop_index('ix_ledger_entry_order_id')
-
-    op.drop_table('ledger_entry')
+    op.drop_table('membership')
     with op.batch_alter_table('commission_rate_change', schema=None) as batch_op:
         batch_op.drop_index('ix_commission_rate_change_shop_id')
 
     op.drop_table('commission_rate_change')
+    op.drop_table('calendar_feed')
     op.drop_table('basket')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index('ix_api_token_user_id')
 
     op.drop_table('api_token')
+    with op.batch_alter_table('animation', schema=None) as batch_op:
+        batch_op.drop_index('ix_animation_starts_at')
+
+    op.drop_table('animation')
     with op.batch_alter_table('acting_log', schema=None) as batch_op:
         batch_op.drop_index('ix_acting_log_shop_id')
 
@@ -749,10 +881,6 @@ def downgrade():
 
     op.drop_table('stripe_event')
     op.drop_table('shop')
-    with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.drop_index('ix_payment_status_hold')
-
-    op.drop_table('payment')
     with op.batch_alter_table('outbox_job', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_job_status_created')
 

@@ -1,0 +1,52 @@
+"""Server-rendered SVG bar charts (no JavaScript, no inline style: presentation attributes only)."""
+
+from __future__ import annotations
+
+import hashlib
+from xml.sax.saxutils import escape
+
+WIDTH = 640
+BAR_HEIGHT = 22
+GAP = 8
+LABEL_WIDTH = 200
+COLOURS = ("#2f6b4f", "#c26a2e")
+
+
+def _frame(title: str, height: int, body: str) -> str:
+    ident = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
+            f'class="chart" aria-labelledby="{ident}"><title id="{ident}">{escape(title)}</title>{body}</svg>')
+
+
+def bar_chart(values: list[tuple[str, int]], *, title: str) -> str:
+    """A horizontal bar per (label, value)."""
+    top = max((v for _l, v in values), default=0) or 1
+    rows = []
+    for i, (label, value) in enumerate(values):
+        y = i * (BAR_HEIGHT + GAP)
+        length = int((WIDTH - LABEL_WIDTH - 60) * value / top)
+        rows.append(
+            f'<text x="0" y="{y + 16}" font-size="13" fill="#1f2a24">{escape(label)}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" fill="{COLOURS[0]}"/>'
+            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 16}" font-size="13" fill="#1f2a24">{value}</text>')
+    return _frame(title, max(len(values), 1) * (BAR_HEIGHT + GAP), "".join(rows))
+
+
+def grouped_bar_chart(values: list[tuple[str, int, int]], *, title: str, legend: tuple[str, str]) -> str:
+    """Two bars per label (e.g. registered, attended), with a legend."""
+    top = max((max(a, b) for _l, a, b in values), default=0) or 1
+    rows = [f'<rect x="{LABEL_WIDTH}" y="0" width="12" height="12" fill="{COLOURS[0]}"/>'
+            f'<text x="{LABEL_WIDTH + 16}" y="11" font-size="12" fill="#1f2a24">{escape(legend[0])}</text>'
+            f'<rect x="{LABEL_WIDTH + 120}" y="0" width="12" height="12" fill="{COLOURS[1]}"/>'
+            f'<text x="{LABEL_WIDTH + 136}" y="11" font-size="12" fill="#1f2a24">{escape(legend[1])}</text>']
+    step = 2 * BAR_HEIGHT + GAP
+    for i, (label, first, second) in enumerate(values):
+        y = 20 + i * step
+        rows.append(f'<text x="0" y="{y + 26}" font-size="13" fill="#1f2a24">{escape(label)}</text>')
+        for j, value in enumerate((first, second)):
+            length = int((WIDTH - LABEL_WIDTH - 60) * value / top)
+            by = y + j * BAR_HEIGHT
+            rows.append(f'<rect x="{LABEL_WIDTH}" y="{by}" width="{length}" height="{BAR_HEIGHT - 2}" '
+                        f'fill="{COLOURS[j]}"/><text x="{LABEL_WIDTH + length + 6}" y="{by + 15}" font-size="12" '
+                        f'fill="#1f2a24">{value}</text>')
+    return _frame(title, 20 + max(len(values), 1) * step, "".join(rows))

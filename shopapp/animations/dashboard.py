@@ -1,0 +1,84 @@
+"""The venue's weekly dashboard: pickups per slot, registrations and attendance per animation, and how
+many residents who came to an animation also collected an order that week; with SVG bar charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from shopapp.animations import charts
+from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
+from shopapp.animations.times import venue_zone
+from shopapp.core.db import as_utc
+from shopapp.extensions import db
+from shopapp.orders.models import Order, PickupSlot
+from shopapp.orders.states import OrderStatus
+
+
+@dataclass(frozen=True)
+class AnimationRow:
+    title: str
+    starts_at: datetime
+    capacity: int
+    registered_seats: int
+    attended_seats: int
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    monday: date
+    pickups_by_slot: list[tuple[datetime, int]]
+    animations: list[AnimationRow]
+    attendees: int
+    attendees_who_collected: int
+    pickups_chart: str
+    animations_chart: str
+
+    @property
+    def total_pickups(self) -> int:
+        return sum(n for _s, n in self.pickups_by_slot)
+
+
+def week_report(monday: date) -> WeekReport:
+    """Figures of the local week starting on `monday` (orders not cancelled count as pickups)."""
+    zone = venue_zone()
+    start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(UTC)
+    pickups = db.session.execute(
+        select(PickupSlot.starts_at, func.count(Order.id))
+        .join(Order, Order.pickup_slot_id == PickupSlot.id)
+        .where(PickupSlot.starts_at >= start, PickupSlot.starts_at < end, Order.status != OrderStatus.CANCELLED)
+        .group_by(PickupSlot.id, PickupSlot.starts_at).order_by(PickupSlot.starts_at)
+    ).all()
+    animations = db.session.scalars(
+        select(Animation).where(Animation.starts_at >= start, Animation.starts_at < end,
+                                Animation.status == AnimationStatus.PUBLISHED).order_by(Animation.starts_at)
+    ).all()
+    rows = []
+    for animation in animations:
+        registered = db.session.scalar(select(func.coalesce(func.sum(Registration.seats), 0)).where(
+            Registration.animation_id == animation.id, Registration.status == RegistrationStatus.REGISTERED))
+        attended = db.session.scalar(select(func.coalesce(func.sum(Registration.seats), 0)).where(
+            Registration.animation_id == animation.id, Registration.checked_in_at.is_not(None)))
+        rows.append(AnimationRow(animation.title, animation.starts_at, animation.capacity, int(registered or 0),
+                                 int(attended or 0)))
+    attendee_ids = set(db.session.scalars(
+        select(Registration.user_id).join(Animation)
+        .where(Animation.starts_at >= start, Animation.starts_at < end, Registration.checked_in_at.is_not(None))
+    ))
+    collectors = set(db.session.scalars(
+        select(Order.user_id).join(PickupSlot, Order.pickup_slot_id == PickupSlot.id)
+        .where(PickupSlot.starts_at >= start, PickupSlot.starts_at < end, Order.status == OrderStatus.COLLECTED,
+               Order.user_id.in_(attendee_ids or {0}))
+    ))
+    local = [(as_utc(s).astimezone(zone), int(n)) for s, n in pickups]
+    return WeekReport(
+        monday=monday, pickups_by_slot=local, animations=rows, attendees=len(attendee_ids),
+        attendees_who_collected=len(collectors),
+        pickups_chart=charts.bar_chart([(f"{s:%d/%m %H:%M}", n) for s, n in local], title="Retraits par créneau"),
+        animations_chart=charts.grouped_bar_chart(
+            [(r.title[:24], r.registered_seats, r.attended_seats) for r in rows],
+            title="Inscrits et présents par animation", legend=("Inscrits", "Présents")),
+    )

@@ -1,0 +1,15 @@
+"""Animation-specific refusals (stable API codes)."""
+
+from shopapp.errors import DomainError
+
+
+class AlreadyRegistered(DomainError):
+    status = 409
+    code = "already_registered"
+
+
+class AnimationClosed(DomainError):
+    """Not open for registration: cancelled, not published, or already started."""
+
+    status = 409
+    code = "animation_closed"

@@ -1,0 +1,179 @@
+"""HTML for venue staff (create, edit, publish, cancel, approve proposals, the dashboard) and for
+shops (propose an animation featuring their products)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from shopapp.accounts.access import role_required
+from shopapp.accounts.models import Role
+from shopapp.animations import dashboard, queries, services
+from shopapp.animations.forms import AnimationForm, CheckInForm
+from shopapp.animations.models import Animation
+from shopapp.animations.times import to_utc, venue_zone
+from shopapp.catalog.access import shop_for_user, shop_staff_required
+from shopapp.catalog.models import Product, Shop
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError
+from shopapp.extensions import db
+
+bp = Blueprint("venue_animations", __name__)
+
+
+def _product_choices(shop_id: int | None = None) -> list[SelectChoice]:
+    query = select(Product).join(Shop).where(Product.is_active.is_(True)).order_by(Shop.name, Product.name)
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    return [SelectChoice(p.id, f"{p.shop.name} — {p.name}") for p in db.session.scalars(query)]
+
+
+def _data(form: AnimationForm) -> services.AnimationData:
+    return services.AnimationData(
+        title=form.title.data or "", kind=form.kind.data or "other", description=form.description.data or "",
+        starts_at=to_utc(form.starts_at.data, field="starts_at"),  # type: ignore[arg-type]
+        ends_at=to_utc(form.ends_at.data, field="ends_at"),  # type: ignore[arg-type]
+        capacity=form.capacity.data or 0, audience=form.audience.data or "everyone",
+        product_ids=list(form.product_ids.data or []))
+
+
+def _attach_errors(form: AnimationForm, error: DomainError) -> str:
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    return error.message
+
+
+@bp.get("/lieu/animations")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_list():  # type: ignore[no-untyped-def]
+    return render_template("animations/venue_list.html", animations=services.all_animations(), form=CheckInForm())
+
+
+@bp.route("/lieu/animations/nouvelle", methods=["GET", "POST"])
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_new():  # type: ignore[no-untyped-def]
+    form = AnimationForm()
+    form.product_ids.choices = _product_choices()
+    error = None
+    if form.validate_on_submit():
+        try:
+            animation = services.create_animation(_data(form), actor_id=current_user.id)
+        except DomainError as exc:
+            error = _attach_errors(form, exc)
+        else:
+            flash(_("Animation créée en brouillon."), "success")
+            return redirect(url_for("venue_animations.venue_edit", animation_id=animation.id))
+    return render_template("animations/venue_form.html", form=form, animation=None, error=error,
+                           registrants=[]), 422 if (error or form.errors) else 200
+
+
+@bp.route("/lieu/animations/<int:animation_id>", methods=["GET", "POST"])
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_edit(animation_id: int):  # type: ignore[no-untyped-def]
+    animation = queries.get_animation(animation_id)
+    form = AnimationForm(obj=None if request.method == "POST" else _form_values(animation))
+    form.product_ids.choices = _product_choices()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.update_animation(animation_id, _data(form), actor_id=current_user.id)
+        except DomainError as exc:
+            error = _attach_errors(form, exc)
+        else:
+            flash(_("Animation enregistrée."), "success")
+            return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id))
+    registrants = queries.registrants_of(animation_id, ("registered", "waitlisted"))
+    return render_template("animations/venue_form.html", form=form, animation=animation, error=error,
+                           registrants=registrants, slots=queries.slots_of(animation)), \
+        422 if (error or form.errors) else 200
+
+
+class _Values:
+    def __init__(self, animation: Animation):
+        zone = venue_zone()
+        self.title = animation.title
+        self.kind = animation.kind
+        self.description = animation.description
+        self.starts_at = _local_naive(animation.starts_at, zone)
+        self.ends_at = _local_naive(animation.ends_at, zone)
+        self.capacity = animation.capacity
+        self.audience = animation.audience
+        self.product_ids = [p.id for p in animation.products]
+
+
+def _local_naive(value, zone):  # type: ignore[no-untyped-def]
+    from shopapp.core.db import as_utc
+
+    return as_utc(value).astimezone(zone).replace(tzinfo=None)
+
+
+def _form_values(animation: Animation) -> _Values:
+    return _Values(animation)
+
+
+@bp.post("/lieu/animations/<int:animation_id>/publier")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_publish(animation_id: int):  # type: ignore[no-untyped-def]
+    return _act(animation_id, services.publish_animation, _("Animation publiée dans l'agenda."))
+
+
+@bp.post("/lieu/animations/<int:animation_id>/annuler")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_cancel(animation_id: int):  # type: ignore[no-untyped-def]
+    return _act(animation_id, services.cancel_animation, _("Animation annulée : chaque inscrit est prévenu."))
+
+
+def _act(animation_id: int, action, message: str):  # type: ignore[no-untyped-def]
+    if not CheckInForm().validate_on_submit():
+        flash(_("Le formulaire a expiré. Merci de réessayer."), "error")
+        return redirect(url_for("venue_animations.venue_list"))
+    try:
+        action(animation_id, actor_id=current_user.id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id))
+
+
+@bp.get("/lieu/tableau-de-bord")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_dashboard():  # type: ignore[no-untyped-def]
+    try:
+        monday = date.fromisoformat(request.args.get("semaine", ""))
+    except ValueError:
+        today = utcnow().astimezone(venue_zone()).date()
+        monday = today - timedelta(days=today.weekday())
+    monday -= timedelta(days=monday.weekday())
+    return render_template("animations/dashboard.html", report=dashboard.week_report(monday),
+                           previous_week=(monday - timedelta(days=7)).isoformat(),
+                           next_week=(monday + timedelta(days=7)).isoformat())
+
+
+# -- shops ----------------------------------------------------------------------------------------------
+
+@bp.route("/boutique/animations", methods=["GET", "POST"])
+@shop_staff_required
+def shop_propose():  # type: ignore[no-untyped-def]
+    shop = shop_for_user(current_user.id, request.args.get("shop"))
+    form = AnimationForm()
+    form.product_ids.choices = _product_choices(shop.id)
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.propose_animation(_data(form), shop_id=shop.id, actor_id=current_user.id)
+        except DomainError as exc:
+            error = _attach_errors(form, exc)
+        else:
+            flash(_("Proposition envoyée : l'équipe du lieu la validera avant publication."), "success")
+            return redirect(url_for("venue_animations.shop_propose", shop=shop.slug))
+    return render_template("animations/shop_propose.html", form=form, shop=shop, error=error,
+                           animations=services.proposals_for_shop(shop.id)), 422 if (error or form.errors) else 200

@@ -1,0 +1,1 @@
+"""Checkout orchestration: places the order (orders) and opens its payment (payments), one entry point."""

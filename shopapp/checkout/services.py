@@ -1,0 +1,82 @@
+"""The one checkout use case, for the HTML page and the JSON API alike.
+
+`submit` runs in the request's transaction: it places the order through `orders.checkout.place_order`
+(stock and slot taken, rate frozen per part) and then opens the payment through `payments.card`
+(a PaymentIntent for `card`, a pending desk payment for `at_pickup`). Any error rolls the whole
+request back, so an order never exists without its payment record. Steps that join more domains
+(animations, ...) go into `submit`, between placing the order and answering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from shopapp.animations import registrations
+from shopapp.catalog.models import Shop
+from shopapp.extensions import db
+from shopapp.orders import checkout
+from shopapp.orders.models import Order
+from shopapp.orders.states import PaymentMethod
+from shopapp.payments import card, commission
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    user_id: int
+    pickup_slot_id: int
+    payment_method: str
+    idempotency_key: str | None = None
+    join_animation_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    method: str
+    status: str
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    order: Order
+    created: bool
+    payment: PaymentInfo
+
+
+def card_enabled() -> bool:
+    """Card payments are offered when this installation has a Stripe key (test or live)."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def _rate_for_shop_id(shop_id: int) -> int:
+    shop = db.session.get(Shop, shop_id)
+    assert shop is not None
+    return commission.rate_for_shop(shop)
+
+
+def submit(request: SubmitRequest) -> SubmitResult:
+    """Place the user's basket as an order and open its payment. Idempotent per (user, key).
+
+    :raise PaymentUnavailable, BasketEmpty, NotFoundError, SlotFull, InsufficientStock: from orders.
+    :raise RetryablePaymentError, TerminalPaymentError: Stripe could not open the payment (the caller
+    rolls back: no order is left behind). Flushes, never commits.
+    """
+    placed = checkout.place_order(
+        checkout.CheckoutRequest(request.user_id, request.pickup_slot_id, request.payment_method,
+                                 request.idempotency_key),
+        card_enabled=card_enabled(),
+        commission_rate=_rate_for_shop_id,
+    )
+    order = placed.order
+    if placed.created and request.join_animation_ids:
+        # Same transaction as the order: a refused join (animation not during this slot) rolls both back.
+        registrations.join_at_checkout(request.user_id, order.id, request.join_animation_ids)
+    if order.payment_method == PaymentMethod.CARD:
+        started = card.start_card_payment(order.id, order.number, order.total_cents, order.currency)
+        payment = PaymentInfo(order.payment_method, order.payment_status, started.client_secret)
+    else:
+        card.open_pickup_payment(order.id, order.number, order.total_cents, order.currency)
+        payment = PaymentInfo(order.payment_method, order.payment_status)
+    return SubmitResult(order, placed.created, payment)

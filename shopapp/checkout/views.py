@@ -1,0 +1,108 @@
+"""HTML: the checkout page (both payment methods), the card payment page and its return page."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from shopapp.accounts.access import login_required
+from shopapp.checkout import payment_page, services
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError
+from shopapp.orders import basket as baskets
+from shopapp.orders import queries, slots
+from shopapp.orders.forms import CheckoutForm
+from shopapp.orders.session import current_owner
+from shopapp.orders.states import PaymentMethod
+
+bp = Blueprint("checkout", __name__)
+
+SLOT_DAYS_SHOWN = 14
+
+
+@bp.route("/commande", methods=["GET", "POST"])
+@login_required
+def checkout_page():  # type: ignore[no-untyped-def]
+    owner = current_owner()
+    view = baskets.view_basket(owner)
+    if view.is_empty and request.method == "GET":
+        flash(_("Votre panier est vide."), "info")
+        return redirect(url_for("orders.basket"))
+    lead = slots.lead_minutes_for_shops(group.shop.id for group in view.groups)
+    start = utcnow()
+    slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+    form = CheckoutForm()
+    form.slot_id.choices = [SelectChoice(str(v.slot.id)) for v in slot_views if v.is_bookable]
+    if services.card_enabled():
+        form.payment_method.choices = [
+            *form.payment_method.choices,
+            SelectChoice(PaymentMethod.CARD.value, _l("Carte bancaire en ligne, maintenant")),
+        ]
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+    error = None
+    if form.validate_on_submit():
+        try:
+            result = services.submit(services.SubmitRequest(
+                current_user.id, form.slot_id.data or 0, form.payment_method.data or "",
+                (form.idempotency_key.data or "")[:80] or None,
+                tuple(int(v) for v in request.form.getlist("join_animation_ids") if v.isdigit())))
+        except DomainError as exc:
+            error = exc.message
+            slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+        else:
+            if result.order.payment_method == PaymentMethod.CARD:
+                return redirect(url_for("checkout.pay", order_id=result.order.id))
+            if result.created:
+                flash(_("Merci ! Votre commande %(number)s est confirmée.", number=result.order.number), "success")
+            return redirect(url_for("orders.my_order", order_id=result.order.id))
+    elif request.method == "POST" and form.errors.get("csrf_token"):
+        error = _("Le formulaire a expiré. Merci de réessayer.")
+    status = 422 if (error or form.errors) else 200
+    return render_template("checkout/checkout.html", form=form, basket=view, slot_views=slot_views,
+                           lead_minutes=lead, error=error, card_enabled=services.card_enabled()), status
+
+
+@bp.get("/commande/<int:order_id>/paiement")
+@login_required
+def pay(order_id: int):  # type: ignore[no-untyped-def]
+    order = queries.order_for_user(order_id, current_user.id)
+    state = payment_page.payment_state(order.id)
+    if state.is_settled or order.payment_method != PaymentMethod.CARD:
+        return redirect(url_for("checkout.payment_return", order_id=order.id))
+    return render_template("checkout/pay.html", order=order, state=state,
+                           publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
+                           stripe_js_url=payment_page.stripe_js_url(),
+                           is_localstripe=bool(current_app.config.get("STRIPE_LOCALSTRIPE")))
+
+
+@bp.post("/commande/<int:order_id>/paiement/carte-test")
+@login_required
+def pay_with_test_card(order_id: int):  # type: ignore[no-untyped-def]
+    """localstripe only: its Stripe.js stand-in cannot confirm a PaymentIntent, so the page hands the
+    card token here and the server confirms (real Stripe confirms in the browser; this route is 404)."""
+    if not current_app.config.get("STRIPE_LOCALSTRIPE"):
+        abort(404)
+    order = queries.order_for_user(order_id, current_user.id)
+    token = (request.form.get("token") or "")[:255]
+    if not token:
+        return jsonify({"error": {"message": _("Carte manquante.")}}), 422
+    try:
+        status = payment_page.confirm_with_test_token(order.id, token)
+    except DomainError as exc:
+        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 402
+    return jsonify({"status": status})
+
+
+@bp.get("/commande/<int:order_id>/retour")
+@login_required
+def payment_return(order_id: int):  # type: ignore[no-untyped-def]
+    order = queries.order_for_user(order_id, current_user.id)
+    state = payment_page.payment_state(order.id)
+    return render_template("checkout/return.html", order=order, state=state)

@@ -1,0 +1,46 @@
+"""Building a notice e-mail from its three templates, in the recipient's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template
+
+from shopapp.core import mail
+from shopapp.core.i18n import force_locale_for
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a notice goes to: an address, its language, and the account behind it (None for a shop's
+    own address, which has no preferences)."""
+
+    email: str
+    locale: str = "fr"
+    user_id: int | None = None
+    name: str = ""
+
+
+def render_mail(template: str, recipient: Recipient, *, attachments: Iterable[mail.Attachment] = (),
+                **context: Any) -> mail.Mail:
+    """`emails/<template>_subject.txt`, `.txt` and `.html` rendered in the recipient's language."""
+    with force_locale_for(recipient.locale):
+        subject = render_template(f"emails/{template}_subject.txt", recipient=recipient, **context)
+        text = render_template(f"emails/{template}.txt", recipient=recipient, **context)
+        html = render_template(f"emails/{template}.html", recipient=recipient, **context)
+    return mail.Mail(to=recipient.email, subject=" ".join(subject.split()), text=text, html=html,
+                     attachments=tuple(attachments))
+
+
+def unique_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
+    """One entry per address (case-insensitive), the first one kept (accounts come before the shop's address)."""
+    seen: set[str] = set()
+    unique: list[Recipient] = []
+    for recipient in recipients:
+        key = recipient.email.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(recipient)
+    return unique

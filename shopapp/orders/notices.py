@@ -1,0 +1,230 @@
+"""Order notices: the e-mails each order event sends, to whom, with what (issue 5).
+
+Each function is called by one outbox task (worker/tasks/notices.py) with the id the event carried.
+It loads fresh rows, decides from their current state whether the notice still makes sense, and sends
+one message per recipient through `notices.send_once` under a key naming the event, so a redelivered
+job never sends twice. Residents get their own language; a shop's staff get theirs, the shop's own
+address gets French. A shop's notice lists that shop's lines only.
+
+Layering: orders imports notices (the lower, generic exactly-once machinery), never the reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from shopapp.accounts.models import User
+from shopapp.catalog.notices import shop_recipients
+from shopapp.core import mail
+from shopapp.core.urls import public_url
+from shopapp.extensions import db
+from shopapp.notices import services as notices
+from shopapp.notices.attachments import CalendarEvent, calendar_attachment, qr_attachment, qr_data_uri
+from shopapp.notices.rendering import Recipient, render_mail
+from shopapp.orders.models import Order, OrderPart
+from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
+from shopapp.venue.models import Venue
+
+# Hook for other domains (animations): each provider returns the extra calendar events to put in an
+# order's confirmation invitation (e.g. an animation the resident joined for that slot). Providers are
+# appended at import time by the module that owns them; they must only read.
+CalendarProvider = Callable[[Order], Iterable[CalendarEvent]]
+EXTRA_CALENDAR_EVENTS: list[CalendarProvider] = []
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """What every order notice template is given."""
+
+    order: Order
+    venue: Venue
+    resident: Recipient
+    link: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"order": self.order, "venue": self.venue, "slot": self.order.pickup_slot,
+                "map_url": self.venue.map_url, "link": self.link}
+
+
+def _load_order(order_id: int) -> Order | None:
+    """The order with its slot, parts, lines and shops, in a few queries instead of one per attribute."""
+    return db.session.scalar(
+        select(Order).where(Order.id == order_id)
+        .options(joinedload(Order.pickup_slot),
+                 selectinload(Order.parts).selectinload(OrderPart.lines),
+                 selectinload(Order.parts).joinedload(OrderPart.shop))
+    )
+
+
+def order_context(order: Order) -> OrderContext:
+    venue = db.session.get_one(Venue, order.pickup_slot.venue_id)
+    user = db.session.get_one(User, order.user_id)
+    resident = Recipient(email=user.email, locale=user.locale or "fr", user_id=user.id, name=user.name)
+    return OrderContext(order, venue, resident, public_url("orders.my_order", order_id=order.id))
+
+
+def _send(key: str, recipient: Recipient, kind: str, build: Callable[[], mail.Mail]) -> int:
+    # Rendered before the claim: the claim commits, which expires every loaded row, and rendering
+    # afterwards would reload the order, its parts and lines one lazy query at a time.
+    message = build()
+    return int(notices.send_once(key, recipient.email, kind, lambda: message))
+
+
+def pickup_event(order: Order, venue: Venue) -> CalendarEvent:
+    """The calendar event of an order's pickup slot (the invitation's main event)."""
+    slot = order.pickup_slot
+    return CalendarEvent(
+        uid=f"retrait-{order.number}@adopte-mon-commercant.fr",
+        summary=_("Retrait de la commande %(number)s — %(venue)s", number=order.number, venue=venue.name),
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        timezone=venue.timezone,
+        location=f"{venue.name}, {venue.address}",
+        description=_("Code de retrait : %(code)s", code=order.pickup_code)
+        + (f"\n{venue.map_url}" if venue.map_url else ""),
+        url=venue.map_url,
+        latitude=venue.latitude,
+        longitude=venue.longitude,
+    )
+
+
+def calendar_events(order: Order, venue: Venue) -> list[CalendarEvent]:
+    """The pickup slot, then whatever the registered providers add (animations joined)."""
+    events = [pickup_event(order, venue)]
+    for provider in EXTRA_CALENDAR_EVENTS:
+        events.extend(provider(order))
+    return events
+
+
+def send_order_confirmed(order_id: int) -> int:
+    """The resident's confirmation, with the pickup slot as an .ics invitation. Commits each claim;
+    returns messages sent (0 when the order is gone, unpaid or cancelled by now).
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    order = _load_order(order_id)
+    if order is None or order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        return 0
+    ctx = order_context(order)
+
+    def build() -> mail.Mail:
+        from shopapp.core.i18n import force_locale_for
+
+        with force_locale_for(ctx.resident.locale):
+            events = calendar_events(order, ctx.venue)
+            invitation = calendar_attachment(events, stamp=order.created_at, filename="retrait.ics")
+        return render_mail("order_confirmed", ctx.resident, attachments=[invitation], extra_events=events[1:],
+                           **ctx.as_dict())
+
+    return _send(f"order_confirmed:{order.id}", ctx.resident, "order_confirmed", build)
+
+
+def send_part_to_prepare(part_id: int) -> int:
+    """Tell a shop (staff and shop address) it has a new part to prepare: its own lines only.
+    Commits each claim; returns messages sent (0 when the part was cancelled or rejected meanwhile).
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    part = db.session.get(OrderPart, part_id)
+    if part is None or part.status in (PartStatus.CANCELLED, PartStatus.REJECTED):
+        return 0
+    ctx = order_context(part.order)
+    link = public_url("orders.shop_parts")
+    sent = 0
+    for recipient in shop_recipients(part.shop_id):
+        def build(recipient: Recipient = recipient) -> mail.Mail:
+            return render_mail("part_to_prepare", recipient, part=part, shop=part.shop,
+                               **{**ctx.as_dict(), "link": link})
+
+        sent += _send(f"part_to_prepare:{part.id}", recipient, "part_to_prepare", build)
+    return sent
+
+
+def send_part_rejected(part_id: int) -> int:
+    """Tell the resident a shop could not supply its part, and what is refunded (paid in advance) or
+    no longer due (paid at pickup). Commits each claim; returns messages sent.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    part = db.session.get(OrderPart, part_id)
+    if part is None or part.status != PartStatus.REJECTED:
+        return 0
+    order = part.order
+    ctx = order_context(order)
+    is_refunded = order.payment_status == PaymentStatus.PAID or order.paid_cents > 0
+
+    def build() -> mail.Mail:
+        return render_mail("part_rejected", ctx.resident, part=part, shop=part.shop, is_refunded=is_refunded,
+                           is_cancelled=order.status == OrderStatus.CANCELLED, **ctx.as_dict())
+
+    return _send(f"part_rejected:{part.id}", ctx.resident, "part_rejected", build)
+
+
+def send_order_ready(order_id: int) -> int:
+    """Tell the resident the whole order waits at the venue: pickup code, its QR code (inline image and
+    PNG attachment), address and map link. Commits each claim; returns messages sent (0 once collected).
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.READY_FOR_PICKUP:
+        return 0
+    ctx = order_context(order)
+
+    def build() -> mail.Mail:
+        return render_mail("order_ready", ctx.resident, attachments=[qr_attachment(order.pickup_code)],
+                           qr=qr_data_uri(order.pickup_code), **ctx.as_dict())
+
+    return _send(f"order_ready:{order.id}", ctx.resident, "order_ready", build)
+
+
+def send_order_cancelled(order_id: int) -> int:
+    """Tell the resident the order is cancelled, and each shop whose part was cancelled to stop
+    preparing it (a shop that rejected its part already knows). Commits each claim; returns messages sent.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.CANCELLED:
+        return 0
+    ctx = order_context(order)
+    key = f"order_cancelled:{order.id}"
+    sent = _send(key, ctx.resident, "order_cancelled",
+                 lambda: render_mail("order_cancelled", ctx.resident, **ctx.as_dict()))
+    for part in order.parts:
+        if part.status != PartStatus.CANCELLED:
+            continue
+        for recipient in shop_recipients(part.shop_id):
+            def build(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
+                return render_mail("order_cancelled_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
+
+            sent += _send(key, recipient, "order_cancelled", build)
+    return sent
+
+
+def send_order_no_show(order_id: int) -> int:
+    """Tell the resident the order was not collected in time, and each shop that its goods are back
+    in its stock (to be fetched from the venue). Commits each claim; returns messages sent.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.NO_SHOW:
+        return 0
+    ctx = order_context(order)
+    key = f"order_no_show:{order.id}"
+    sent = _send(key, ctx.resident, "order_no_show",
+                 lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()))
+    for part in order.remaining_parts:
+        for recipient in shop_recipients(part.shop_id):
+            def build(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
+                return render_mail("order_no_show_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
+
+            sent += _send(key, recipient, "order_no_show", build)
+    return sent

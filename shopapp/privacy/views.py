@@ -1,0 +1,68 @@
+"""Account pages for GDPR: download my data, delete my account; and the membership page."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from shopapp.accounts.access import login_required
+from shopapp.accounts.forms import EmptyForm
+from shopapp.accounts.services import authenticate
+from shopapp.animations.forms import DeleteAccountForm, MembershipForm
+from shopapp.members import services as members
+from shopapp.privacy import gdpr
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.route("/adhesion", methods=["GET", "POST"])
+@login_required
+def membership():  # type: ignore[no-untyped-def]
+    form = MembershipForm()
+    if form.validate_on_submit():
+        members.join(current_user.id, consent=bool(form.consent.data))
+        flash(_("Bienvenue parmi les membres de La Halle Commune !"), "success")
+        return redirect(url_for("privacy.membership"))
+    return render_template("animations/membership.html", form=form, consent_text=members.CONSENT_TEXT,
+                           leave_form=EmptyForm(),
+                           membership=members.membership_of(current_user.id)), 422 if form.errors else 200
+
+
+@bp.post("/adhesion/quitter")
+@login_required
+def leave():  # type: ignore[no-untyped-def]
+    if EmptyForm().validate_on_submit():
+        members.leave(current_user.id)
+        flash(_("Vous n'êtes plus membre."), "success")
+    return redirect(url_for("privacy.membership"))
+
+
+@bp.get("/compte/mes-donnees.json")
+@login_required
+def export():  # type: ignore[no-untyped-def]
+    body = json.dumps(gdpr.export_data(current_user.id), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    return response
+
+
+@bp.route("/compte/supprimer", methods=["GET", "POST"])
+@login_required
+def delete_account():  # type: ignore[no-untyped-def]
+    form = DeleteAccountForm()
+    error = None
+    if form.validate_on_submit():
+        if authenticate(current_user.email, form.password.data or "") is None:
+            error = _("Mot de passe incorrect.")
+        else:
+            gdpr.delete_account(current_user.id)
+            logout_user()
+            session.clear()
+            flash(_("Votre compte est supprimé. Vos commandes restent, anonymes, dans la comptabilité des boutiques."),
+                  "info")
+            return redirect(url_for("main.home"))
+    return render_template("animations/delete_account.html", form=form, error=error), \
+        422 if (error or form.errors) else 200

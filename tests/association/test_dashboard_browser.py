@@ -1,0 +1,73 @@
+"""The impact pages in Chromium: axe-core finds nothing, nothing scrolls sideways at 360 px, the report prints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.association.test_dashboard import march  # noqa: F401 - fixture
+from tests.browser.conftest import CHROMIUM_ARGS, _chromium, live_server, page, run_axe, screenshot  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for this module only: closed before tests/browser starts its own session-wide one
+    (two Playwright sync drivers alive at once refuse to start)."""
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium on this machine: install Debian's chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture's name
+    page.goto(base + "/connexion")
+    page.get_by_label("Adresse e-mail").fill("admin@example.org")
+    page.get_by_label("Mot de passe").fill("motdepasse1")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(lambda url: "/connexion" not in url)
+
+
+def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, page):  # noqa: F811
+    make_user(email="admin@example.org", roles=("admin",))
+    page.set_viewport_size({"width": 360, "height": 780})
+    _login(page, live_server)
+    problems = []
+    for path in ["/association/tableau-de-bord?month=2025-03", "/association/rapport/2025-03", "/impact"]:
+        page.goto(live_server + path)
+        for details in page.locator("details").all():
+            details.evaluate("el => el.open = true")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        problems += [f"{path}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
+                     for v in run_axe(page)]
+        if overflow > 1:
+            problems.append(f"{path}: {overflow}px too wide")
+        screenshot(page, "impact" + path.replace("/", "-").replace("?", "-"))
+
+    assert problems == []
+
+
+def test_the_report_prints_on_a4(march, make_user, live_server, page):  # noqa: F811
+    make_user(email="admin@example.org", roles=("admin",))
+    _login(page, live_server)
+    page.goto(live_server + "/association/rapport/2025-03")
+    page.emulate_media(media="print")
+
+    hidden = page.evaluate("['.site-header', '.site-footer', '.no-print'].map("
+                           "s => getComputedStyle(document.querySelector(s)).display)")
+    pdf = page.pdf(format="A4")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    screenshot(page, "impact-report-print")
+
+    assert hidden == ["none", "none", "none"]
+    assert pdf.startswith(b"%PDF")
+    assert 1 <= len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) <= 4
