@@ -15,11 +15,16 @@ outbox_cli = AppGroup("outbox", help="The transactional outbox.")
 @dev_cli.command("seed")
 def seed_command() -> None:
     """Seed the demo town (idempotent)."""
-    from shopapp.dev.seed import demo_accounts, seed_demo
+    from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo
+    from shopapp.orders.slots import generate_slots
 
     created = seed_demo()
+    # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).
+    slots = generate_slots(4)
+    seed_animations()
     commit()
     click.echo("Demo town created." if created else "Demo town already present.")
+    click.echo(f"{slots} new pickup slots.")
     click.echo("Demo accounts (password demo1234):")
     for email, role in demo_accounts():
         click.echo(f"  {email:<32} {role}")

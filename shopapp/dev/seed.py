@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -88,3 +89,45 @@ def seed_demo() -> bool:
             db.session.add(product)
     db.session.flush()
     return True
+
+
+def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: int = 2) -> datetime:
+    """The next `weekday` (ISO) at least `min_days` ahead, at local `hour:minute`, in UTC."""
+    tz = ZoneInfo(zone)
+    day = datetime.now(tz).date() + timedelta(days=min_days)
+    while day.isoweekday() != weekday:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+
+
+def seed_animations() -> int:
+    """Two published animations at the venue during opening hours: a cheese tasting on Thursday
+    evening and a bread workshop on Saturday morning. Flushes; returns how many were created."""
+    from shopapp.animations.models import Animation
+    from shopapp.animations.services import AnimationData, create_animation, publish_animation
+
+    if db.session.scalar(select(Animation.id).limit(1)) is not None:
+        return 0
+    venue_staff = get_user_by_email("venue@example.org")
+    venue = db.session.scalar(select(Venue))
+    if venue_staff is None or venue is None:
+        return 0
+    shops = {shop.slug: shop for shop in db.session.scalars(select(Shop))}
+    cheese, bakery = shops.get("fromagerie-la-cave-d-affinage"), shops.get("boulangerie-du-marche")
+    plans = [
+        ("Dégustation : fromages d'hiver de la Cave d'Affinage", "tasting", 4, 17, 30, 18, 30, 20, cheese,
+         "Comté, Sainte-Maure, Crottin de Chavignol : venez goûter la sélection de la saison en retirant "
+         "votre commande."),
+        ("Atelier pain au levain avec la Boulangerie du Marché", "cooking_workshop", 6, 10, 0, 11, 30, 12, bakery,
+         "Pétrissage, façonnage et secrets du levain : repartez avec votre pâton à cuire chez vous."),
+    ]
+    created = 0
+    for title, kind, weekday, h1, m1, h2, m2, capacity, shop, description in plans:
+        starts = _next_local(weekday, h1, m1, venue.timezone)
+        ends = _next_local(weekday, h2, m2, venue.timezone)
+        data = AnimationData(title=title, kind=kind, starts_at=starts, ends_at=ends, capacity=capacity,
+                             description=description, shop_ids=[shop.id] if shop else [])
+        animation = create_animation(data, actor_id=venue_staff.id)
+        publish_animation(animation.id, actor_id=venue_staff.id)
+        created += 1
+    return created
