@@ -32,7 +32,7 @@ from shopapp.association.forms import (
     VenueSettingsForm,
 )
 from shopapp.association.models import ApplicationStatus
-from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id
+from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id, shop_staff_required
 from shopapp.catalog.models import Shop
 from shopapp.errors import DomainError
 from shopapp.extensions import db
@@ -320,13 +320,13 @@ def _team_page(shop_: Shop | None, status: int = 200, invite_form: InviteForm | 
 
 
 @bp.get("/boutique/equipe")
-@role_required(Role.SHOPKEEPER, Role.ADMIN)
+@shop_staff_required
 def team():  # type: ignore[no-untyped-def]
     return _team_page(_team_shop())
 
 
 @bp.post("/boutique/equipe/inviter")
-@role_required(Role.SHOPKEEPER, Role.ADMIN)
+@shop_staff_required
 def team_invite():  # type: ignore[no-untyped-def]
     shop_ = _team_shop()
     if shop_ is None:
@@ -344,7 +344,7 @@ def team_invite():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/boutique/equipe/<int:member_id>/retirer")
-@role_required(Role.SHOPKEEPER, Role.ADMIN)
+@shop_staff_required
 def team_remove(member_id: int):  # type: ignore[no-untyped-def]
     shop_ = _team_shop()
     if shop_ is None or not EmptyForm().validate_on_submit():

@@ -1,4 +1,4 @@
-"""API request/response models for the catalog (shapes of /work/shared/API.md)."""
+"""API request/response models for the catalog (the shapes of the public API contract, version 1)."""
 
 from __future__ import annotations
 

@@ -236,3 +236,19 @@ def test_confirm_order_moves_a_card_order_out_of_pending_payment(app, world, mak
         assert (order.status, order.payment_status) == ("confirmed", "paid")
         assert sorted(db.session.scalars(select(OutboxJob.task_name))) == [
             "notices.order_confirmed", "notices.part_to_prepare"]
+
+
+def test_a_suspended_shop_disappears_from_the_catalog_but_its_open_order_is_still_collected(
+        app, client, two_shop_order, make_user):
+    from shopapp.association.services import suspend_shop
+
+    o = two_shop_order
+    admin = make_user(email="admin@example.org", roles=("admin",))
+    call(app, suspend_shop, o["cheese"], actor_id=admin, reason="contrôle sanitaire")
+
+    assert client.get(f"/api/v1/products/{o['brie']}").status_code == 404
+    _move(app, o, "bread_part", "baker", "preparing", "ready", "at_venue")
+    _move(app, o, "brie_part", "cheese", "preparing", "ready", "at_venue")
+    call(app, fulfilment.collect_order, o["order"], actor_id=None, paid_via="cash")
+
+    assert _status(app, o["order"]) == ("collected", ["at_venue", "at_venue"])
