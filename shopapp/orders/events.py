@@ -53,15 +53,21 @@ def change_order_status(order: Order, new: OrderStatus, *, actor_id: int | None,
             f"Une commande « {ORDER_LABELS[OrderStatus(old)]} » ne peut pas passer à « {ORDER_LABELS[new]} ».",
             fields={"status": str(new)},
         )
+    _compare_and_set_status(order, old, new, "La commande vient d'être modifiée par ailleurs. Rechargez la page.")
+    db.session.add(OrderEvent(order_id=order.id, from_status=old, to_status=new, actor_id=actor_id, note=note[:200]))
+    db.session.flush()
+
+
+def _compare_and_set_status(row: Order | OrderPart, old: str, new: str, conflict_message: str) -> None:
+    # One conditional UPDATE: it only applies if nobody moved the row since we read `old`.
+    model = type(row)
     result = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == old).values(status=new)
+        update(model).where(model.id == row.id, model.status == old).values(status=new)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidTransition("La commande vient d'être modifiée par ailleurs. Rechargez la page.")
-    set_committed_value(order, "status", str(new))
-    db.session.add(OrderEvent(order_id=order.id, from_status=old, to_status=new, actor_id=actor_id, note=note[:200]))
-    db.session.flush()
+        raise InvalidTransition(conflict_message)
+    set_committed_value(row, "status", str(new))
 
 
 def change_part_status(part: OrderPart, new: PartStatus, *, actor_id: int | None, note: str = "") -> None:
@@ -75,13 +81,7 @@ def change_part_status(part: OrderPart, new: PartStatus, *, actor_id: int | None
             f"Une part « {PART_LABELS[PartStatus(old)]} » ne peut pas passer à « {PART_LABELS[new]} ».",
             fields={"status": str(new)},
         )
-    result = db.session.execute(
-        update(OrderPart).where(OrderPart.id == part.id, OrderPart.status == old).values(status=new)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidTransition("Cette part vient d'être modifiée par ailleurs. Rechargez la page.")
-    set_committed_value(part, "status", str(new))
+    _compare_and_set_status(part, old, new, "Cette part vient d'être modifiée par ailleurs. Rechargez la page.")
     db.session.add(OrderEvent(order_id=part.order_id, part_id=part.id, from_status=old, to_status=new,
                               actor_id=actor_id, note=note[:200]))
     db.session.flush()
