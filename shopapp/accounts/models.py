@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.core.db import Base, TimestampMixin, utcnow
@@ -33,6 +33,9 @@ class User(UserMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # Optional mobile number (E.164, e.g. +33612345678) for the SMS versions of pickup notices.
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # Part of the Flask-Login id: changing it (password change, log-out everywhere) ends every session.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
