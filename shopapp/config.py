@@ -69,7 +69,9 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _env("SECRET_KEY") or self._embedded_secret(instance)
         self.SQLALCHEMY_DATABASE_URI = self._database_url(instance)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Connections idle in the pool are pinged before use by shopapp.core.db (not `pool_pre_ping`,
+        # which would ping before every transaction).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
         broker = _env("CELERY_BROKER_URL") or _env("REDIS_URL")
         if broker is None:
             broker = "sqla+" + _sqlite_url(instance / "broker.sqlite3")

@@ -197,6 +197,9 @@ def smtp_server(app, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
     yield server
+    from shopapp.core import mail
+
+    mail.close_connections()  # the SMTP connections kept open for reuse, before the server goes away
     server.stop()
 
 

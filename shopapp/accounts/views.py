@@ -139,7 +139,10 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/compte")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account(notice_form=None):  # type: ignore[no-untyped-def]
+    """The account page; `notice_form` is the notice settings form re-shown with its errors (422)."""
+    from shopapp.notices.forms import NoticeSettingsForm
+
     return render_template(
         "accounts/account.html",
         tokens=services.list_api_tokens(current_user),
@@ -147,7 +150,8 @@ def account():  # type: ignore[no-untyped-def]
         empty_form=EmptyForm(),
         new_token=session.pop("new_token", None),
         notice_preferences=notices.preferences_of(current_user.id),
-    )
+        notice_form=notice_form or NoticeSettingsForm(formdata=None, obj=current_user),
+    ), 422 if notice_form is not None else 200
 
 
 @bp.route("/compte/jetons", methods=["POST"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.pool import Pool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,6 +53,37 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-unt
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# Pessimistic disconnect handling for pooled connections (SQLAlchemy's "custom pessimistic ping"
+# recipe), but only for a connection that sat idle in the pool: `pool_pre_ping` would ping at every
+# checkout, one more round trip for each transaction of a worker that runs thousands back to back on
+# a connection used milliseconds before.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):  # type: ignore[no-untyped-def]
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return  # new, or used a moment ago
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        return  # a file, not a server that can go away
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:
+        # The pool discards this connection and checks out another (a new one if need be).
+        raise DisconnectionError() from error
 
 
 def serialise_sqlite_writers(engine: Engine) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -14,6 +16,11 @@ from flask import current_app
 
 class TemporaryMailError(Exception):
     """The mail server could not take the message now; the caller may retry later."""
+
+
+class PermanentMailError(Exception):
+    """The mail server refused the message for good (5xx, e.g. 550 mailbox unavailable): retrying the
+    same message would be refused again; record the failure for staff instead."""
 
 
 @dataclass(frozen=True)
@@ -57,25 +64,118 @@ def build_message(mail: Mail) -> EmailMessage:
 def send(mail: Mail) -> None:
     """Deliver one message through the configured backend.
 
+    SMTP connections are kept open and reused by the next message of the same thread (a worker
+    sends thousands in a row); one found closed by the server is reopened once.
     :raise TemporaryMailError: the SMTP server refused for now (4xx) or could not be reached.
+    :raise PermanentMailError: the SMTP server refused for good (5xx: the recipient, the sender or the data).
     """
     message = build_message(mail)
     if current_app.config["MAIL_BACKEND"] == "outbox":
         _write_to_outbox(message)
         return
+    for last_try in (False, True):
+        reused = False
+        try:
+            connection, reused = _connection()
+            connection.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused at RCPT: {address: (code, text)}
+            _close_connection()
+            codes = [code for code, _text in exc.recipients.values()]
+            detail = "; ".join(f"{address}: {code} {_reply(text)}" for address, (code, text) in exc.recipients.items())
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentMailError(detail) from exc
+            raise TemporaryMailError(detail) from exc
+        except smtplib.SMTPResponseException as exc:
+            _close_connection()
+            if reused and not last_try and exc.smtp_code == 421:  # an idle connection the server is closing
+                continue
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentMailError(f"{exc.smtp_code} {_reply(exc.smtp_error)}") from exc
+            raise TemporaryMailError(f"{exc.smtp_code} {_reply(exc.smtp_error)}") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # disconnected, refused, timed out
+            _close_connection()
+            if reused and not last_try:
+                continue
+            raise TemporaryMailError(repr(exc)) from exc
+        connection.last_used = time.monotonic()
+        return
+
+
+# Idle SMTP connections older than this are closed rather than reused: servers drop idle clients
+# (RFC 5321 asks them to wait 5 minutes; many wait less).
+SMTP_IDLE_REUSE_SECONDS = 30.0
+
+
+@dataclass
+class _SmtpConnection:
+    smtp: smtplib.SMTP
+    settings: tuple[object, ...]
+    pid: int
+    last_used: float = 0.0
+
+
+# One open connection per thread (a worker process sends from one thread; tests run several workers).
+_connections: dict[int, _SmtpConnection] = {}
+_connections_lock = threading.Lock()
+
+
+def _connection() -> tuple[_SmtpConnection, bool]:
+    """This thread's open SMTP connection to the configured server, or a new one; and whether it was reused.
+
+    :raise OSError, smtplib.SMTPException: the server could not be reached or refused the session.
+    """
+    config = current_app.config
+    settings = (config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USE_TLS"], config["MAIL_USERNAME"],
+                config["MAIL_PASSWORD"])
+    current = _connections.get(threading.get_ident())
+    if (current is not None and current.settings == settings and current.pid == os.getpid()
+            and time.monotonic() - current.last_used < SMTP_IDLE_REUSE_SECONDS):
+        return current, True
+    _close_connection()
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
     try:
-        with smtplib.SMTP(current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"], timeout=10) as smtp:
-            if current_app.config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if current_app.config["MAIL_USERNAME"]:
-                smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
-    except smtplib.SMTPResponseException as exc:
-        if 400 <= exc.smtp_code < 500:
-            raise TemporaryMailError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    except BaseException:
+        smtp.close()
         raise
-    except (OSError, smtplib.SMTPServerDisconnected) as exc:
-        raise TemporaryMailError(repr(exc)) from exc
+    opened = _SmtpConnection(smtp, settings, os.getpid())
+    with _connections_lock:
+        _connections[threading.get_ident()] = opened
+    return opened, False
+
+
+def _close(connection: _SmtpConnection) -> None:
+    try:
+        if connection.pid == os.getpid():  # a forked child never talks on its parent's socket
+            connection.smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        connection.smtp.close()
+
+
+def _close_connection() -> None:
+    """Forget this thread's connection (QUIT if it still answers)."""
+    with _connections_lock:
+        connection = _connections.pop(threading.get_ident(), None)
+    if connection is not None:
+        _close(connection)
+
+
+def close_connections() -> None:
+    """Close every kept SMTP connection (worker shutdown; a test stopping its SMTP server)."""
+    with _connections_lock:
+        connections = list(_connections.values())
+        _connections.clear()
+    for connection in connections:
+        _close(connection)
+
+
+def _reply(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
 
 
 def outbox_dir() -> Path:

@@ -180,8 +180,8 @@ def reset_current_job_id(token: Token[int | None]) -> None:
 def is_done(job_id: int) -> bool:
     from shopapp.extensions import db
 
-    job = db.session.get(OutboxJob, job_id)
-    return job is None or job.status == DONE
+    status = db.session.scalar(select(OutboxJob.status).where(OutboxJob.id == job_id))  # not the whole row
+    return status is None or status == DONE
 
 
 def mark_done(job_id: int) -> None:

@@ -25,6 +25,7 @@ def deliver(message: mail.Mail | Sms) -> None:
     """Send through the channel matching the message type.
 
     :raise mail.TemporaryMailError: the channel refused for now (the task retries).
+    :raise mail.PermanentMailError: the channel refused for good (recorded as failed, never retried by itself).
     """
     if isinstance(message, Sms):
         send_sms(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from flask import render_template
 
 from shopapp.core import mail
 from shopapp.core.i18n import force_locale_for
+from shopapp.notices.channels import Sms
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Recipient:
     locale: str = "fr"
     user_id: int | None = None
     name: str = ""
+    # The mobile number (E.164) SMS versions go to: set only for a resident who opted in with a number.
+    sms_to: str | None = None
 
 
 def render_mail(template: str, recipient: Recipient, *, attachments: Iterable[mail.Attachment] = (),
@@ -32,6 +36,19 @@ def render_mail(template: str, recipient: Recipient, *, attachments: Iterable[ma
         html = render_template(f"emails/{template}.html", recipient=recipient, **context)
     return mail.Mail(to=recipient.email, subject=" ".join(subject.split()), text=text, html=html,
                      attachments=tuple(attachments))
+
+
+def render_sms(template: str, recipient: Recipient, **context: Any) -> Sms:
+    """`sms/<template>.txt` rendered in the recipient's language, whitespace folded to one short line.
+
+    :raise ValueError: the recipient has no SMS number (callers check `recipient.sms_to` first).
+    """
+    if not recipient.sms_to:
+        raise ValueError("recipient has no SMS number")
+    with force_locale_for(recipient.locale):
+        text = render_template(f"sms/{template}.txt", recipient=recipient, **context)
+    # Folds line breaks and runs of spaces, not the no-break spaces of "1,30 €" or "jeudi 4 décembre, 17 h 30".
+    return Sms(to=recipient.sms_to, text=re.sub(r"[ \t\r\n]+", " ", text).strip())
 
 
 def unique_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:

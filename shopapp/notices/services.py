@@ -5,16 +5,28 @@ then records it as sent. The claim is committed before sending so that a second 
 redelivered copy of the same job sees it and backs off; a claim left by a worker killed mid-send is
 taken over after NOTICE_CLAIM_TIMEOUT seconds. The one remaining window — the server accepted the message but the
 worker died before recording it — can repeat one message, never lose one.
+
+A refusal for now (4xx, server unreachable) leaves the row 'retrying' and raises for the task to retry
+with backoff; a refusal for good (5xx, e.g. 550 mailbox unavailable) marks it 'failed' at once with the
+server's answer, shown to staff with a resend button, and is not retried by itself.
+
+Round trips matter (a worker sends thousands of notices back to back): a claim is one INSERT ... ON
+CONFLICT DO NOTHING and its commit, the 'sent' mark one UPDATE by id, committed by an outbox task
+together with its job's 'done' mark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy.orm import Session
 
 from shopapp.core import mail, outbox
 from shopapp.core.db import as_utc, utcnow
@@ -22,12 +34,16 @@ from shopapp.extensions import db
 from shopapp.notices import channels
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference
 
+log = logging.getLogger(__name__)
+
 
 def claim_timeout() -> timedelta:
     """How long a claim by a worker that went silent blocks others (NOTICE_CLAIM_TIMEOUT seconds)."""
     from flask import current_app
 
     return timedelta(seconds=current_app.config["NOTICE_CLAIM_TIMEOUT"])
+
+
 OPTIONAL_KINDS = ("slot_reminder", "uncollected_reminder", "animation_reminder", "daily_digest")
 
 
@@ -41,20 +57,35 @@ def claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int |
     Returns the claimed row, or None when it was already sent (or failed for good).
     :raise NoticeBusy: another worker holds a fresh claim.
     """
+    claimed = _claim(event_key, recipient, channel, kind, job_id)
+    return None if claimed is None else db.session.get(NoticeLog, claimed)
+
+
+# The first claim of a notice: INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite ≥ 3.35 for
+# RETURNING). Written as SQL text because SQLAlchemy does not cache the dialects' `on_conflict_do_nothing`
+# inserts: the construct would be compiled again for every notice.
+_CLAIM_INSERT = text(
+    "INSERT INTO notice_log (event_key, recipient, channel, kind, subject, status, attempts, claimed_at,"
+    " outbox_job_id, created_at)"
+    " VALUES (:event_key, :recipient, :channel, :kind, '', :status, 1, :now, :outbox_job_id, :now)"
+    " ON CONFLICT (event_key, recipient, channel) DO NOTHING RETURNING id"
+).bindparams(bindparam("now", type_=NoticeLog.__table__.c.claimed_at.type))
+
+
+def _claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int | None = None) -> int | None:
+    """`claim`, returning the claimed row's id. A first claim is one INSERT ... ON CONFLICT DO NOTHING
+    (no savepoint, no error to roll back) and its commit."""
     now = utcnow()
-    row = NoticeLog(event_key=event_key, recipient=recipient, channel=channel, kind=kind, status=SENDING,
-                    claimed_at=now, attempts=1, outbox_job_id=job_id or outbox.current_job_id())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
+    inserted = db.session.execute(_CLAIM_INSERT, {
+        "event_key": event_key, "recipient": recipient, "channel": channel, "kind": kind, "status": SENDING,
+        "now": now, "outbox_job_id": job_id or outbox.current_job_id()}).scalar()
+    if inserted is not None:
         db.session.commit()
-        return row
-    except IntegrityError:
-        db.session.rollback()
-    existing = db.session.scalar(
-        select(NoticeLog).where(NoticeLog.event_key == event_key, NoticeLog.recipient == recipient,
-                                NoticeLog.channel == channel)
-    )
+        return int(inserted)
+    existing = db.session.execute(
+        select(NoticeLog.id, NoticeLog.status, NoticeLog.attempts, NoticeLog.claimed_at)
+        .where(NoticeLog.event_key == event_key, NoticeLog.recipient == recipient, NoticeLog.channel == channel)
+    ).one_or_none()
     if existing is None or existing.status in (SENT, FAILED):
         return None
     if existing.status == SENDING and existing.claimed_at and as_utc(existing.claimed_at) > now - claim_timeout():
@@ -68,7 +99,49 @@ def claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int |
     db.session.commit()
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise NoticeBusy(event_key)
-    return db.session.get(NoticeLog, existing.id)
+    return int(existing.id)
+
+
+_PENDING_MARKS = "notice_sent_marks_pending"
+_marks_deferred: ContextVar[bool] = ContextVar("notice_sent_marks_deferred", default=False)
+
+
+@contextmanager
+def sent_marks_committed_by_caller() -> Iterator[None]:
+    """Inside, `send_once` leaves its 'sent' mark to the caller's next commit instead of committing it
+    alone: an outbox task commits it with its job's 'done' mark, one commit per notice instead of two.
+    The claim of a later notice in the same task commits it too.
+
+    On an error the caller calls `commit_pending_sent_marks` instead of a plain rollback, so that a
+    message the server accepted is still recorded as sent.
+    """
+    token = _marks_deferred.set(True)
+    try:
+        yield
+    finally:
+        _marks_deferred.reset(token)
+
+
+def commit_pending_sent_marks() -> None:
+    """On an error path: roll back whatever the task left unfinished, then record again, alone, the 'sent'
+    marks still waiting for the caller's commit, and commit them."""
+    pending: dict[int, dict[str, object]] = db.session.info.pop(_PENDING_MARKS, {})
+    db.session.rollback()
+    if not pending:
+        return
+    try:
+        for row_id, values in pending.items():
+            db.session.execute(update(NoticeLog).where(NoticeLog.id == row_id).values(**values))
+        db.session.commit()
+    except Exception:  # the database is gone: the claims time out and the messages may go again
+        log.exception("could not record sent notices", extra={"notice_ids": sorted(pending)})
+        db.session.rollback()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_pending_marks(session: Any) -> None:
+    """Committed: no 'sent' mark is waiting any more."""
+    session.info.pop(_PENDING_MARKS, None)
 
 
 def send_once(
@@ -82,29 +155,42 @@ def send_once(
 ) -> bool:
     """Send the notice built by `build()` unless this (event, recipient, channel) was already sent.
 
-    Commits the claim, then commits the 'sent' mark as soon as the channel accepted the message.
+    Commits the claim, then commits the 'sent' mark as soon as the channel accepted the message (or
+    leaves it to the caller's commit inside `sent_marks_committed_by_caller`), or the 'failed' mark
+    (with the server's answer) when the channel refused it for good.
     Returns True when a message went out.
     :raise mail.TemporaryMailError: after recording the attempt as 'retrying' (the task retries).
     :raise NoticeBusy: another worker is sending it.
     """
-    row = claim(event_key, recipient, channel, kind, job_id)
-    if row is None:
+    row_id = _claim(event_key, recipient, channel, kind, job_id)
+    if row_id is None:
         return False
     message = build()
-    row.subject = getattr(message, "subject", "")[:255]
+    subject = getattr(message, "subject", "")[:255]
+    # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
+    record = update(NoticeLog).where(NoticeLog.id == row_id)
     try:
         channels.deliver(message)
     except mail.TemporaryMailError as exc:
-        row.status = RETRYING
-        row.last_error = str(exc)[:2000]
+        db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
         db.session.commit()
         raise
-    row.status = SENT
-    row.sent_at = utcnow()
-    row.last_error = None
-    # Recorded at once, not at the task's end: a later claim in the same task that meets a conflict
-    # (or a NoticeBusy rollback) must not undo the record of a message already accepted by the server.
-    db.session.commit()
+    except mail.PermanentMailError as exc:
+        # Refused for good (a 5xx): recorded as failed at once, for staff to see and resend; the task goes
+        # on with its other recipients and completes, so nothing retries a message that cannot go.
+        db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
+        db.session.commit()
+        log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
+                                                       "error": str(exc)[:500]})
+        return False
+    sent = {"status": SENT, "subject": subject, "sent_at": utcnow(), "last_error": None}
+    db.session.execute(record.values(**sent))
+    if _marks_deferred.get():
+        db.session.info.setdefault(_PENDING_MARKS, {})[row_id] = sent
+    else:
+        # Recorded at once: nothing that follows in this session may roll back the record of a message
+        # the server already accepted.
+        db.session.commit()
     return True
 
 
@@ -149,6 +235,22 @@ def set_preferences(user_id: int, enabled_kinds: set[str]) -> None:
             row = NoticePreference(user_id=user_id, kind=kind)
             db.session.add(row)
         row.enabled = kind in enabled_kinds
+    db.session.flush()
+
+
+def set_sms_settings(user_id: int, phone: str | None, opt_in: bool) -> None:
+    """Record a resident's mobile number (already normalised to E.164, or None) and SMS choice. Flushes.
+
+    :raise ValidationFailed: opting in without a number.
+    """
+    from shopapp.accounts.models import User
+    from shopapp.errors import ValidationFailed
+
+    if opt_in and not phone:
+        raise ValidationFailed("Indiquez votre numéro de mobile pour recevoir les SMS.")
+    user = db.session.get_one(User, user_id)
+    user.phone = phone or None
+    user.sms_opt_in = opt_in
     db.session.flush()
 
 

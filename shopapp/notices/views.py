@@ -14,6 +14,7 @@ from shopapp.core import mail
 from shopapp.core.outbox import FAILED, OutboxJob
 from shopapp.extensions import db
 from shopapp.notices import services
+from shopapp.notices.forms import NoticeSettingsForm
 
 bp = Blueprint("notices", __name__)
 
@@ -45,8 +46,14 @@ def resend(notice_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/compte/notifications")
 @login_required
 def preferences():  # type: ignore[no-untyped-def]
-    EmptyForm().validate_on_submit()
+    """The optional notice kinds (checkboxes), the mobile number and the SMS opt-in."""
+    from shopapp.accounts.views import account
+
+    form = NoticeSettingsForm()
+    if not form.validate_on_submit():
+        return account(notice_form=form)
     chosen = {kind for kind in services.OPTIONAL_KINDS if request.form.get(kind) == "on"}
     services.set_preferences(current_user.id, chosen)
+    services.set_sms_settings(current_user.id, form.phone.data, bool(form.sms_opt_in.data))
     flash(_("Vos préférences de notification sont enregistrées."), "success")
     return redirect(url_for("accounts.account"))

@@ -3,7 +3,9 @@
 Each function is called by one outbox task (worker/tasks/notices.py) with the id the event carried.
 It loads fresh rows, decides from their current state whether the notice still makes sense, and sends
 one message per recipient through `notices.send_once` under a key naming the event, so a redelivered
-job never sends twice. Residents get their own language; a shop's staff get theirs, the shop's own
+job never sends twice. Resident notices where a text helps at the venue (ready, part rejected, no-show;
+the reminders in `reminders`) also go as a short SMS to residents who opted in with a mobile number:
+same event key, channel "sms". Residents get their own language; a shop's staff get theirs, the shop's own
 address gets French. A shop's notice lists that shop's lines only.
 
 Layering: orders imports notices (the lower, generic exactly-once machinery), never the reverse.
@@ -17,7 +19,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from shopapp.accounts.models import User
 from shopapp.catalog.notices import shop_recipients
@@ -26,8 +28,9 @@ from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.attachments import CalendarEvent, calendar_attachment, qr_attachment, qr_data_uri
-from shopapp.notices.rendering import Recipient, render_mail
-from shopapp.orders.models import Order, OrderPart
+from shopapp.notices.channels import Sms
+from shopapp.notices.rendering import Recipient, render_mail, render_sms
+from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
 from shopapp.venue.models import Venue
 
@@ -52,28 +55,53 @@ class OrderContext:
                 "map_url": self.venue.map_url, "link": self.link}
 
 
-def _load_order(order_id: int) -> Order | None:
-    """The order with its slot, parts, lines and shops, in a few queries instead of one per attribute."""
-    return db.session.scalar(
-        select(Order).where(Order.id == order_id)
-        .options(joinedload(Order.pickup_slot),
-                 selectinload(Order.parts).selectinload(OrderPart.lines),
-                 selectinload(Order.parts).joinedload(OrderPart.shop))
-    )
+def _resident(user_id: int, email: str, locale: str | None, name: str, phone: str | None,
+              sms_opt_in: bool) -> Recipient:
+    return Recipient(email=email, locale=locale or "fr", user_id=user_id, name=name,
+                     sms_to=phone if sms_opt_in and phone else None)
+
+
+# What a resident notice needs of the account (not the User entity: it would also load its roles).
+_RESIDENT_COLUMNS = (User.id, User.email, User.locale, User.name, User.phone, User.sms_opt_in)
+
+
+def _load_context(order_id: int) -> OrderContext | None:
+    """The order with its slot, venue, parts, lines, shops and resident in ONE query (a worker sends
+    thousands of these: each round trip to the database counts)."""
+    row = db.session.execute(
+        select(Order, Venue, *_RESIDENT_COLUMNS)
+        .join(Order.pickup_slot)
+        .join(Venue, Venue.id == PickupSlot.venue_id)
+        .join(User, User.id == Order.user_id)
+        .where(Order.id == order_id)
+        .options(contains_eager(Order.pickup_slot),
+                 joinedload(Order.parts).joinedload(OrderPart.lines),
+                 joinedload(Order.parts).joinedload(OrderPart.shop))
+    ).unique().one_or_none()
+    if row is None:
+        return None
+    order, venue, *resident = row
+    return OrderContext(order, venue, _resident(*resident), public_url("orders.my_order", order_id=order.id))
 
 
 def order_context(order: Order) -> OrderContext:
     venue = db.session.get_one(Venue, order.pickup_slot.venue_id)
-    user = db.session.get_one(User, order.user_id)
-    resident = Recipient(email=user.email, locale=user.locale or "fr", user_id=user.id, name=user.name)
-    return OrderContext(order, venue, resident, public_url("orders.my_order", order_id=order.id))
+    resident = db.session.execute(select(*_RESIDENT_COLUMNS).where(User.id == order.user_id)).one()
+    return OrderContext(order, venue, _resident(*resident), public_url("orders.my_order", order_id=order.id))
 
 
-def _send(key: str, recipient: Recipient, kind: str, build: Callable[[], mail.Mail]) -> int:
+def _send(key: str, recipient: Recipient, kind: str, build: Callable[[], mail.Mail],
+          sms: Callable[[], Sms] | None = None) -> int:
+    """The e-mail, then (for a resident who opted in with a number) its SMS version under the same event
+    key on channel "sms". Returns messages sent."""
     # Rendered before the claim: the claim commits, which expires every loaded row, and rendering
     # afterwards would reload the order, its parts and lines one lazy query at a time.
     message = build()
-    return int(notices.send_once(key, recipient.email, kind, lambda: message))
+    text = sms() if sms is not None and recipient.sms_to else None
+    sent = int(notices.send_once(key, recipient.email, kind, lambda: message))
+    if text is not None:
+        sent += int(notices.send_once(key, text.to, kind, lambda: text, channel="sms"))
+    return sent
 
 
 def pickup_event(order: Order, venue: Venue) -> CalendarEvent:
@@ -108,10 +136,10 @@ def send_order_confirmed(order_id: int) -> int:
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
-    order = _load_order(order_id)
-    if order is None or order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         return 0
-    ctx = order_context(order)
+    order = ctx.order
 
     def build() -> mail.Mail:
         from shopapp.core.i18n import force_locale_for
@@ -159,11 +187,11 @@ def send_part_rejected(part_id: int) -> int:
     ctx = order_context(order)
     is_refunded = order.payment_status == PaymentStatus.PAID or order.paid_cents > 0
 
-    def build() -> mail.Mail:
-        return render_mail("part_rejected", ctx.resident, part=part, shop=part.shop, is_refunded=is_refunded,
-                           is_cancelled=order.status == OrderStatus.CANCELLED, **ctx.as_dict())
-
-    return _send(f"part_rejected:{part.id}", ctx.resident, "part_rejected", build)
+    details = {"part": part, "shop": part.shop, "is_refunded": is_refunded,
+               "is_cancelled": order.status == OrderStatus.CANCELLED, **ctx.as_dict()}
+    return _send(f"part_rejected:{part.id}", ctx.resident, "part_rejected",
+                 lambda: render_mail("part_rejected", ctx.resident, **details),
+                 lambda: render_sms("part_rejected", ctx.resident, **details))
 
 
 def send_order_ready(order_id: int) -> int:
@@ -172,16 +200,17 @@ def send_order_ready(order_id: int) -> int:
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
-    order = db.session.get(Order, order_id)
-    if order is None or order.status != OrderStatus.READY_FOR_PICKUP:
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.status != OrderStatus.READY_FOR_PICKUP:
         return 0
-    ctx = order_context(order)
+    order = ctx.order
 
     def build() -> mail.Mail:
         return render_mail("order_ready", ctx.resident, attachments=[qr_attachment(order.pickup_code)],
                            qr=qr_data_uri(order.pickup_code), **ctx.as_dict())
 
-    return _send(f"order_ready:{order.id}", ctx.resident, "order_ready", build)
+    return _send(f"order_ready:{order.id}", ctx.resident, "order_ready", build,
+                 lambda: render_sms("order_ready", ctx.resident, **ctx.as_dict()))
 
 
 def send_order_cancelled(order_id: int) -> int:
@@ -190,10 +219,10 @@ def send_order_cancelled(order_id: int) -> int:
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
-    order = db.session.get(Order, order_id)
-    if order is None or order.status != OrderStatus.CANCELLED:
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.status != OrderStatus.CANCELLED:
         return 0
-    ctx = order_context(order)
+    order = ctx.order
     key = f"order_cancelled:{order.id}"
     sent = _send(key, ctx.resident, "order_cancelled",
                  lambda: render_mail("order_cancelled", ctx.resident, **ctx.as_dict()))
@@ -214,13 +243,14 @@ def send_order_no_show(order_id: int) -> int:
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
-    order = db.session.get(Order, order_id)
-    if order is None or order.status != OrderStatus.NO_SHOW:
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.status != OrderStatus.NO_SHOW:
         return 0
-    ctx = order_context(order)
+    order = ctx.order
     key = f"order_no_show:{order.id}"
     sent = _send(key, ctx.resident, "order_no_show",
-                 lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()))
+                 lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()),
+                 lambda: render_sms("order_no_show", ctx.resident, **ctx.as_dict()))
     for part in order.remaining_parts:
         for recipient in shop_recipients(part.shop_id):
             def build(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:

@@ -5,7 +5,8 @@ Each sweep is a periodic task (worker/beat.py). They are safe to run twice at on
 goes through `notices.send_once`, whose committed claim on (event, recipient, channel) lets one run
 send it while the other sees it taken (`NoticeBusy`, skipped) or sent (skipped). A message the mail
 server refuses for now stays `retrying` and the next run takes it again. Optional kinds honour the
-recipient's preferences (`notices.wants`).
+recipient's preferences (`notices.wants`); so do their SMS versions (slot and "not collected"
+reminders, for residents who opted in with a mobile number).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from shopapp.accounts.models import User
 from shopapp.catalog.models import Shop
 from shopapp.catalog.notices import shop_recipients
 from shopapp.core import mail
@@ -26,7 +28,7 @@ from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.models import FAILED, SENT, NoticeLog
-from shopapp.notices.rendering import Recipient, render_mail
+from shopapp.notices.rendering import Recipient, render_mail, render_sms
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.notices import order_context
 from shopapp.orders.states import OrderStatus, PartStatus
@@ -35,20 +37,31 @@ from shopapp.venue.models import Venue
 log = logging.getLogger(__name__)
 
 
-def _finished_keys(keys: list[str]) -> set[str]:
-    """Event keys already sent (or failed for good) to someone: no need to build them again."""
-    if not keys:
+def _finished_keys(prefix: str, order_ids: list[int]) -> set[str]:
+    """Event keys (`<prefix>:<order id>`) whose e-mail was sent (or failed for good), and whose SMS too
+    when the resident opted in to SMS with a number: no need to build them again."""
+    if not order_ids:
         return set()
-    return set(db.session.scalars(
-        select(NoticeLog.event_key).where(NoticeLog.event_key.in_(keys), NoticeLog.status.in_((SENT, FAILED)))
-    ))
+    keys = [f"{prefix}:{order_id}" for order_id in order_ids]
+    done = set(db.session.execute(
+        select(NoticeLog.event_key, NoticeLog.channel)
+        .where(NoticeLog.event_key.in_(keys), NoticeLog.status.in_((SENT, FAILED)))
+    ).tuples())
+    texting = {f"{prefix}:{order_id}" for order_id in db.session.scalars(
+        select(Order.id).join(User, User.id == Order.user_id)
+        .where(Order.id.in_(order_ids), User.sms_opt_in.is_(True), User.phone.is_not(None))
+    )}
+    return {key for key in keys if (key, "email") in done and (key not in texting or (key, "sms") in done)}
 
 
-def _try_send(key: str, recipient: Recipient, kind: str, build: object) -> int:
+def _try_send(key: str, recipient: Recipient, kind: str, build: object, *, channel: str = "email") -> int:
     """One message of a sweep: a message another run is sending, or one the server refuses for now,
-    is left for the next run instead of stopping the sweep."""
+    is left for the next run instead of stopping the sweep. Channel "sms" goes to `recipient.sms_to`."""
+    address = recipient.sms_to if channel == "sms" else recipient.email
+    if not address:
+        return 0
     try:
-        return int(notices.send_once(key, recipient.email, kind, build))  # type: ignore[arg-type]
+        return int(notices.send_once(key, address, kind, build, channel=channel))  # type: ignore[arg-type]
     except notices.NoticeBusy:
         return 0
     except mail.TemporaryMailError as exc:
@@ -70,7 +83,7 @@ def send_slot_reminders(*, now: datetime | None = None, limit: int = 200) -> int
         .limit(limit)
     ).all()
     due = [order_id for order_id, created, starts in rows if as_utc(created) <= as_utc(starts) - window]
-    finished = _finished_keys([f"slot_reminder:{order_id}" for order_id in due])
+    finished = _finished_keys("slot_reminder", due)
     sent = 0
     for order_id in due:
         key = f"slot_reminder:{order_id}"
@@ -82,6 +95,8 @@ def send_slot_reminders(*, now: datetime | None = None, limit: int = 200) -> int
             continue
         sent += _try_send(key, ctx.resident, "slot_reminder",
                           lambda ctx=ctx: render_mail("slot_reminder", ctx.resident, **ctx.as_dict()))
+        sent += _try_send(key, ctx.resident, "slot_reminder",
+                          lambda ctx=ctx: render_sms("slot_reminder", ctx.resident, **ctx.as_dict()), channel="sms")
     return sent
 
 
@@ -99,7 +114,7 @@ def send_uncollected_reminders(*, now: datetime | None = None, limit: int = 200)
     ).all()
     deadlines = {order_id: as_utc(ends) + timedelta(minutes=holding) for order_id, ends, holding in rows}
     due = [order_id for order_id, deadline in deadlines.items() if deadline > moment]
-    finished = _finished_keys([f"uncollected_reminder:{order_id}" for order_id in due])
+    finished = _finished_keys("uncollected_reminder", due)
     sent = 0
     for order_id in due:
         key = f"uncollected_reminder:{order_id}"
@@ -112,6 +127,10 @@ def send_uncollected_reminders(*, now: datetime | None = None, limit: int = 200)
         sent += _try_send(key, ctx.resident, "uncollected_reminder",
                           lambda ctx=ctx, order_id=order_id: render_mail(
                               "uncollected_reminder", ctx.resident, deadline=deadlines[order_id], **ctx.as_dict()))
+        sent += _try_send(key, ctx.resident, "uncollected_reminder",
+                          lambda ctx=ctx, order_id=order_id: render_sms(
+                              "uncollected_reminder", ctx.resident, deadline=deadlines[order_id], **ctx.as_dict()),
+                          channel="sms")
     return sent
 
 

@@ -44,10 +44,12 @@ def export_data(user_id: int) -> dict[str, Any]:
     regs = db.session.scalars(select(Registration).where(Registration.user_id == user_id).order_by(Registration.id))
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
     prefs = db.session.scalars(select(NoticePreference).where(NoticePreference.user_id == user_id))
-    notices = db.session.scalars(select(NoticeLog).where(NoticeLog.recipient == user.email).order_by(NoticeLog.id))
+    own = [user.email, *([user.phone] if user.phone else [])]  # SMS notices are logged under the number
+    notices = db.session.scalars(select(NoticeLog).where(NoticeLog.recipient.in_(own)).order_by(NoticeLog.id))
     return {
         "account": {"id": user.id, "email": user.email, "name": user.name, "locale": user.locale,
-                    "roles": user.roles, "created_at": _iso(user.created_at)},
+                    "roles": user.roles, "created_at": _iso(user.created_at),
+                    "phone": user.phone, "sms_opt_in": user.sms_opt_in},
         "membership": None if membership is None else {
             "joined_at": _iso(membership.joined_at), "consent_text": membership.consent_text,
             "consent_at": _iso(membership.consent_at)},
@@ -87,6 +89,11 @@ def delete_account(user_id: int) -> None:
     old_email = user.email
     db.session.execute(update(NoticeLog).where(NoticeLog.recipient == old_email)
                        .values(recipient=f"supprime-{user.id}@invalid"))
+    if user.phone:  # the SMS notices' log rows carry the number
+        db.session.execute(update(NoticeLog).where(NoticeLog.channel == "sms", NoticeLog.recipient == user.phone)
+                           .values(recipient=f"supprime-{user.id}"))
+    user.phone = None
+    user.sms_opt_in = False
     for model in (ApiToken, NoticePreference, Membership, CalendarFeed, UserRole, Basket):
         db.session.execute(delete(model).where(model.user_id == user_id))  # type: ignore[attr-defined]
     user.email = f"supprime-{user.id}@invalid"

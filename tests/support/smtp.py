@@ -1,6 +1,8 @@
 """A real SMTP server for tests (aiosmtpd), recording what it receives.
 
-`refuse_next(n)` answers 451 (temporary failure) to the next n messages, to test retries.
+`refuse_next(n)` answers 451 (temporary failure) to the next n messages, to test retries;
+`refuse_recipient(address, reply)` answers `reply` (e.g. "550 5.1.1 Mailbox unavailable") at RCPT for
+that address until `accept_recipient(address)`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ class _Handler:
                 await asyncio.sleep(self.owner.rcpt_delay)
             finally:
                 self.owner.rcpt_waiting -= 1
+        with self.owner.lock:
+            refusal = self.owner.refused_recipients.get(address)
+        if refusal is not None:
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -56,6 +62,7 @@ class RecordingSMTP:
         self.refusals = 0
         self.refused = 0
         self.rcpt_delay = 0.0
+        self.refused_recipients: dict[str, str] = {}
         # Clients inside the RCPT delay right now: a crash test kills the worker there, before any
         # message is accepted (killing just after one is accepted may repeat it, by design).
         self.rcpt_waiting = 0
@@ -70,6 +77,14 @@ class RecordingSMTP:
     def refuse_next(self, count: int) -> None:
         with self.lock:
             self.refusals = count
+
+    def refuse_recipient(self, address: str, reply: str = "550 5.1.1 Mailbox unavailable") -> None:
+        with self.lock:
+            self.refused_recipients[address] = reply
+
+    def accept_recipient(self, address: str) -> None:
+        with self.lock:
+            self.refused_recipients.pop(address, None)
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:

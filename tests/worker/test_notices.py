@@ -120,3 +120,17 @@ def test_optional_notices_can_be_turned_off_but_transactional_ones_cannot(app, c
         assert services.wants(user_id, "slot_reminder") is False
         assert services.wants(user_id, "daily_digest") is True
         assert services.wants(user_id, "order_confirmed") is True
+
+
+def test_a_task_failing_after_a_send_rolls_back_its_work_but_keeps_the_sent_record(app, mail_outbox):
+    with app.app_context():
+        with services.sent_marks_committed_by_caller():
+            assert services.send_once("order_ready:9", "ana@example.org", "order_ready", _mail) is True
+            outbox.enqueue("accounts.send_welcome_email", user_id=1)  # the task's own unfinished work
+            services.commit_pending_sent_marks()  # what the task wrapper does when the task raises
+        db.session.remove()
+        assert db.session.scalar(select(NoticeLog.status)) == "sent"
+        assert db.session.scalar(select(OutboxJob.id)) is None
+
+        assert services.send_once("order_ready:9", "ana@example.org", "order_ready", _mail) is False
+    assert len(mail_outbox()) == 1

@@ -1,8 +1,9 @@
 """`outbox_task`: the shape every outbox-driven task shares.
 
 A task takes ids only. It skips a job already done, calls its domain service (which checks state
-and flushes), marks the outbox job done and commits once. Temporary failures (listed per task) are
-retried with exponential backoff; after the last try the job is marked failed for staff to see.
+and flushes), marks the outbox job done and commits once (with the 'sent' mark of its last notice).
+Temporary failures (listed per task) are retried with exponential backoff; after the last try the job
+is marked failed for staff to see.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ def outbox_task(
                 return
             token = outbox.set_current_job_id(outbox_job_id)
             try:
-                service_call(**ids)
+                # The last notice's 'sent' mark goes in the single commit below, with the job's 'done'.
+                with notices.sent_marks_committed_by_caller():
+                    try:
+                        service_call(**ids)
+                    except BaseException:
+                        notices.commit_pending_sent_marks()  # rolls back, but keeps the record of what was sent
+                        raise
             except (*retry_on, NoticeBusy) as exc:
                 db.session.rollback()
                 if self.request.retries >= max_retries:
