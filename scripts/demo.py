@@ -38,6 +38,11 @@ def _wait_for(url: str, timeout: float = 20.0) -> bool:
     return False
 
 
+def instance_folder() -> Path:
+    """The instance folder the app uses (SHOPAPP_INSTANCE, as shopapp/config.py reads it)."""
+    return Path(os.environ.get("SHOPAPP_INSTANCE") or ROOT / "instance")
+
+
 def start_localstripe(env: dict[str, str], web_port: str) -> subprocess.Popen[bytes] | None:
     """Start localstripe on 127.0.0.1, register its webhook to our /webhooks/stripe, set the Stripe env."""
     if env.get("STRIPE_SECRET_KEY") and not env.get("STRIPE_LOCALSTRIPE"):
@@ -48,7 +53,7 @@ def start_localstripe(env: dict[str, str], web_port: str) -> subprocess.Popen[by
     base = f"http://127.0.0.1:{LOCALSTRIPE_PORT}"
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, str(ROOT / "scripts" / "localstripe_server.py"), "127.0.0.1", str(LOCALSTRIPE_PORT),
-         str(ROOT / "instance" / "localstripe.pickle")], cwd=ROOT,
+         str(instance_folder() / "localstripe.pickle"), "--resume"], cwd=ROOT,
     )
     if not _wait_for(f"{base}/js.stripe.com/v3/"):
         process.kill()
@@ -68,8 +73,8 @@ def start_localstripe(env: dict[str, str], web_port: str) -> subprocess.Popen[by
 
 def main() -> int:
     env = {**os.environ, "FLASK_APP": "shopapp:create_app"}
-    instance = ROOT / "instance"
-    instance.mkdir(exist_ok=True)
+    instance = instance_folder()
+    instance.mkdir(parents=True, exist_ok=True)
     web_port = os.environ.get("PORT", "5000")
     stripe_fake = start_localstripe(env, web_port)
     processes = [
@@ -87,7 +92,7 @@ def main() -> int:
         processes.append(stripe_fake)
         print("  Card payments in test mode (localstripe): card 4242 4242 4242 4242, any future date, any CVC.",
               flush=True)
-    print("\n  Adopte mon commerçant: http://127.0.0.1:5000  (Ctrl-C to stop)\n", flush=True)
+    print(f"\n  Adopte mon commerçant: http://127.0.0.1:{web_port}  (Ctrl-C to stop)\n", flush=True)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -73,10 +73,12 @@ def open_pickup_payment(order_id: int, order_ref: str, amount_cents: int, curren
     return _get_or_create_payment(order_id, order_ref, PaymentMethod.AT_PICKUP, amount_cents, currency, None)
 
 
-def record_pickup_payment(order_id: int) -> Payment:
+def record_pickup_payment(order_id: int, received_cents: int | None = None) -> Payment:
     """The desk took the money at collection: the payment succeeds once (a repeat changes nothing).
 
-    Settlement then posts `pickup_receipt` entries per part (commission.settle_paid_part).
+    `received_cents` is what the desk took (the collected parts: a part rejected before collection
+    is not paid); by default the amount opened at checkout. Settlement then posts `pickup_receipt`
+    entries per part (commission.settle_paid_part).
     :raise ValueError: no pay-at-pickup payment for this order. Flushes, never commits.
     """
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
@@ -84,10 +86,25 @@ def record_pickup_payment(order_id: int) -> Payment:
         raise ValueError(f"order {order_id} has no pay-at-pickup payment")
     if payment.status != PaymentStatus.SUCCEEDED:
         payment.status = PaymentStatus.SUCCEEDED
-        payment.amount_captured_cents = payment.amount_cents
+        payment.amount_captured_cents = payment.amount_cents if received_cents is None else received_cents
         payment.succeeded_at = utcnow()
         db.session.flush()
     return payment
+
+
+def record_desk_payment(order_id: int) -> Payment | None:
+    """Pay at pickup: once the desk has taken the money (order collected and paid), make the order's
+    payment succeed for what was received — the subtotals of the collected parts — opening it first
+    for an order placed before payments existed. Idempotent. Returns None when there is nothing to
+    record (not a pay-at-pickup order, or not collected and paid yet). Flushes, never commits.
+    """
+    parts = [facts for facts in order_port.order_parts(order_id) if facts.is_collected]
+    if not parts or parts[0].payment_method != PaymentMethod.AT_PICKUP or not parts[0].is_paid:
+        return None
+    received = sum(facts.subtotal_cents for facts in parts)
+    if db.session.scalar(select(Payment.id).where(Payment.order_id == order_id)) is None:
+        open_pickup_payment(order_id, parts[0].order_ref, received, parts[0].currency)
+    return record_pickup_payment(order_id, received)
 
 
 def expire_unpaid_payments(*, now: datetime | None = None, limit: int = 100) -> int:

@@ -477,6 +477,12 @@ def confirm_with_test_card(payment_intent_id: str, card_id: str) -> IntentView:
         raise PaymentRequestRejected("invalid test card")
     with _stripe_errors():
         client = _client()
+        current = client.v1.payment_intents.retrieve(payment_intent_id)
+        if current.status == "requires_action":
+            # Confirmed already and waiting for 3-D Secure (the customer reloaded the page or closed the
+            # challenge): localstripe refuses a new card now ("Bad request"), so hand the same
+            # challenge back to the page instead of a dead end.
+            return _intent(current)
         client.v1.payment_intents.update(payment_intent_id, params={"payment_method": card_id})
         obj = client.v1.payment_intents.confirm(payment_intent_id)
     return _intent(obj)

@@ -20,6 +20,7 @@ from shopapp.catalog.models import Shop
 from shopapp.checkout.payment_page import is_test_mode
 from shopapp.core.api import documented, respond
 from shopapp.core.db import utcnow
+from shopapp.core.money import format_cents
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
@@ -71,13 +72,22 @@ def refund_submit(order_id: int):  # type: ignore[no-untyped-def]
         return _render_refund(order_id, _("Choisissez ce qu'il faut rembourser."), 422)
     reason = (request.form.get("reason") or "")[:200] or "venue"
     try:
-        refunds.refund_order(order_id, actor_id=current_user.id, reason=reason, part_id=part_id,
-                             line_quantities=lines or None if scope == "lines" else None)
+        done = refunds.refund_order(order_id, actor_id=current_user.id, reason=reason, part_id=part_id,
+                                    line_quantities=lines or None if scope == "lines" else None)
     except DomainError as exc:
         if isinstance(exc, NotFoundError) and scope != "lines":
             raise
         return _render_refund(order_id, exc.message, 422)
-    flash(_("Remboursement demandé : le client le verra sous quelques jours."), "success")
+    order = queries.order_by_id(order_id)
+    if order.payment_method == "at_pickup":
+        amount = format_cents(sum(refund.amount_cents for refund in done), order.currency)
+        if order.paid_via == "cash":
+            flash(_("Remboursement enregistré : rendez %(amount)s en espèces au client.", amount=amount), "success")
+        else:
+            flash(_("Remboursement enregistré : remboursez %(amount)s sur le terminal de paiement.", amount=amount),
+                  "success")
+    else:
+        flash(_("Remboursement demandé : le client le verra sous quelques jours."), "success")
     return redirect(url_for("payments_pages.refund_form", order_id=order_id))
 
 

@@ -130,7 +130,13 @@ def reverse_for_refund(refund_id: int) -> None:
         LedgerEntry.kind.in_([str(LedgerKind.TRANSFER_REVERSAL), str(LedgerKind.RECEIVABLE)])))
     if done is not None:
         return
-    net = refund_net_cents(refund.part_id, refund.amount_cents)
+    # What the part's ledger says the shop was overpaid. A refund posted before the transfer was made
+    # is already out of the payout's amount (pay_out_part transfers the part's balance): nothing to take
+    # back then, even if this job runs after the payout (two workers, a redelivery).
+    overpaid = -ledger.part_balance(refund.part_id)
+    if overpaid <= 0:
+        return
+    net = min(refund_net_cents(refund.part_id, refund.amount_cents), overpaid)
     amount = min(net, payout.amount_cents - payout.amount_reversed_cents)
     facts = order_port.part_facts(refund.part_id)
 

@@ -1,4 +1,9 @@
-"""Refunds on the platform charge: checked against what remains refundable, executed by the worker."""
+"""Refunds: checked against what remains refundable, whatever the payment method.
+
+Card: given back on the platform charge by the worker (`execute_refund`, at Stripe). Pay at pickup: the
+desk gives the money back itself, the same way the order was paid (cash, or on the card terminal), so
+the refund is done when recorded; both enter the same ledger (refund, commission given back).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from shopapp.core.money import split_commission, vat_on
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import OrderLine
-from shopapp.payments import gateway, ledger, order_port
+from shopapp.payments import card, commission, gateway, ledger, order_port
 from shopapp.payments.ledger import Posting
 from shopapp.payments.models import LedgerKind, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from shopapp.payments.payouts import REVERSE_FOR_REFUND_TASK
@@ -24,20 +29,28 @@ class RefundExceedsPayment(DomainError):
     code = "refund_exceeds_payment"
 
 
+class NothingPaidYet(DomainError):
+    """A pay-at-pickup order not collected yet: nothing was paid, so nothing can be refunded."""
+
+    status = 409
+    code = "nothing_paid_yet"
+
+
 def request_refund(
     payment_id: int, amount_cents: int, *, reason: str, actor_id: int | None, part_id: int | None = None
 ) -> Refund:
-    """Reserve `amount_cents` of the payment for a refund and queue its execution at Stripe.
+    """Reserve `amount_cents` of the payment for a refund: a card refund is queued for Stripe; a
+    pay-at-pickup refund is given back at the desk, so it is recorded as done and posted at once.
 
     The reservation is one conditional UPDATE (`refunded + amount <= captured`), so two concurrent
     refunds can never give back more than was received — we check it, not Stripe (localstripe allows
     over-refunds). :raise RefundExceedsPayment: more than what remains refundable.
-    :raise NotFoundError: no such card payment. Flushes, never commits.
+    :raise NotFoundError: no such succeeded payment. Flushes, never commits.
     """
     if amount_cents <= 0:
         raise ValueError("a refund needs a positive amount")
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.SUCCEEDED:
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
         raise NotFoundError(str(_l("Paiement introuvable.")))
     reserved = db.session.execute(
         update(Payment)
@@ -59,7 +72,13 @@ def request_refund(
     )
     db.session.add(refund)
     db.session.flush()
-    outbox.enqueue(EXECUTE_REFUND_TASK, refund_id=refund.id)
+    if payment.method == PaymentMethod.AT_PICKUP:
+        # The venue hands the money back (cash, or a refund on its card terminal) as it records this.
+        refund.status = RefundStatus.SUCCEEDED
+        db.session.flush()
+        _post_refund(refund)
+    else:
+        outbox.enqueue(EXECUTE_REFUND_TASK, refund_id=refund.id)
     return refund
 
 
@@ -103,9 +122,15 @@ def execute_refund(refund_id: int) -> Refund:
 def _post_refund(refund: Refund) -> None:
     # Only a settled part has a shop side to correct; a part refunded before collection (rejected,
     # cancelled, refunded early) was never credited to the shop, so nothing is posted for it.
-    if refund.part_id is None or not ledger.is_settled(refund.part_id):
+    if refund.part_id is None:
         return
     facts = order_port.part_facts(refund.part_id)
+    if facts.is_collected and facts.is_paid:
+        # Collected and paid but the worker has not settled it yet (a refund right after collection):
+        # settle it now (idempotent), or the late settlement would credit the shop the whole part.
+        commission.settle_paid_part(refund.part_id)
+    if not ledger.is_settled(refund.part_id):
+        return
     commission_back, _net = split_commission(refund.amount_cents, facts.commission_rate_bps)
     vat_back = vat_on(commission_back, int(current_app.config["COMMISSION_VAT_BPS"]))
     reference = f"refund:{refund.id}"
@@ -113,10 +138,23 @@ def _post_refund(refund: Refund) -> None:
     def posting(kind: LedgerKind, cents: int) -> Posting:
         return Posting(facts.shop_id, facts.part_id, facts.order_id, kind, cents, refund.currency, reference)
 
-    ledger.post([posting(LedgerKind.REFUND, -refund.amount_cents), posting(LedgerKind.COMMISSION, commission_back),
-                 posting(LedgerKind.COMMISSION_VAT, vat_back)])
-    # A transfer already made is reversed by its own task (Connect may be down while the refund is done).
-    outbox.enqueue(REVERSE_FOR_REFUND_TASK, refund_id=refund.id)
+    posted = ledger.post([posting(LedgerKind.REFUND, -refund.amount_cents),
+                          posting(LedgerKind.COMMISSION, commission_back),
+                          posting(LedgerKind.COMMISSION_VAT, vat_back)])
+    if posted:
+        # A transfer already made is reversed by its own task (Connect may be down while the refund is done).
+        outbox.enqueue(REVERSE_FOR_REFUND_TASK, refund_id=refund.id)
+
+
+def post_earlier_refunds(part_id: int) -> None:
+    """Once a part is settled, post the shop side of the refunds made on it before (lines out of stock
+    at preparation, refunded before collection): the shop is paid only for what it supplied.
+    Idempotent (ledger postings are unique). Flushes, never commits.
+    """
+    done = db.session.scalars(select(Refund).where(Refund.part_id == part_id, Refund.status == RefundStatus.SUCCEEDED)
+                              .order_by(Refund.id))
+    for refund in done.all():
+        _post_refund(refund)
 
 
 # -- what may be refunded, and the refunds staff ask for ------------------------------------------------
@@ -131,29 +169,43 @@ def part_refunded_cents(part_id: int) -> int:
 
 
 def part_refundable_cents(part_id: int) -> int:
-    """What may still be refunded on one part: its subtotal less what was refunded on it."""
+    """What may still be refunded on one part: its subtotal less what was refunded on it.
+
+    Pay at pickup: only what the desk took, i.e. a collected part (a part rejected before collection
+    was never paid: nothing is due, nothing to refund).
+    """
     facts = order_port.part_facts(part_id)
+    if facts.payment_method == PaymentMethod.AT_PICKUP and not (facts.is_collected and facts.is_paid):
+        return 0
     return max(facts.subtotal_cents - part_refunded_cents(part_id), 0)
 
 
-def _card_payment_locked(order_id: int) -> Payment:
+def _paid_payment_locked(order_id: int) -> Payment:
     # The payment row lock serialises every refund decision of one order (two staff, a task, a retry).
+    # A pay-at-pickup order collected moments ago may not have its payment recorded by the worker yet.
+    card.record_desk_payment(order_id)
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
-    if payment is None or payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.SUCCEEDED:
-        raise NotFoundError(str(_l("Aucun paiement en ligne à rembourser pour cette commande.")))
-    return payment
+    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+        return payment
+    parts = order_port.order_parts(order_id)
+    if parts and parts[0].payment_method == PaymentMethod.AT_PICKUP:
+        raise NothingPaidYet(str(_l("Cette commande se paie au retrait et n'a pas encore été payée : "
+                                    "il n'y a rien à rembourser.")))
+    raise NotFoundError(str(_l("Aucun paiement en ligne à rembourser pour cette commande.")))
 
 
 def refund_order(order_id: int, *, actor_id: int | None, reason: str, part_id: int | None = None,
                  line_quantities: dict[int, int] | None = None) -> list[Refund]:
-    """Refund a card order: all of it (no part, no lines), one shop's part, or some lines (line id →
-    quantity), never more than what remains refundable on each part and on the payment.
+    """Refund an order: all of it (no part, no lines), one shop's part, or some lines (line id →
+    quantity), never more than what remains refundable on each part and on the payment. Card: queued
+    for Stripe. Pay at pickup: recorded as given back at the desk (`request_refund`).
 
-    :raise NotFoundError: no such order, part or line, or no online payment.
+    :raise NotFoundError: no such order, part or line, or no payment.
+    :raise NothingPaidYet: (409) a pay-at-pickup order not collected and paid yet.
     :raise RefundExceedsPayment: (409) more than what remains; nothing is reserved then.
     :raise ValidationFailed: nothing to refund. Flushes, never commits.
     """
-    payment = _card_payment_locked(order_id)
+    payment = _paid_payment_locked(order_id)
     amounts: dict[int, int] = {}
     if line_quantities:
         for line_id, quantity in line_quantities.items():
@@ -188,8 +240,11 @@ def refund_due(order_id: int) -> list[Refund]:
     shop, or cancelled with the order). A repeat finds them refunded and does nothing.
     No card payment (pay at pickup) → nothing to do. Flushes, never commits.
     """
+    method = db.session.scalar(select(Payment.method).where(Payment.order_id == order_id))
+    if method != PaymentMethod.CARD:
+        return []  # pay at pickup: a part not supplied was never paid, nothing is due
     try:
-        payment = _card_payment_locked(order_id)
+        payment = _paid_payment_locked(order_id)
     except NotFoundError:
         return []
     done: list[Refund] = []

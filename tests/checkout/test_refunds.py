@@ -64,3 +64,42 @@ def test_rejected_part_of_a_paid_card_order_is_refunded_once(app, client, world,
         commit()
         rows = db.session.execute(select(Refund.part_id, Refund.amount_cents, Refund.reason)).all()
     assert [tuple(r) for r in rows] == [(bakery_part, 1005, "part_not_supplied")]
+
+
+def test_lines_refunded_before_collection_are_not_paid_out_to_the_shop(app, client, world, make_user, localstripe,
+                                                                     connect_fake, no_dispatch):  # type: ignore[no-untyped-def]
+    from shopapp.orders.models import OrderLine
+    from shopapp.payments import ledger, payouts, settlement
+    from tests.checkout.flow import bring_to_venue_and_collect
+
+    order_id, (bakery_part, _cheese_part) = _paid_two_shop_order(app, client, world, make_user, localstripe)
+    with app.app_context():
+        bread_line = db.session.scalar(select(OrderLine.id).where(OrderLine.part_id == bakery_part))
+        # One loaf of three was out of stock at preparation: refunded before the order is collected.
+        (refund,) = refunds.refund_order(order_id, actor_id=None, reason="rupture", line_quantities={bread_line: 1})
+        commit()
+        refund_id = refund.id
+        refunds.execute_refund(refund_id)
+        commit()
+        assert ledger.entries_for_part(bakery_part) == []  # nothing settled yet: nothing to correct
+    bring_to_venue_and_collect(app, order_id)
+    with app.app_context():
+        settlement.settle_collected_order(order_id)
+        settlement.settle_collected_order(order_id)  # a redelivered job posts nothing new
+        commit()
+        db.session.get(OrderPart, bakery_part).shop.stripe_account_id = connect_fake.add_account()
+        commit()
+        payout = payouts.pay_out_part(bakery_part)
+        commit()
+        # The refund's reversal job, enqueued when the refund was posted, runs after the transfer (another
+        # worker, a redelivery): the transfer was already net of the refund, nothing is taken back.
+        payouts.reverse_for_refund(refund_id)
+        commit()
+        kinds = sorted((e.kind, e.amount_cents) for e in ledger.entries_for_part(bakery_part))
+        # 1005 sold at 10 %: 101 commission; 335 refunded gives 34 back: the shop gets 603 (= 670 at 10 %).
+        assert kinds == [("commission", -101), ("commission", 34), ("commission_vat", -20), ("commission_vat", 7),
+                         ("payout", -603), ("refund", -335), ("sale", 1005)]
+        assert (payout.status, payout.amount_cents, payout.amount_reversed_cents) == ("paid", 603, 0)
+        assert ledger.part_balance(bakery_part) == 0
+    (transfer,) = connect_fake.transfers
+    assert (transfer["amount"], transfer["amount_reversed"]) == (603, 0)

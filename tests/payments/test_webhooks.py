@@ -241,3 +241,21 @@ def test_stripe_unreachable_rolls_back_so_stripe_redelivers(app, client, localst
     payload = event_payload("evt_retry", "payment_intent.succeeded", intent_id)
     assert post(client, payload, sign(payload)).status_code == 503
     assert counts(app) == (0, PaymentStatus.PENDING)
+
+
+def test_webhook_without_a_configured_secret_is_503_so_stripe_resends(  # type: ignore[no-untyped-def]
+    app, client, localstripe, fake_orders, monkeypatch
+):
+    _, intent_id = open_payment(app)
+    pay_on_localstripe(localstripe, intent_id)
+    payload = event_payload("evt_unconfigured", "payment_intent.succeeded", intent_id)
+    signature = sign(payload)
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", None)
+
+    response = post(client, payload, signature)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert response.json["error"]["code"] == "payments_not_configured"
+    assert counts(app) == (0, PaymentStatus.PENDING)
+    assert fake_orders.confirmed == []

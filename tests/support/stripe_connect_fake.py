@@ -13,6 +13,8 @@ small part of Stripe's documented behaviour that payouts rely on, and nothing mo
   Stripe keeps keys 24 hours: `expire_idempotency_keys()` makes that time pass.
 
 It runs on 127.0.0.1, on a free port, in a thread (werkzeug), and records every request it receives.
+A test can also hold the response to a request after its work is done (`hold_next`), to kill a worker
+at the moment Stripe has acted and the worker has not heard back yet.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class StripeConnectFake:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._hold: tuple[str, str] | None = None
+        self.held = threading.Event()
+        self._release = threading.Event()
 
     @property
     def api_base(self) -> str:
@@ -77,6 +82,7 @@ class StripeConnectFake:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
@@ -86,6 +92,18 @@ class StripeConnectFake:
         """Make 24 hours pass: Stripe no longer remembers any Idempotency-Key."""
         with self._lock:
             self.state.idempotency.clear()
+
+    def hold_next(self, method: str, path: str) -> None:
+        """The next `method path` request is handled (its effect is stored, its Idempotency-Key recorded),
+        then its response is held back until `release()`; `held` is set while it waits."""
+        with self._lock:
+            self.held.clear()
+            self._release.clear()
+            self._hold = (method.upper(), path)
+
+    def release(self) -> None:
+        """Let a held response go (to a client that may be dead by then)."""
+        self._release.set()
 
     def add_account(self, account_id: str | None = None) -> str:
         with self._lock:
@@ -105,6 +123,13 @@ class StripeConnectFake:
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         response = self._handle(request)
+        with self._lock:
+            hold = self._hold == (request.method, request.path)
+            if hold:
+                self._hold = None
+        if hold:  # waits outside the lock: other requests (a restarted worker's) are served meanwhile
+            self.held.set()
+            self._release.wait(timeout=120)
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
