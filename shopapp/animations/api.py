@@ -46,11 +46,11 @@ def _ics(body: bytes, filename: str) -> Response:
     return response
 
 
-def _data(body: AnimationIn) -> services.AnimationData:
+def _data(body: AnimationIn, image_path: str | None = None) -> services.AnimationData:
     return services.AnimationData(
         title=body.title, kind=body.kind, starts_at=to_utc(body.starts_at, field="starts_at"),
         ends_at=to_utc(body.ends_at, field="ends_at"), capacity=body.capacity, description=body.description,
-        audience=body.audience, shop_ids=body.shop_ids, product_ids=body.product_ids)
+        audience=body.audience, shop_ids=body.shop_ids, product_ids=body.product_ids, image_path=image_path)
 
 
 def _out(animation) -> AnimationOut:  # type: ignore[no-untyped-def]
@@ -144,7 +144,8 @@ def venue_update(animation_id: int):  # type: ignore[no-untyped-def]
         audience=patch.audience or current.audience,  # type: ignore[arg-type]
         shop_ids=[s.id for s in current.shops] if patch.shop_ids is None else patch.shop_ids,
         product_ids=[p.id for p in current.products] if patch.product_ids is None else patch.product_ids)
-    animation = services.update_animation(animation_id, _data(merged), actor_id=current_user.id)
+    # Images are uploaded through the venue's pages: an API edit keeps the current one.
+    animation = services.update_animation(animation_id, _data(merged, current.image_path), actor_id=current_user.id)
     return respond(_out(animation))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -50,6 +51,11 @@ class AnimationForm(FlaskForm):
     audience = SelectField(_l("Public"), choices=[SelectChoice("everyone", _l("Tout le monde")),
                                                   SelectChoice("members", _l("Membres du tiers-lieu"))])
     product_ids = SelectMultipleField(_l("Produits mis en avant"), coerce=int, validate_choice=False)
+    # Checked by content (catalog.images), not by name or declared type: `accept` only helps the picker.
+    image = FileField(_l("Image (JPEG, PNG ou WebP)"),
+                      description=_l("Facultative. Elle illustre l'animation dans l'agenda."),
+                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    remove_image = BooleanField(_l("Retirer l'image actuelle"))
 
 
 class CheckInForm(FlaskForm):

@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopapp.animations.models import Animation, Registration
-from shopapp.core.api import ApiModel
+from shopapp.catalog.schemas import image_url
+from shopapp.core.api import ApiModel, RowId
 from shopapp.templating import local_time
 
 Kind = Literal["tasting", "product_discovery", "cooking_workshop", "fashion_show", "short_supply_talk",
@@ -40,8 +41,8 @@ class AnimationIn(ApiModel):
     capacity: int = Field(ge=0, le=500)
     description: str = ""
     audience: Literal["everyone", "members"] = "everyone"
-    shop_ids: list[int] = Field(default_factory=list)
-    product_ids: list[int] = Field(default_factory=list)
+    shop_ids: list[RowId] = Field(default_factory=list)
+    product_ids: list[RowId] = Field(default_factory=list)
 
 
 class AnimationPatch(ApiModel):
@@ -52,8 +53,8 @@ class AnimationPatch(ApiModel):
     capacity: int | None = Field(default=None, ge=0, le=500)
     description: str | None = None
     audience: Literal["everyone", "members"] | None = None
-    shop_ids: list[int] | None = None
-    product_ids: list[int] | None = None
+    shop_ids: list[RowId] | None = None
+    product_ids: list[RowId] | None = None
 
 
 class MerchantRef(BaseModel):
@@ -76,6 +77,7 @@ class AnimationOut(BaseModel):
     merchants: list[MerchantRef]
     product_ids: list[int]
     pickup_slot_ids: list[int]
+    image_url: str | None
 
 
 class AnimationList(BaseModel):
@@ -99,6 +101,7 @@ def animation_out(animation: Animation, slot_ids: list[int]) -> AnimationOut:
         seats_left=animation.seats_left, audience=animation.audience, status=animation.status,
         merchants=[MerchantRef(id=s.id, slug=s.slug, name=s.name) for s in animation.shops],
         product_ids=[p.id for p in animation.products], pickup_slot_ids=slot_ids,
+        image_url=image_url(animation.image_path),
     )
 
 

@@ -46,6 +46,8 @@ class AnimationData:
     audience: str = Audience.EVERYONE
     shop_ids: list[int] = field(default_factory=list)
     product_ids: list[int] = field(default_factory=list)
+    # A path stored by catalog.images.store_image; replaces the current image (None: no image), so an
+    # edit that keeps the image passes the current path on.
     image_path: str | None = None
 
 

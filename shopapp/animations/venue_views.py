@@ -17,6 +17,7 @@ from shopapp.animations import dashboard, queries, services
 from shopapp.animations.forms import AnimationForm, CheckInForm
 from shopapp.animations.models import Animation
 from shopapp.animations.times import to_utc, venue_zone
+from shopapp.catalog import images
 from shopapp.catalog.access import shop_for_user, shop_staff_required
 from shopapp.catalog.models import Product, Shop
 from shopapp.core.db import utcnow
@@ -33,16 +34,32 @@ def _product_choices(shop_id: int | None = None) -> list[SelectChoice]:
     return [SelectChoice(p.id, f"{p.shop.name} — {p.name}") for p in db.session.scalars(query)]
 
 
-def _data(form: AnimationForm) -> services.AnimationData:
+def _image_path(form: AnimationForm, current: str | None) -> str | None:
+    """The image the animation will have: a new upload (checked and stored before anything else
+    changes), none when the box to remove it is ticked, else the current one.
+
+    :raise images.ImageRejected: the upload is not an acceptable image.
+    """
+    upload = form.image.data
+    if upload:
+        return images.store_image(upload.read(), "animations")
+    return None if form.remove_image.data else current
+
+
+def _data(form: AnimationForm, image_path: str | None) -> services.AnimationData:
     return services.AnimationData(
         title=form.title.data or "", kind=form.kind.data or "other", description=form.description.data or "",
         starts_at=to_utc(form.starts_at.data, field="starts_at"),  # type: ignore[arg-type]
         ends_at=to_utc(form.ends_at.data, field="ends_at"),  # type: ignore[arg-type]
         capacity=form.capacity.data or 0, audience=form.audience.data or "everyone",
-        product_ids=list(form.product_ids.data or []))
+        product_ids=list(form.product_ids.data or []), image_path=image_path)
 
 
-def _attach_errors(form: AnimationForm, error: DomainError) -> str:
+def _attach_errors(form: AnimationForm, error: DomainError) -> str | None:
+    if isinstance(error, images.ImageRejected):
+        # The full French message next to the field; the form's error summary links to it.
+        form.image.errors = [*form.image.errors, error.message]
+        return None
     for name, message in error.fields.items():
         if name in form:
             form[name].errors = [*form[name].errors, message]
@@ -63,7 +80,7 @@ def venue_new():  # type: ignore[no-untyped-def]
     error = None
     if form.validate_on_submit():
         try:
-            animation = services.create_animation(_data(form), actor_id=current_user.id)
+            animation = services.create_animation(_data(form, _image_path(form, None)), actor_id=current_user.id)
         except DomainError as exc:
             error = _attach_errors(form, exc)
         else:
@@ -82,7 +99,8 @@ def venue_edit(animation_id: int):  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_animation(animation_id, _data(form), actor_id=current_user.id)
+            services.update_animation(animation_id, _data(form, _image_path(form, animation.image_path)),
+                                      actor_id=current_user.id)
         except DomainError as exc:
             error = _attach_errors(form, exc)
         else:
@@ -169,7 +187,8 @@ def shop_propose():  # type: ignore[no-untyped-def]
     error = None
     if form.validate_on_submit():
         try:
-            services.propose_animation(_data(form), shop_id=shop.id, actor_id=current_user.id)
+            services.propose_animation(_data(form, _image_path(form, None)), shop_id=shop.id,
+                                       actor_id=current_user.id)
         except DomainError as exc:
             error = _attach_errors(form, exc)
         else:

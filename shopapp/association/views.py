@@ -32,7 +32,9 @@ from shopapp.association.forms import (
     VenueSettingsForm,
 )
 from shopapp.association.models import ApplicationStatus
+from shopapp.catalog import images
 from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id, shop_staff_required
+from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
 from shopapp.errors import DomainError
 from shopapp.extensions import db
@@ -230,6 +232,7 @@ def _shop_page(slug: str, status: int = 200, **forms: FlaskForm):  # type: ignor
         suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),
         reinstate_form=forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
         commission_form=commission_form, platform_rate=commission.platform_rate_bps(), empty_form=EmptyForm(),
+        logo_form=forms.get("logo_form") or LogoForm(prefix="logo"),
     ), status
 
 
@@ -270,6 +273,22 @@ def shop_commission(slug: str):  # type: ignore[no-untyped-def]
     commission.set_shop_rate(services.get_shop(slug).id, form.rate_bps.data, actor_id=current_user.id)
     flash(_("La commission de la boutique est enregistrée."), "success")
     return redirect(url_for("association.shop", slug=slug))
+
+
+@bp.post("/association/boutiques/<slug>/logo")
+@admin_only
+def shop_logo(slug: str):  # type: ignore[no-untyped-def]
+    shop_ = services.get_shop(slug)
+    form = LogoForm(prefix="logo")
+    if form.validate_on_submit():
+        try:
+            images.set_shop_logo(shop_, form.logo.data.read())
+        except DomainError as error:
+            form.logo.errors = [*form.logo.errors, error.message]
+        else:
+            flash(_("Le logo est enregistré."), "success")
+            return redirect(url_for("association.shop", slug=slug))
+    return _shop_page(slug, 422, logo_form=form)
 
 
 @bp.post("/association/boutiques/<slug>/agir")

@@ -58,6 +58,12 @@ class ImageForm(FlaskForm):
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 
+class LogoForm(FlaskForm):
+    logo = FileField(_l("Logo (JPEG, PNG ou WebP)"), validators=[FileRequired(REQUIRED)],
+                     description=_l("Affiché sur la page de la boutique et sur l'accueil. 5 Mo au plus."),
+                     render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("Fichier CSV"), validators=[FileRequired(REQUIRED)],
                      render_kw={"accept": ".csv,text/csv"})

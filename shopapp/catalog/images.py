@@ -1,4 +1,5 @@
-"""Product photos and shop logos: checked by content, re-encoded, resized, stored under the instance.
+"""Uploaded images (product photos, shop logos, animation images): checked by content, re-encoded,
+resized, stored under the instance.
 
 An upload is trusted for nothing: its name and declared type are ignored, Pillow must recognise a
 JPEG, PNG, WebP or GIF, the pixel count is bounded before decoding (decompression bombs), and the

@@ -6,6 +6,7 @@ Stock counters change only through `shopapp.catalog.stock`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -14,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, bindparam, exists, func, literal, or_, select
+from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedload
 
 from shopapp.catalog import search, stock
 from shopapp.catalog.models import (
@@ -156,6 +157,73 @@ def get_visible_product(product_id: int) -> Product:
     if product is None:
         raise NotFoundError("Produit introuvable.")
     return product
+
+
+# The product page shows a product with its shop, category and stock: its cache version covers every
+# column of those four rows, so any change to them (price, stock, name, deactivation…) is a new page.
+_PRODUCT_PAGE_ROWS: tuple[type[Any], ...] = (Product, Shop, Category, StockRecord)
+
+
+def _page_attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
+    return list(class_mapper(model).column_attrs)
+
+
+@dataclass(frozen=True)
+class ProductPageRow:
+    """A visible product's row, with its shop's, category's and stock's, as one tuple of values."""
+
+    values: tuple[Any, ...]
+
+    @functools.cached_property
+    def version(self) -> str:
+        """A digest of every value: any change to the four rows gives another version."""
+        return hashlib.blake2b(repr(self.values).encode(), digest_size=16).hexdigest()
+
+    def product(self) -> Product:
+        """A detached copy of the product, with its shop, category and stock (outside the session:
+        read-only, and nothing more than these four rows can be reached from it)."""
+        values = iter(self.values)
+        rows: list[Any] = []
+        for model in _PRODUCT_PAGE_ROWS:
+            fields = {attr.key: next(values) for attr in _page_attrs(model)}
+            rows.append(model(**fields) if fields["id"] is not None else None)  # outer joins: no row
+        product, shop, category, stock_ = rows
+        product.shop, product.category, product.stock = shop, category, stock_
+        return product  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _product_page_statement() -> Select[Any]:
+    # Built once, on the tables (plain Core, no ORM entities): the per-request cost is one round trip.
+    product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
+    columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
+    return (
+        select(*columns)
+        .select_from(product)
+        .join(shop, shop.c.id == product.c.shop_id)
+        .outerjoin(category, category.c.id == product.c.category_id)
+        .outerjoin(stock_, stock_.c.product_id == product.c.id)
+        .where(product.c.id == bindparam("product_id"), product.c.is_active.is_(True),
+               shop.c.status == ShopStatus.APPROVED.value)
+    )
+
+
+def read_product_page(product_id: int) -> ProductPageRow:
+    """A visible product's page data, read in one statement (no ORM objects, no transaction).
+
+    :raise NotFoundError: unknown, inactive, or its shop is not approved.
+    """
+    statement, params = _product_page_statement(), {"product_id": product_id}
+    if db.engine.dialect.name == "postgresql":
+        # One statement needs no transaction: in autocommit there is no BEGIN nor COMMIT to wait for,
+        # which on a busy server are two of the request's round trips to the database.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(statement, params).first()
+    else:  # SQLite: the session's connection (its writes are serialised by BEGIN IMMEDIATE, see core.db)
+        row = db.session.execute(statement, params).first()
+    if row is None:
+        raise NotFoundError("Produit introuvable.")
+    return ProductPageRow(tuple(row))
 
 
 def list_shops(page: int = 1, per_page: int = 20) -> tuple[Sequence[Shop], int]:

@@ -14,8 +14,9 @@ from shopapp.accounts.access import public
 from shopapp.accounts.forms import EmptyForm
 from shopapp.catalog import images, importer, services
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
-from shopapp.catalog.forms import ImageForm, ImportForm, ProductForm, ShopTokenForm, StockForm
+from shopapp.catalog.forms import ImageForm, ImportForm, LogoForm, ProductForm, ShopTokenForm, StockForm
 from shopapp.catalog.models import LABELS, Product
+from shopapp.core import page_cache
 from shopapp.errors import DomainError
 
 bp = Blueprint("catalog", __name__)
@@ -55,7 +56,14 @@ def products():  # type: ignore[no-untyped-def]
 @bp.get("/produits/<int:product_id>")
 @public
 def product(product_id: int):  # type: ignore[no-untyped-def]
-    return render_template("catalog/product.html", product=services.get_visible_product(product_id))
+    if not page_cache.serves_anonymous_copy():  # signed in, a basket, a flash message…: the full rendering
+        return render_template("catalog/product.html", product=services.get_visible_product(product_id))
+    # One light statement reads the page's rows (404 when not visible); the page is rendered from them
+    # only when their version is not in the cache yet.
+    page = services.read_product_page(product_id)
+    return page_cache.anonymous_page(
+        "catalog.product", page.version, lambda: render_template("catalog/product.html", product=page.product())
+    )
 
 
 @bp.get("/boutiques/<slug>")
@@ -240,6 +248,22 @@ def bo_toggle_product(shop_slug: str, product_id: int):  # type: ignore[no-untyp
 def bo_low_stock(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     return render_template("catalog/bo/low_stock.html", shop=shop_, products=services.low_stock(shop_.id))
+
+
+@bp.route("/ma-boutique/<shop_slug>/reglages", methods=["GET", "POST"])
+@shop_staff_required
+def bo_settings(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            images.set_shop_logo(shop_, form.logo.data.read())
+        except DomainError as error:
+            form.logo.errors = [*form.logo.errors, error.message]
+        else:
+            flash(_("Le logo est enregistré."), "success")
+            return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
+    return render_template("catalog/bo/settings.html", shop=shop_, form=form), 422 if form.errors else 200
 
 
 @bp.route("/ma-boutique/<shop_slug>/import", methods=["GET", "POST"])

@@ -1,0 +1,73 @@
+"""Whole HTML pages cached for anonymous visitors, with the per-visitor part filled in per request.
+
+A public page (a product page, say) is the same for every anonymous visitor but for its CSRF token
+(the add-to-basket and language forms carry one per visitor). The page is rendered once with the
+visitor's token, the token is swapped for a marker ("hole"), and that text is kept in the app's cache
+(`shopapp.extensions.cache`); each later visitor gets it with the marker replaced by their own token.
+
+Freshness does not rely on expiry or on invalidation: the caller passes a `version` made of the data
+the page shows, read in one cheap statement, so a change to that data (price, stock, deactivation…)
+gives a new key and the next request renders anew. The page is rendered from the very values the
+version was made of, so a copy is never kept under the key of other data.
+
+Only anonymous visitors whose session holds nothing that a page can show are served from it; anyone
+signed in (or with a basket, a flash message, an "act for" shop…) gets the normal full rendering.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from shopapp.extensions import cache
+
+# Session keys an anonymous page may ignore: the CSRF secret (the hole), the language (in the key) and
+# Flask-Login's "_fresh" mark (set on any anonymous session by its session protection). Any other key
+# (basket token, flashes, a signed-in user…) means the page may differ: full rendering.
+NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "lang", "_fresh"})
+# Entries are keyed by the data they show, so they never go stale: they only take memory. They are
+# kept longer than the public API answers (CACHE_DEFAULT_TIMEOUT), bounded by CACHE_THRESHOLD.
+PAGE_TIMEOUT_SECONDS = 600
+
+
+def serves_anonymous_copy() -> bool:
+    """True when this request may get the shared anonymous copy of a page."""
+    return (
+        request.method == "GET"
+        and not current_user.is_authenticated
+        and NEUTRAL_SESSION_KEYS.issuperset(session.keys())
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _hole(secret_key: str) -> str:
+    # Derived from the secret key: the same in every process sharing a cache, and not guessable by
+    # someone who writes product text (a marker typed into a description would otherwise be filled).
+    digest = hmac.new(secret_key.encode(), b"page-cache:csrf-hole", "sha256").hexdigest()
+    return f"csrf-hole-{digest[:32]}"
+
+
+def _key(name: str, version: str) -> str:
+    return f"page:{name}:{request.script_root}{request.path}:{get_locale()}:{version}"
+
+
+def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
+    """The page for this anonymous visitor, from the cache when `version` was rendered already.
+
+    `render()` renders the page for the current request from the very data `version` was made of
+    (not from a second read, which could see newer data and keep it under this version's key). The
+    page must depend on nothing but the URL path, the language and that data.
+    """
+    hole = _hole(current_app.config["SECRET_KEY"])
+    key = _key(name, version)
+    page = cache.get(key)
+    if page is None:
+        page = render().replace(generate_csrf(), hole)
+        cache.set(key, page, timeout=PAGE_TIMEOUT_SECONDS)
+    return str(page).replace(hole, generate_csrf())

@@ -1,0 +1,248 @@
+"""The product page's anonymous copy: cached, yet every change shows on the next request, and the
+per-visitor parts (CSRF token, signed-in header, basket) are never shared."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import render_template
+from sqlalchemy import delete, event
+
+from shopapp.catalog import services
+from shopapp.catalog.models import Shop
+from shopapp.extensions import cache, db
+from tests.conftest import IS_POSTGRES, text_of
+
+
+@pytest.fixture
+def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
+    # The other tests run with NullCache; these turn the per-process cache of production on.
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "SimpleCache")
+    cache.init_app(app)
+    yield
+    cache.clear()
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")
+    cache.init_app(app)
+
+
+@pytest.fixture
+def cheese(catalog):  # type: ignore[no-untyped-def]
+    shop = catalog.shop("fromagerie-lucas", "Fromagerie Lucas")
+    catalog.category("cremerie", "Crèmerie")
+    product = catalog.product(
+        shop,
+        "COM-1",
+        "Comté 18 mois",
+        price_cents=2450,
+        category="cremerie",
+        stock=10,
+        threshold=3,
+        description="Affiné en cave.",
+    )
+    return shop, product
+
+
+def _tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', html)) | set(
+        re.findall(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    )
+
+
+def _add_to_basket(client, product_id: int, token: str):  # type: ignore[no-untyped-def]
+    return client.post("/panier/ajouter", data={"csrf_token": token, "product_id": product_id, "quantity": 1})
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache_with_one_statement(app, cheese, caching, count_statements):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    visitor = app.test_client()
+    first = visitor.get(f"/produits/{product_id}")
+    with count_statements() as seen:
+        second = app.test_client().get(f"/produits/{product_id}")  # a new visitor
+        again = visitor.get(f"/produits/{product_id}")  # a returning one, with a session cookie
+
+    assert first.status_code == second.status_code == again.status_code == 200
+    assert len(seen) == 2  # the page's version only, once each: no product load, no rendering
+    assert "Comté 18 mois" in text_of(second)
+    strip = re.compile(r'value="[^"]*"')  # the CSRF tokens differ; the rest is the same page
+    assert strip.sub("", first.get_data(as_text=True)) == strip.sub("", second.get_data(as_text=True))
+
+
+def test_price_stock_and_text_changes_show_on_the_next_request(app, cheese, caching):  # type: ignore[no-untyped-def]
+    shop_id, product_id = cheese
+    visitor = app.test_client()
+    assert "24,50" in text_of(visitor.get(f"/produits/{product_id}"))
+
+    with app.app_context():
+        services.update_product(shop_id, product_id, services.ProductData(price_cents=2290, provided={"price_cents"}))
+        db.session.commit()
+    page = text_of(visitor.get(f"/produits/{product_id}"))
+    assert "22,90" in page and "24,50" not in page
+    assert "En stock" in page
+
+    with app.app_context():
+        services.adjust_stock(shop_id, product_id, -8, "casse")
+        db.session.commit()
+    assert "Plus que 2" in text_of(visitor.get(f"/produits/{product_id}"))
+
+    with app.app_context():
+        services.adjust_stock(shop_id, product_id, -2, "casse")
+        db.session.commit()
+    assert "Épuisé" in text_of(visitor.get(f"/produits/{product_id}"))
+
+    with app.app_context():  # back to the earlier stock: the earlier copy is right again, and served
+        services.adjust_stock(shop_id, product_id, 10, "livraison")
+        db.session.commit()
+    page = text_of(visitor.get(f"/produits/{product_id}"))
+    assert "En stock" in page and "22,90" in page
+
+    with app.app_context():
+        services.update_product(
+            shop_id,
+            product_id,
+            services.ProductData(description="Affiné 18 mois en cave naturelle.", provided={"description"}),
+        )
+        db.session.commit()
+    assert "cave naturelle" in text_of(visitor.get(f"/produits/{product_id}"))
+
+
+def test_a_deactivated_product_or_a_suspended_shop_is_404_on_the_next_request(app, cheese, caching):  # type: ignore[no-untyped-def]
+    shop_id, product_id = cheese
+    visitor = app.test_client()
+    assert visitor.get(f"/produits/{product_id}").status_code == 200
+
+    with app.app_context():
+        services.set_product_active(shop_id, product_id, False)
+        db.session.commit()
+    assert visitor.get(f"/produits/{product_id}").status_code == 404
+
+    with app.app_context():
+        services.set_product_active(shop_id, product_id, True)
+        db.session.commit()
+    assert visitor.get(f"/produits/{product_id}").status_code == 200
+
+    with app.app_context():
+        db.session.get(Shop, shop_id).status = "suspended"
+        db.session.commit()
+    assert visitor.get(f"/produits/{product_id}").status_code == 404
+
+
+def test_two_anonymous_visitors_get_their_own_token_and_both_validate(app, cheese, caching):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    anne, bruno = app.test_client(), app.test_client()
+    anne_tokens = _tokens(anne.get(f"/produits/{product_id}").get_data(as_text=True))
+    bruno_tokens = _tokens(bruno.get(f"/produits/{product_id}").get_data(as_text=True))
+
+    assert len(anne_tokens) == len(bruno_tokens) == 1  # add-to-basket and language forms: one token each page
+    assert anne_tokens != bruno_tokens
+    assert not any("csrf-hole" in token for token in anne_tokens | bruno_tokens)
+    # Each token works for its visitor only.
+    assert _add_to_basket(anne, product_id, next(iter(bruno_tokens))).status_code == 400
+    assert _add_to_basket(anne, product_id, next(iter(anne_tokens))).status_code == 302
+    assert _add_to_basket(bruno, product_id, next(iter(bruno_tokens))).status_code == 302
+
+
+def test_a_visitor_with_a_basket_sees_their_count_not_the_shared_copy(app, cheese, caching):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    app.test_client().get(f"/produits/{product_id}")  # the anonymous copy is cached (basket badge 0)
+    shopper = app.test_client()
+    token = next(iter(_tokens(shopper.get(f"/produits/{product_id}").get_data(as_text=True))))
+    assert _add_to_basket(shopper, product_id, token).status_code == 302
+    assert _add_to_basket(shopper, product_id, token).status_code == 302
+
+    html = shopper.get(f"/produits/{product_id}").get_data(as_text=True)
+    assert re.search(r'class="badge">\s*2\s*<', html)
+
+
+def test_a_signed_in_page_is_never_served_from_or_into_the_anonymous_copy(
+    app, cheese, caching, make_user, auth, client
+):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    make_user(email="claire@example.org", name="Claire")
+    anonymous = app.test_client().get(f"/produits/{product_id}")  # fills the anonymous copy
+    assert "Se connecter" in text_of(anonymous)
+
+    auth.login("claire@example.org")
+    signed_in = text_of(client.get(f"/produits/{product_id}"))
+    assert "Se déconnecter" in signed_in and "Mon compte" in signed_in
+    assert "Se connecter" not in signed_in
+
+    cache.clear()  # now a signed-in visit comes first: it must not fill the anonymous copy
+    assert "Se déconnecter" in text_of(client.get(f"/produits/{product_id}"))
+    later = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "Se connecter" in later and "Se déconnecter" not in later
+
+
+def test_the_copy_from_the_light_read_renders_like_the_loaded_product(app, cheese):  # type: ignore[no-untyped-def]
+    # Anonymous pages are rendered from the one-statement read; everyone else's from the ORM load.
+    shop_id, product_id = cheese
+    with app.test_request_context(f"/produits/{product_id}"):
+        loaded = render_template("catalog/product.html", product=services.get_visible_product(product_id))
+        copied = render_template("catalog/product.html", product=services.read_product_page(product_id).product())
+        assert copied == loaded
+        assert "Comté 18 mois" in copied and "Crèmerie" in copied and "Fromagerie Lucas" in copied
+
+        version = services.read_product_page(product_id).version
+        db.session.get(Shop, shop_id).name = "Fromagerie Lucas & fils"
+        db.session.commit()
+        assert services.read_product_page(product_id).version != version
+
+
+def test_a_product_without_category_or_stock_row(app, catalog):  # type: ignore[no-untyped-def]
+    from shopapp.catalog.models import StockRecord
+
+    shop = catalog.shop("epicerie-nina", "Épicerie Nina")
+    product_id = catalog.product(shop, "SEL-1", "Sel de Guérande", stock=0)
+    with app.app_context():
+        db.session.execute(delete(StockRecord).where(StockRecord.product_id == product_id))
+        db.session.commit()
+        copy = services.read_product_page(product_id).product()
+        assert copy.category is None and copy.stock is None
+    page = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "Sel de Guérande" in page and "Épuisé" in page
+
+
+def test_each_language_has_its_own_copy(app, cheese, caching):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    french = app.test_client().get(f"/produits/{product_id}").get_data(as_text=True)
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["lang"] = "en"
+    english = visitor.get(f"/produits/{product_id}").get_data(as_text=True)
+
+    assert '<html lang="fr">' in french
+    assert '<html lang="en">' in english
+
+
+def test_a_flash_message_is_shown_to_its_visitor_not_cached(app, cheese, caching):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    app.test_client().get(f"/produits/{product_id}")  # the anonymous copy is cached
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["_flashes"] = [("success", "Votre message est envoyé.")]
+
+    assert "Votre message est envoyé." in text_of(visitor.get(f"/produits/{product_id}"))
+    assert "Votre message est envoyé." not in text_of(visitor.get(f"/produits/{product_id}"))
+    assert "Votre message est envoyé." not in text_of(app.test_client().get(f"/produits/{product_id}"))
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the version is read in autocommit on PostgreSQL only")
+def test_the_autocommit_read_gives_back_a_transactional_connection(app, cheese):  # type: ignore[no-untyped-def]
+    # A connection left in autocommit would make later writes commit on their own and errors roll back
+    # nothing: the pool must get it back as it lent it.
+    _, product_id = cheese
+    with app.app_context():
+        returned: list[bool] = []
+
+        def checkin(dbapi_connection, record):  # type: ignore[no-untyped-def]
+            returned.append(dbapi_connection.autocommit)
+
+        event.listen(db.engine, "checkin", checkin)
+        try:
+            services.read_product_page(product_id)
+        finally:
+            event.remove(db.engine, "checkin", checkin)
+        assert returned == [False]
+        services.set_product_active(cheese[0], product_id, False)
+        db.session.rollback()
+        assert services.get_visible_product(product_id).is_active
