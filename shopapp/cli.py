@@ -30,6 +30,19 @@ def seed_command() -> None:
         click.echo(f"  {email:<32} {role}")
 
 
+@dev_cli.command("check-invariants")
+def check_invariants_command() -> None:
+    """Check stock, capacities, the ledger, payouts, Stripe events and the outbox; exit 1 on any violation."""
+    from shopapp.dev.invariants import check_invariants
+
+    violations = check_invariants()
+    for violation in violations:
+        click.echo(violation)
+    if violations:
+        raise SystemExit(1)
+    click.echo("Invariants OK")
+
+
 @outbox_cli.command("sweep")
 def sweep_command() -> None:
     """Re-publish jobs left unsent or unfinished."""

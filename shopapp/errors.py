@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,38 @@ def _render(status: int, message: str | None = None, code: str | None = None) ->
     return render_template("errors/error.html", status=status, title=title, message=text), status
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (a restart, a failover, a network cut):
+    a moment's outage, not a bug. Other database errors (integrity, data) stay server errors."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def database_unavailable_response() -> Response:
+    """503 with Retry-After; nothing was committed (the request's transaction is rolled back by the
+    commit boundary). The page is rendered without the site layout, whose context reads the database."""
+    from flask import current_app, session
+    from flask_babel import force_locale
+
+    status = 503
+    # The signed-in user's language is stored in the database: take the session's choice, else French.
+    chosen = session.get("lang")
+    locale = chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        message = str(HTTP_MESSAGES[status])
+        if is_api_request():
+            response = json_error(status, HTTP_CODES[status], message)
+        else:
+            html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                title=str(HTTP_TITLES[status]), message=message, request=request, lang=locale
+            )
+            response = Response(html, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
@@ -140,6 +173,21 @@ def register_error_handlers(app: Flask) -> None:
             resp.headers["Retry-After"] = error.get_response().headers["Retry-After"]
             return resp
         return response
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        if is_database_unavailable(error):
+            log.warning("database unavailable", extra={"error": type(error.orig).__name__})
+            return database_unavailable_response()
+        return handle_unexpected(error)
+
+    @app.errorhandler(InternalServerError)
+    def handle_internal(error: InternalServerError):  # type: ignore[no-untyped-def]
+        # An error raised outside the view (the commit in after_request) reaches Flask as a 500 wrapping it.
+        if is_database_unavailable(error.original_exception):
+            log.warning("database unavailable at commit")
+            return database_unavailable_response()
+        return handle_http(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
