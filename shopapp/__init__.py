@@ -14,6 +14,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     """Build the app. No migrations, no network: only configuration and wiring."""
     settings = (config or config_for_environment())()
     app = Flask(__name__, instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
+    from shopapp.core.urls import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is declared
     app.config.from_object(settings)
     app.config.from_prefixed_env()  # FLASK_* variables override any setting
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

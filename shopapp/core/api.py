@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from flask import Flask, Response, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from shopapp.errors import DomainError, ValidationFailed
 
@@ -24,6 +25,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Malformed(DomainError):
     status = 400
     code = "malformed"
+
+
+# A row id in a request body: ids are PostgreSQL INTEGERs, so anything outside is refused (422) before
+# it reaches the database driver (which would overflow: a 500). Paths: see core.urls.DatabaseIdConverter.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ApiModel(BaseModel):
@@ -119,6 +125,17 @@ ERROR_SCHEMA = {
 }
 
 
+def _path_schema(rule: Any, arg: str) -> dict[str, Any]:
+    """The schema of a path argument as its URL converter accepts it (`<int:…>`: digits only)."""
+    converter = rule._converters.get(arg)
+    if isinstance(converter, IntegerConverter):
+        schema: dict[str, Any] = {"type": "integer", "minimum": converter.min or 0}
+        if converter.max is not None:
+            schema["maximum"] = converter.max
+        return schema
+    return {"type": "string"}
+
+
 def openapi_document(app: Flask) -> dict[str, Any]:
     """Build the OpenAPI 3.1 document from the URL map and the `@documented` records."""
     paths: dict[str, dict[str, Any]] = {}
@@ -143,7 +160,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         for arg in rule.arguments:
             path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")
             path = path.replace(f"<string:{arg}>", "{" + arg + "}")
-            parameters.append({"name": arg, "in": "path", "required": True, "schema": {"type": "string"}})
+            parameters.append({"name": arg, "in": "path", "required": True, "schema": _path_schema(rule, arg)})
         if op.query is not None:
             for name, field in op.query.model_fields.items():
                 parameters.append({"name": field.alias or name, "in": "query", "required": field.is_required(),

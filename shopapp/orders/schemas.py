@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shopapp.core.api import ApiModel
+from shopapp.core.api import ApiModel, RowId
 from shopapp.orders import slot_extras
 from shopapp.orders.basket import BasketView
 from shopapp.orders.models import Order, OrderPart, PickupSlot
@@ -24,7 +24,7 @@ def iso(value: datetime | None) -> str | None:
 # -- requests -----------------------------------------------------------------------------------------
 
 class AddLineIn(ApiModel):
-    product_id: int
+    product_id: RowId
     quantity: int = Field(default=1, ge=1, le=99)
 
 
@@ -40,9 +40,9 @@ class SlotQuery(BaseModel):
 
 
 class OrderIn(ApiModel):
-    pickup_slot_id: int
+    pickup_slot_id: RowId
     payment_method: Literal["card", "at_pickup"]
-    join_animation_ids: list[int] = Field(default_factory=list)
+    join_animation_ids: list[RowId] = Field(default_factory=list)
 
 
 class PartStatusIn(ApiModel):
