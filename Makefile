@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := shopapp:create_app
 
-.PHONY: demo test install translations migrate seed serve lint typecheck bench clean
+.PHONY: demo test install translations migrate seed serve lint typecheck bench soak fuzz audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,21 @@ typecheck: install
 
 bench: install
 	$(BIN)/python -m bench
+
+## make soak: 50 simulated residents shop for 2 minutes on gunicorn + Celery, PostgreSQL + Redis on 127.0.0.1
+## (SOAK_SECONDS, SOAK_USERS to change); fails on any error, a broken invariant or worker memory growth > 10 %.
+soak: install
+	$(BIN)/python -m bench.soak
+
+## make fuzz: Schemathesis against the OpenAPI document, FUZZ_EXAMPLES generated requests per operation
+## and mode (`make test` runs the same test with 5).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/reliability/test_fuzz_api.py -q -p no:cacheprovider --timeout=0
+
+## make audit: known vulnerabilities in the installed (locked) dependencies; the project itself is skipped.
+audit: install
+	$(BIN)/pip-audit --local --skip-editable
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from bench.catalog import ROOT, serve
+from bench.catalog import ROOT, create_database, serve
 
 DATABASE_URL = os.environ.get("BENCH_CHECKOUT_DATABASE_URL",
                               "postgresql://postgres@127.0.0.1:5432/shopapp_bench_checkout")
@@ -43,26 +43,17 @@ def prepare(instance: str) -> tuple[list[str], list[int], dict[int, int]]:
     and API tokens. Returns the tokens, the slot ids and the initial stock by product id."""
     env = _environment(instance)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SHOPAPP_INSTANCE", "LOG_JSON", "OUTBOX_DISPATCH")})
-    from sqlalchemy import create_engine, text
-
     from shopapp import create_app
     from shopapp.accounts.models import User, UserRole
     from shopapp.accounts.services import issue_api_token
     from shopapp.catalog.models import Product, Shop, StockRecord
-    from shopapp.config import normalise_database_url
     from shopapp.core.db import commit, utcnow
     from shopapp.extensions import db
     from shopapp.orders.basket import BasketOwner, add_line
     from shopapp.orders.models import PickupSlot
     from shopapp.venue.models import Venue
 
-    url = normalise_database_url(DATABASE_URL)
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    create_database(DATABASE_URL)
     rng = random.Random(7)
     app = create_app()
     with app.app_context():

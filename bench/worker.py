@@ -78,19 +78,11 @@ def prepare(env: dict[str, str]) -> Any:
     """A fresh bench database with a venue, a shop, a product and a slot; returns the app."""
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "SHOPAPP_INSTANCE",
                                            "LOG_JSON", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")})
-    from sqlalchemy import create_engine, text
-
+    from bench.catalog import create_database
     from shopapp import create_app
-    from shopapp.config import normalise_database_url
     from shopapp.extensions import db
 
-    url = normalise_database_url(DATABASE_URL)
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    create_database(DATABASE_URL)
     app = create_app()
     with app.app_context():
         db.drop_all()  # a throwaway bench database, rebuilt each run
