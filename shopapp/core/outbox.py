@@ -184,6 +184,25 @@ def is_done(job_id: int) -> bool:
     return status is None or status == DONE
 
 
+def should_run(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
+    """True when the message is the job it names and that job is not done yet.
+
+    A message whose job row is gone, or holds another task or other ids (a stray message from another
+    database sharing the broker, say), is ignored: it must never mark someone else's job done.
+    """
+    from shopapp.extensions import db
+
+    row = db.session.execute(
+        select(OutboxJob.status, OutboxJob.task_name, OutboxJob.payload).where(OutboxJob.id == job_id)
+    ).first()
+    if row is None or row.status == DONE:
+        return False
+    if row.task_name != task_name or dict(row.payload) != payload:
+        log.warning("message does not match its outbox job; ignored", extra={"job_id": job_id, "task": task_name})
+        return False
+    return True
+
+
 def mark_done(job_id: int) -> None:
     """Record that a job's effect is in place; part of the task's single commit. Flushes."""
     from shopapp.extensions import db

@@ -86,6 +86,35 @@ def test_outbox_resends_after_the_broker_was_unreachable_at_commit(app, client, 
     assert len(smtp_server.to("nina@example.org")) == 1
 
 
+def test_a_stray_message_naming_another_job_changes_nothing(app, client, celery_worker, smtp_server):
+    # A message whose job row holds another task or other ids (left in a broker shared with another
+    # database, say) must not send anything nor complete the job it names.
+    with unreachable_broker(app.extensions["celery"]):
+        nina = _signup(client)
+    with app.app_context():
+        job = db.session.scalar(select(OutboxJob))
+        job_id, task_name = job.id, job.task_name
+    theo = _signup(client, "theo@example.org")
+    wait_for(lambda: smtp_server.to("theo@example.org"))
+    wait_for(lambda: _job_status(app, theo) == "done")
+
+    celery = app.extensions["celery"]
+    celery.send_task(task_name, kwargs={"user_id": theo, "outbox_job_id": job_id})  # other ids
+    celery.send_task("notices.order_confirmed", kwargs={"order_id": nina, "outbox_job_id": job_id})  # other task
+    import time
+
+    time.sleep(2)
+    assert _job_status(app, nina) == "pending"
+    assert smtp_server.to("nina@example.org") == []
+    assert len(smtp_server.to("theo@example.org")) == 1
+
+    with app.app_context():
+        assert outbox.sweep(pending_grace=0)["published"] == 1
+    wait_for(lambda: smtp_server.to("nina@example.org"))
+    wait_for(lambda: _job_status(app, nina) == "done")
+    assert len(smtp_server.to("nina@example.org")) == 1
+
+
 def test_temporary_smtp_refusal_is_retried_then_delivered_once(app, client, celery_worker, smtp_server):
     smtp_server.refuse_next(2)
 

@@ -31,7 +31,7 @@ def outbox_task(
         @shared_task(name=name, bind=True, acks_late=True, max_retries=max_retries)
         @functools.wraps(service_call)
         def run(self: Any, outbox_job_id: int | None = None, **ids: Any) -> None:
-            if outbox_job_id is not None and outbox.is_done(outbox_job_id):
+            if outbox_job_id is not None and not outbox.should_run(outbox_job_id, name, ids):
                 return
             token = outbox.set_current_job_id(outbox_job_id)
             try:
