@@ -177,13 +177,6 @@ def reset_current_job_id(token: Token[int | None]) -> None:
     _current_job.reset(token)
 
 
-def is_done(job_id: int) -> bool:
-    from shopapp.extensions import db
-
-    status = db.session.scalar(select(OutboxJob.status).where(OutboxJob.id == job_id))  # not the whole row
-    return status is None or status == DONE
-
-
 def should_run(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
     """True when the message is the job it names and that job is not done yet.
 

@@ -51,16 +51,6 @@ class NoticeBusy(Exception):
     """Another worker is sending this notice right now; retry later to see how it ended."""
 
 
-def claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int | None = None) -> NoticeLog | None:
-    """Claim the right to send one notice. Commits the claim.
-
-    Returns the claimed row, or None when it was already sent (or failed for good).
-    :raise NoticeBusy: another worker holds a fresh claim.
-    """
-    claimed = _claim(event_key, recipient, channel, kind, job_id)
-    return None if claimed is None else db.session.get(NoticeLog, claimed)
-
-
 # The first claim of a notice: INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, and SQLite ≥ 3.35 for
 # RETURNING). Written as SQL text because SQLAlchemy does not cache the dialects' `on_conflict_do_nothing`
 # inserts: the construct would be compiled again for every notice.
@@ -72,9 +62,13 @@ _CLAIM_INSERT = text(
 ).bindparams(bindparam("now", type_=NoticeLog.__table__.c.claimed_at.type))
 
 
-def _claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int | None = None) -> int | None:
-    """`claim`, returning the claimed row's id. A first claim is one INSERT ... ON CONFLICT DO NOTHING
-    (no savepoint, no error to roll back) and its commit."""
+def claim(event_key: str, recipient: str, channel: str, kind: str, job_id: int | None = None) -> int | None:
+    """Claim the right to send one notice. Commits the claim.
+
+    Returns the claimed row's id, or None when it was already sent (or failed for good). A first claim is
+    one INSERT ... ON CONFLICT DO NOTHING (no savepoint, no error to roll back) and its commit.
+    :raise NoticeBusy: another worker holds a fresh claim.
+    """
     now = utcnow()
     inserted = db.session.execute(_CLAIM_INSERT, {
         "event_key": event_key, "recipient": recipient, "channel": channel, "kind": kind, "status": SENDING,
@@ -162,7 +156,7 @@ def send_once(
     :raise mail.TemporaryMailError: after recording the attempt as 'retrying' (the task retries).
     :raise NoticeBusy: another worker is sending it.
     """
-    row_id = _claim(event_key, recipient, channel, kind, job_id)
+    row_id = claim(event_key, recipient, channel, kind, job_id)
     if row_id is None:
         return False
     message = build()

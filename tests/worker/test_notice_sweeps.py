@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from shopapp.catalog import stock
 from shopapp.catalog.stock import LOW_STOCK_TASK, StockLine
-from shopapp.core import outbox
 from shopapp.core.db import commit, utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
@@ -297,4 +296,4 @@ def test_low_stock_notice_goes_to_the_shop_once_per_job(app, world, mail_outbox)
     assert "seuil d'alerte : 3" in body(message)
     assert world.stock(product) == (2, 0)
     with app.app_context():
-        assert outbox.is_done(job_id)
+        assert db.session.get_one(OutboxJob, job_id).is_done

@@ -59,7 +59,7 @@ def test_a_stale_claim_left_by_a_killed_worker_is_taken_over(app, mail_outbox):
     from datetime import timedelta
 
     with app.app_context():
-        row = services.claim("order_ready:3", "ana@example.org", "email", "order_ready")
+        row = db.session.get_one(NoticeLog, services.claim("order_ready:3", "ana@example.org", "email", "order_ready"))
         row.claimed_at = row.claimed_at - services.claim_timeout() - timedelta(seconds=1)
         db.session.commit()
 
