@@ -3,7 +3,10 @@ checkout paying at pickup, the pickup code; each shop drops its part at the venu
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.orders.conftest import World
@@ -19,7 +22,8 @@ def _login(page, base, email):  # type: ignore[no-untyped-def]
 
 
 def _logout(page):  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="Se déconnecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se déconnecter").click()
 
 
 def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_user, live_server, page):
@@ -39,10 +43,10 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
         page.get_by_label("Rechercher un produit").fill(product.split()[0])
         page.get_by_label("Rechercher un produit").press("Enter")
         page.get_by_role("button", name=f"Ajouter au panier : {product}").click()
-        assert page.get_by_text("Ajouté à votre panier.").is_visible()
+        expect(page.get_by_text("Ajouté à votre panier.")).to_be_visible()
     screenshot(page, "basket-three-shops")
     for name, _keeper, _product in shops:
-        assert page.get_by_role("heading", name=name).is_visible()
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
     page.get_by_role("link", name="Choisir un créneau et commander").click()
     page.locator(f"#slot-{slot}").check()
     page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
@@ -51,7 +55,7 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
 
     code = page.locator("#pickup-code").inner_text().strip()
     assert len(code) == 6
-    assert page.get_by_role("img", name=f"QR code du code de retrait {code}").is_visible()
+    expect(page.get_by_role("img", name=f"QR code du code de retrait {code}")).to_be_visible()
     screenshot(page, "order-pickup-code")
     _logout(page)
 
@@ -59,8 +63,9 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
         _login(page, live_server, keeper)
         page.get_by_role("link", name="Préparation").click()
         for step in ("Commencer la préparation", "Marquer prête", "Déposée à la Halle"):
-            page.get_by_role("button", name=step).click()
-            assert page.get_by_text("Statut mis à jour.").is_visible()
+            with page.expect_navigation():  # each step reloads the page with the same flash message
+                page.get_by_role("button", name=step).click()
+            expect(page.get_by_text("Statut mis à jour.")).to_be_visible()
         _logout(page)
 
     page.set_viewport_size({"width": 1024, "height": 768})  # the desk tablet
@@ -68,10 +73,10 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
     page.get_by_role("link", name="Comptoir").click()
     page.get_by_label("Code de retrait, numéro ou nom (ou scannez le QR code)").fill(code)
     page.get_by_label("Code de retrait, numéro ou nom (ou scannez le QR code)").press("Enter")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Commande AMC-")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Commande AMC-"))
     page.get_by_label("Espèces").check()
     page.get_by_role("button", name="Remettre la commande").click()
 
-    assert page.get_by_text("Commande remise. Bonne journée !").is_visible()
+    expect(page.get_by_text("Commande remise. Bonne journée !")).to_be_visible()
     assert page.locator(".order-status").inner_text() == "Retirée"
     screenshot(page, "desk-collected")

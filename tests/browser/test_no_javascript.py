@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.orders.conftest import World
@@ -40,16 +41,17 @@ def test_resident_orders_from_two_shops_without_javascript(app, make_user, live_
     page.get_by_role("button", name="Se déconnecter").wait_for()
 
     for product in ("Pain de campagne", "Comté fruité"):
+        word = product.split()[0]
         page.get_by_role("link", name="Produits", exact=True).click()
-        page.get_by_label("Rechercher un produit").fill(product.split()[0])
+        page.get_by_label("Rechercher un produit").fill(word)
         page.get_by_role("button", name="Rechercher").click()
-        assert f"q={product.split()[0]}" in unquote(page.url)
+        page.wait_for_url(lambda url, word=word: f"q={word}" in unquote(url))
         page.get_by_role("button", name=f"Ajouter au panier : {product}").click()
         page.get_by_text("Ajouté à votre panier.").wait_for()
 
     page.get_by_role("link", name="Panier").click()
-    assert page.get_by_role("heading", name="Boulangerie Aurore").is_visible()
-    assert page.get_by_role("heading", name="Fromagerie Lucas").is_visible()
+    expect(page.get_by_role("heading", name="Boulangerie Aurore")).to_be_visible()
+    expect(page.get_by_role("heading", name="Fromagerie Lucas")).to_be_visible()
     page.locator(f"#line-{bread}").fill("2")
     page.get_by_role("button", name="Mettre à jour Pain de campagne").click()
     page.get_by_text("Panier mis à jour.").wait_for()
@@ -63,5 +65,5 @@ def test_resident_orders_from_two_shops_without_javascript(app, make_user, live_
 
     code = page.locator("#pickup-code").inner_text().strip()
     assert len(code) == 6
-    assert page.get_by_role("img", name=f"QR code du code de retrait {code}").is_visible()
+    expect(page.get_by_role("img", name=f"QR code du code de retrait {code}")).to_be_visible()
     screenshot(page, "no-javascript-pickup-code")

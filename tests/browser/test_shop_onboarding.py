@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shopapp.accounts.services import register_user
@@ -52,7 +53,7 @@ def test_a_shop_applies_is_approved_and_its_owner_sets_a_password_and_adds_a_pro
     page.get_by_label("Adresse e-mail").fill("lucas@example.org")
     page.get_by_label("Téléphone").fill("06 12 34 56 78")
     page.get_by_role("button", name="Envoyer ma candidature").click()
-    assert page.get_by_role("heading", name="Merci, votre candidature est envoyée").is_visible()
+    expect(page.get_by_role("heading", name="Merci, votre candidature est envoyée")).to_be_visible()
 
     # The association approves it.
     page.goto(live_server + "/connexion")
@@ -62,7 +63,7 @@ def test_a_shop_applies_is_approved_and_its_owner_sets_a_password_and_adds_a_pro
     page.get_by_role("link", name="Association").click()
     page.get_by_role("link", name="Fromagerie Lucas").click()
     page.get_by_role("button", name="Accepter et inviter le commerce").click()
-    assert page.get_by_text("la boutique Fromagerie Lucas est créée").is_visible()
+    expect(page.get_by_text("la boutique Fromagerie Lucas est créée")).to_be_visible()
     page.get_by_role("button", name="Se déconnecter").click()
 
     # The owner opens the invitation, chooses a password and lands in the back-office, logged in.
@@ -70,8 +71,8 @@ def test_a_shop_applies_is_approved_and_its_owner_sets_a_password_and_adds_a_pro
     page.get_by_label("Choisissez un mot de passe").fill("fromage2024")
     page.get_by_label("Confirmez le mot de passe").fill("fromage2024")
     page.get_by_role("button", name="Enregistrer et entrer").click()
-    assert page.get_by_text("Bienvenue Lucas Martin").is_visible()
-    assert page.get_by_role("link", name="Mon compte").is_visible()
+    expect(page.get_by_text("Bienvenue Lucas Martin")).to_be_visible()
+    expect(page.get_by_role("link", name="Mon compte")).to_be_visible()
 
     # First product, in the catalog's back-office.
     page.get_by_role("link", name="Nouveau produit").click()
@@ -79,7 +80,7 @@ def test_a_shop_applies_is_approved_and_its_owner_sets_a_password_and_adds_a_pro
     page.get_by_label("Nom du produit").fill("Comté 18 mois")
     page.get_by_label("Prix TTC en euros").fill("4,50")
     page.get_by_role("button", name="Enregistrer").first.click()
-    assert page.get_by_text("Le produit « Comté 18 mois » est créé.").is_visible()
+    expect(page.get_by_text("Le produit « Comté 18 mois » est créé.")).to_be_visible()
     screenshot(page, "shop-onboarding-first-product")
     with app.app_context():
         product = db.session.scalar(select(Product))

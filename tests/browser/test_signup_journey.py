@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
@@ -32,14 +33,14 @@ def test_sign_up_log_in_and_see_the_shops(app, live_server, page):
     page.get_by_label("Confirmez le mot de passe").fill("motdepasse1")
     page.get_by_role("button", name="Créer mon compte").click()
 
-    assert page.get_by_text("Bienvenue Suzanne Morel").is_visible()
+    expect(page.get_by_text("Bienvenue Suzanne Morel")).to_be_visible()
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("link", name="Se connecter").click()
     page.get_by_label("Adresse e-mail").fill("suzanne@example.org")
     page.get_by_label("Mot de passe").fill("motdepasse1")
     page.get_by_role("button", name="Se connecter").click()
 
-    assert page.get_by_role("link", name="Mon compte").is_visible()
+    expect(page.get_by_role("link", name="Mon compte")).to_be_visible()
     shops = page.get_by_role("heading", level=3).all_inner_texts()
     assert "Fromagerie Lucas" in shops and "Boulangerie Aurore" in shops
     screenshot(page, "home-360-after-login")

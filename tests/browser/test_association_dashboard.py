@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.association.test_dashboard import march  # noqa: F401 - fixture
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium, live_server, page, run_axe, screenshot  # noqa: F401
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium for this module only: closed before tests/browser starts its own session-wide one
-    (two Playwright sync drivers alive at once refuse to start)."""
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium on this machine: install Debian's chromium to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+from tests.browser.conftest import run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture's name
+def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base + "/connexion")
     page.get_by_label("Adresse e-mail").fill("admin@example.org")
     page.get_by_label("Mot de passe").fill("motdepasse1")
@@ -37,7 +20,7 @@ def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F8
     page.wait_for_url(lambda url: "/connexion" not in url)
 
 
-def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, page):  # noqa: F811
+def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, page):  # noqa: F811 - the imported fixture
     make_user(email="admin@example.org", roles=("admin",))
     page.set_viewport_size({"width": 360, "height": 780})
     _login(page, live_server)
@@ -56,7 +39,7 @@ def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, pag
     assert problems == []
 
 
-def test_the_report_prints_on_a4(march, make_user, live_server, page):  # noqa: F811
+def test_the_report_prints_on_a4(march, make_user, live_server, page):  # noqa: F811 - the imported fixture
     make_user(email="admin@example.org", roles=("admin",))
     _login(page, live_server)
     page.goto(live_server + "/association/rapport/2025-03")
