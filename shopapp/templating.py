@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from shopapp.core.money import format_cents
 
@@ -25,9 +25,15 @@ def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> st
     return format_datetime(local_time(value), pattern)
 
 
+def format_day(value: date) -> str:
+    """`jeudi 4 décembre 2026` in French, `Thursday 4 December 2026` in English."""
+    return format_date(value, "EEEE d MMMM y")
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["day"] = format_day
 
     @app.context_processor
     def inject_globals() -> dict[str, object]:

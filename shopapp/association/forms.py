@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
     FieldList,
     Form,
@@ -123,6 +124,12 @@ class HoursRowForm(Form):
 
 class HoursForm(FlaskForm):
     hours = FieldList(FormField(HoursRowForm), min_entries=0)
+
+
+class ClosedDayForm(FlaskForm):
+    day = DateField(_l("Jour de fermeture"), validators=[InputRequired(REQUIRED)])
+    reason = StringField(_l("Motif (facultatif)"), validators=[Optional(), Length(max=120)],
+                         description=_l("Par exemple : inventaire, fête du quartier."))
 
 
 class CommissionForm(FlaskForm):

@@ -7,16 +7,19 @@ the settings page calls it. Services flush and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopapp.association.models import SettingChange
-from shopapp.errors import NotFoundError, ValidationFailed
+from shopapp.core.db import utcnow
+from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
-from shopapp.venue.models import OpeningHours, Venue
+from shopapp.orders.slots import CalendarChange, follow_calendar
+from shopapp.venue.models import ClosedDay, OpeningHours, Venue
 
 WEEKDAYS = {1: _l("lundi"), 2: _l("mardi"), 3: _l("mercredi"), 4: _l("jeudi"), 5: _l("vendredi"), 6: _l("samedi"),
             7: _l("dimanche")}
@@ -89,8 +92,9 @@ def describe_hours(rows: list[HoursRow] | list[OpeningHours]) -> str:
     return "; ".join(f"{day} {opens:%H:%M}-{closes:%H:%M}" for day, opens, closes in parts)
 
 
-def set_opening_hours(venue_id: int, rows: list[HoursRow], *, actor_id: int) -> SettingChange | None:
-    """Replace the venue's weekly opening hours; audited as one change (old and new lists). Flushes.
+def set_opening_hours(venue_id: int, rows: list[HoursRow], *, actor_id: int) -> CalendarChange | None:
+    """Replace the venue's weekly opening hours, audited as one change (old and new lists), and bring the
+    future slots in line (`orders.slots.follow_calendar`). Flushes.
 
     Returns None when nothing changed. :raise ValidationFailed: a bad row or overlapping periods.
     """
@@ -113,9 +117,60 @@ def set_opening_hours(venue_id: int, rows: list[HoursRow], *, actor_id: int) -> 
     venue.opening_hours.clear()
     db.session.flush()
     venue.opening_hours.extend(OpeningHours(weekday=r.weekday, opens=r.opens, closes=r.closes) for r in by_day)
-    change = _audit("venue.opening_hours", old, new, actor_id)
+    _audit("venue.opening_hours", old, new, actor_id)
     db.session.flush()
-    return change
+    return follow_calendar()
+
+
+def venue_today(venue: Venue) -> date:
+    """Today's date at the venue (its time zone)."""
+    return utcnow().astimezone(ZoneInfo(venue.timezone)).date()
+
+
+def upcoming_closed_days(venue: Venue) -> list[ClosedDay]:
+    today = venue_today(venue)
+    return [row for row in venue.closed_days if row.day >= today]
+
+
+def close_day(venue_id: int, day: date, reason: str, *, actor_id: int) -> CalendarChange:
+    """Close the venue on `day` (an exceptional closure), audited; its free slots are deleted and the
+    booked ones withdrawn (`follow_calendar` lists the orders to tell). Flushes.
+
+    :raise ValidationFailed: a day in the past or too far ahead, a reason too long.
+    :raise DomainError: (409) the day is already closed.
+    """
+    reason = reason.strip()
+    venue = _venue(venue_id)
+    today = venue_today(venue)
+    if day < today:
+        raise ValidationFailed(str(_l("Ce jour est passé.")), fields={"day": str(_l("Choisissez un jour à venir."))})
+    if (day - today).days > 366:
+        raise ValidationFailed(str(_l("Ce jour est trop loin.")), fields={"day": str(_l("Au plus un an à l'avance."))})
+    if len(reason) > 120:
+        raise ValidationFailed(str(_l("Le motif est trop long.")),
+                               fields={"reason": str(_l("120 caractères au plus."))})
+    if any(row.day == day for row in venue.closed_days):
+        raise DomainError(str(_l("Le lieu est déjà fermé ce jour-là.")), code="already_closed",
+                            fields={"day": str(_l("Déjà fermé."))})
+    venue.closed_days.append(ClosedDay(day=day, reason=reason))
+    _audit("venue.closed_day", "", f"{day.isoformat()} {reason}".strip(), actor_id)
+    db.session.flush()
+    return follow_calendar()
+
+
+def reopen_day(venue_id: int, closed_day_id: int, *, actor_id: int) -> CalendarChange:
+    """Cancel an exceptional closure, audited; the day's slots are offered again. Flushes.
+
+    :raise NotFoundError: no such closure at this venue.
+    """
+    venue = _venue(venue_id)
+    row = next((r for r in venue.closed_days if r.id == closed_day_id), None)
+    if row is None:
+        raise NotFoundError(str(_l("Cette fermeture n'existe pas.")))
+    venue.closed_days.remove(row)
+    _audit("venue.closed_day", f"{row.day.isoformat()} {row.reason}".strip(), "", actor_id)
+    db.session.flush()
+    return follow_calendar()
 
 
 def recent_changes(limit: int = 50) -> list[SettingChange]:

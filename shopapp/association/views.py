@@ -19,6 +19,7 @@ from shopapp.association import settings as venue_settings
 from shopapp.association.forms import (
     NOMINATION_LABELS,
     ApplicationForm,
+    ClosedDayForm,
     CommissionForm,
     HoursForm,
     InvitationPasswordForm,
@@ -38,8 +39,10 @@ from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
 from shopapp.errors import DomainError
 from shopapp.extensions import db
+from shopapp.orders.slots import CalendarChange
 from shopapp.payments import commission
 from shopapp.payments.models import CommissionRateChange
+from shopapp.templating import format_day
 
 bp = Blueprint("association", __name__)
 admin_only = role_required(Role.ADMIN)
@@ -440,6 +443,18 @@ def _hours_form(venue: Any) -> HoursForm:
     return form
 
 
+def _flash_calendar(change: CalendarChange | None) -> None:
+    """Tell the association what a calendar change did to the pickup slots, and which orders to warn."""
+    if change is None:
+        return
+    flash(_("Créneaux de retrait mis à jour : %(created)s ajouté(s), %(removed)s supprimé(s), "
+            "%(withdrawn)s retiré(s), %(reopened)s proposé(s) de nouveau.", created=change.created,
+            removed=change.removed, withdrawn=change.withdrawn, reopened=change.reopened), "info")
+    if change.orders_to_tell:
+        flash(_("Ces commandes gardent un retrait sur un créneau retiré : %(orders)s. Prévenez ces clients "
+                "pour convenir d'un autre moment.", orders=", ".join(change.orders_to_tell)), "warning")
+
+
 def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
                    **forms: FlaskForm):  # type: ignore[no-untyped-def]
     venue = venue_settings.current_venue()
@@ -458,6 +473,9 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
         shops_by_id={s.id: s for s in services.list_shops()}, hours_problems=hours_problems or [],
+        closed_day_form=forms.get("closed_day_form") or ClosedDayForm(formdata=None),
+        closed_days=venue_settings.upcoming_closed_days(venue) if venue is not None else [],
+        reopen_form=EmptyForm(formdata=None),
     ), status
 
 
@@ -508,17 +526,50 @@ def settings_hours():  # type: ignore[no-untyped-def]
             rows.append(venue_settings.HoursRow(entry.weekday.data, entry.opens.data, entry.closes.data))
         if not problems:
             try:
-                venue_settings.set_opening_hours(venue.id, rows, actor_id=current_user.id)
+                change = venue_settings.set_opening_hours(venue.id, rows, actor_id=current_user.id)
             except DomainError as error:
                 if error.status != 422:
                     raise
                 problems.extend(dict.fromkeys(error.fields.values()))
             else:
                 flash(_("Les horaires d'ouverture sont enregistrés."), "success")
+                _flash_calendar(change)
                 return redirect(url_for("association.settings"))
     else:
         problems.append(_("Les horaires ne sont pas valides : vérifiez les heures saisies."))
     return _settings_page(422, hours_form=form, hours_problems=problems)
+
+
+@bp.post("/association/reglages/fermetures")
+@admin_only
+def settings_close_day():  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None:
+        abort(404)
+    form = ClosedDayForm()
+    if form.validate_on_submit() and form.day.data is not None:
+        try:
+            change = venue_settings.close_day(venue.id, form.day.data, form.reason.data or "",
+                                              actor_id=current_user.id)
+        except DomainError as error:
+            _report(form, error)
+        else:
+            flash(_("Le lieu sera fermé le %(day)s.", day=format_day(form.day.data)), "success")
+            _flash_calendar(change)
+            return redirect(url_for("association.settings"))
+    return _settings_page(422, closed_day_form=form)
+
+
+@bp.post("/association/reglages/fermetures/<int:closed_day_id>/rouvrir")
+@admin_only
+def settings_reopen_day(closed_day_id: int):  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None or not EmptyForm().validate_on_submit():
+        abort(404 if venue is None else 400)
+    change = venue_settings.reopen_day(venue.id, closed_day_id, actor_id=current_user.id)
+    flash(_("La fermeture est annulée : le lieu ouvre ce jour-là selon ses horaires."), "success")
+    _flash_calendar(change)
+    return redirect(url_for("association.settings"))
 
 
 @bp.post("/association/reglages/commission")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.catalog.models import Product, Shop
@@ -67,6 +67,9 @@ class PickupSlot(Base):
     ends_at: Mapped[datetime]
     capacity: Mapped[int]
     booked: Mapped[int] = mapped_column(default=0)
+    # Withdrawn when the venue's calendar no longer has it (a closed day, new hours) while orders still
+    # point at it: it is kept for them, and offered to nobody else.
+    withdrawn: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def remaining(self) -> int:

@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shopapp.catalog.models import Shop
 from shopapp.core.db import as_utc, utcnow
 from shopapp.errors import NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
-from shopapp.orders.models import PickupSlot
+from shopapp.orders.models import Order, PickupSlot
+from shopapp.orders.states import OrderStatus
 from shopapp.venue.holidays import is_public_holiday
 from shopapp.venue.models import Venue
+
+# How far ahead the beat task, and the venue's calendar changes, keep slots generated.
+SLOT_WEEKS_AHEAD = 6
 
 
 class SlotRefusal(enum.StrEnum):
@@ -104,6 +108,65 @@ def generate_slots(weeks: int, *, today: date | None = None) -> int:
     return int(after - before)
 
 
+@dataclass(frozen=True)
+class CalendarChange:
+    """What `follow_calendar` did: slots created, deleted (nobody had booked them), withdrawn (kept for
+    the orders that point at them), offered again; and the open orders whose slot is now withdrawn."""
+
+    created: int = 0
+    removed: int = 0
+    withdrawn: int = 0
+    reopened: int = 0
+    orders_to_tell: tuple[str, ...] = ()
+
+
+def follow_calendar(weeks: int = SLOT_WEEKS_AHEAD, *, now: datetime | None = None) -> CalendarChange:
+    """Bring the future slots of the next `weeks` weeks in line with the venue's hours, closed days and
+    holidays, after one of them changed. Flushes.
+
+    A slot the calendar no longer has is deleted when no order points at it, else withdrawn (its orders
+    keep it, nobody else can book it); a withdrawn slot the calendar has again is offered again; the
+    missing slots are created. Slots that have started are never touched.
+    """
+    venue = current_venue()
+    if venue is None:
+        return CalendarChange()
+    zone = ZoneInfo(venue.timezone)
+    moment = as_utc(now or utcnow())
+    first = moment.astimezone(zone).date()
+    windows = set(local_starts(venue, first, weeks * 7))
+    horizon = datetime.combine(first + timedelta(days=weeks * 7), time(0), tzinfo=zone).astimezone(UTC)
+    future = db.session.scalars(
+        select(PickupSlot).where(
+            PickupSlot.venue_id == venue.id, PickupSlot.starts_at >= moment, PickupSlot.starts_at < horizon
+        )
+    ).all()
+    stale = {s.id for s in future if (as_utc(s.starts_at), as_utc(s.ends_at)) not in windows}
+    back = [s.id for s in future if s.withdrawn and s.id not in stale]
+    booked = set(db.session.scalars(select(Order.pickup_slot_id).where(Order.pickup_slot_id.in_(stale)).distinct()))
+    unused = stale - booked
+    to_withdraw = [s.id for s in future if s.id in booked and not s.withdrawn]
+    if unused:
+        db.session.execute(delete(PickupSlot).where(PickupSlot.id.in_(unused)).execution_options(
+            synchronize_session=False))
+    if to_withdraw:
+        db.session.execute(update(PickupSlot).where(PickupSlot.id.in_(to_withdraw)).values(withdrawn=True)
+                           .execution_options(synchronize_session=False))
+    if back:
+        db.session.execute(update(PickupSlot).where(PickupSlot.id.in_(back)).values(withdrawn=False)
+                           .execution_options(synchronize_session=False))
+    db.session.expire_all()
+    created = generate_slots(weeks, today=first)
+    open_statuses = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)
+    to_tell = db.session.scalars(
+        select(Order.number)
+        .where(Order.pickup_slot_id.in_(booked), Order.status.in_([s.value for s in open_statuses]))
+        .order_by(Order.number)
+    ).all()
+    return CalendarChange(created=created, removed=len(unused), withdrawn=len(to_withdraw), reopened=len(back),
+                          orders_to_tell=tuple(to_tell))
+
+
 def lead_minutes_for_shops(shop_ids: Iterable[int]) -> int:
     """The longest preparation lead time among these shops (0 for none)."""
     ids = sorted(set(shop_ids))
@@ -133,7 +196,12 @@ def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: dateti
     moment = now or utcnow()
     slots = db.session.scalars(
         select(PickupSlot)
-        .where(PickupSlot.venue_id == venue.id, PickupSlot.starts_at >= start, PickupSlot.starts_at < end)
+        .where(
+            PickupSlot.venue_id == venue.id,
+            PickupSlot.starts_at >= start,
+            PickupSlot.starts_at < end,
+            PickupSlot.withdrawn.is_(False),
+        )
         .order_by(PickupSlot.starts_at)
     ).all()
     return [SlotView(slot, slot.remaining, refusal_for(slot, venue, lead_minutes, moment)) for slot in slots]
@@ -163,6 +231,11 @@ def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime) -> PickupS
     venue = current_venue()
     if slot is None or venue is None or slot.venue_id != venue.id:
         raise NotFoundError("Ce créneau de retrait n'existe pas.", fields={"pickup_slot_id": "inconnu"})
+    if slot.withdrawn:
+        raise SlotFull(
+            "Ce créneau n'est plus proposé : le lieu a changé ses horaires. Choisissez un autre créneau.",
+            code="slot_withdrawn", fields={"pickup_slot_id": "retiré"},
+        )
     if refusal_for(slot, venue, lead_minutes, now) is SlotRefusal.TOO_SOON:
         raise SlotFull(
             "Ce créneau est trop proche : les commerçants n'auront pas le temps de préparer votre commande. "
@@ -179,7 +252,7 @@ def take_place(slot_id: int) -> None:
     """
     result = db.session.execute(
         update(PickupSlot)
-        .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity)
+        .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity, PickupSlot.withdrawn.is_(False))
         .values(booked=PickupSlot.booked + 1)
         .execution_options(synchronize_session=False)
     )

@@ -17,11 +17,9 @@ from shopapp.orders import events, fulfilment, slots
 from shopapp.orders.events import EVENT_TASKS
 from worker.tasks.base import outbox_task
 
-SLOT_WEEKS_AHEAD = 6
-
 
 @shared_task(name="orders.generate_slots")
-def generate_slots_task(weeks: int = SLOT_WEEKS_AHEAD) -> int:
+def generate_slots_task(weeks: int = slots.SLOT_WEEKS_AHEAD) -> int:
     """Keep `weeks` weeks of pickup slots ahead (idempotent: existing slots are kept)."""
     created = slots.generate_slots(weeks)
     commit()
