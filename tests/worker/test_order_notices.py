@@ -5,7 +5,6 @@ Runs on the suite's backend (kombu's SQLAlchemy transport on SQLite, or Redis).
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import icalendar
@@ -19,7 +18,7 @@ from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, OrderPart
 from shopapp.templating import format_local
 from tests.orders.services import call, checkout, fill_basket
-from tests.support.waiting import wait_for
+from tests.support.waiting import drain, wait_for
 from tests.worker.conftest import attachments, body, subject
 
 
@@ -98,7 +97,7 @@ def test_a_redelivered_confirmation_job_sends_nothing_more(app, town, celery_wor
         for job in db.session.scalars(select(OutboxJob)):
             app.extensions["celery"].send_task(job.task_name, kwargs={**job.payload, "outbox_job_id": job.id})
             app.extensions["celery"].send_task(job.task_name, kwargs=dict(job.payload))
-    time.sleep(3)
+    drain(app.extensions["celery"])
 
     assert len(smtp_server.messages) == 3
 

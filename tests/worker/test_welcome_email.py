@@ -13,7 +13,7 @@ from shopapp.core import outbox
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
-from tests.support.waiting import wait_for
+from tests.support.waiting import drain, wait_for
 from worker.beat import SCHEDULE
 
 
@@ -66,9 +66,7 @@ def test_worker_delivers_the_welcome_email_once(app, client, celery_worker, smtp
         job = db.session.scalar(select(OutboxJob))
         app.extensions["celery"].send_task(job.task_name, kwargs={**job.payload, "outbox_job_id": job.id})
         app.extensions["celery"].send_task(job.task_name, kwargs=dict(job.payload))
-    import time
-
-    time.sleep(2)
+    drain(app.extensions["celery"])
     assert len(smtp_server.to("nina@example.org")) == 1
 
 
@@ -101,9 +99,7 @@ def test_a_stray_message_naming_another_job_changes_nothing(app, client, celery_
     celery = app.extensions["celery"]
     celery.send_task(task_name, kwargs={"user_id": theo, "outbox_job_id": job_id})  # other ids
     celery.send_task("notices.order_confirmed", kwargs={"order_id": nina, "outbox_job_id": job_id})  # other task
-    import time
-
-    time.sleep(2)
+    drain(app.extensions["celery"])
     assert _job_status(app, nina) == "pending"
     assert smtp_server.to("nina@example.org") == []
     assert len(smtp_server.to("theo@example.org")) == 1
