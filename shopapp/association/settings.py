@@ -58,10 +58,13 @@ def _audit(key: str, old: object, new: object, actor_id: int) -> SettingChange:
     return change
 
 
-def update_venue_settings(venue_id: int, values: VenueSettings, *, actor_id: int) -> list[SettingChange]:
+def update_venue_settings(
+    venue_id: int, values: VenueSettings, *, actor_id: int
+) -> tuple[list[SettingChange], CalendarChange | None]:
     """Write the venue's slot and holding settings; one audit row per value that changed. Flushes.
 
-    Slots already generated keep their capacity; new ones use the new values.
+    Slots already generated keep their capacity; new ones use the new values. A new slot length
+    re-cuts the future slots (`follow_calendar`), whose change is returned (None when the length stays).
     :raise NotFoundError: no such venue. :raise ValidationFailed: a value out of range.
     """
     errors = {}
@@ -83,7 +86,8 @@ def update_venue_settings(venue_id: int, values: VenueSettings, *, actor_id: int
             setattr(venue, key, new)
             changes.append(_audit(f"venue.{key}", old, new, actor_id))
     db.session.flush()
-    return changes
+    recut = any(change.key == "venue.slot_minutes" for change in changes)
+    return changes, (follow_calendar() if recut else None)
 
 
 def describe_hours(rows: list[HoursRow] | list[OpeningHours]) -> str:

@@ -494,7 +494,7 @@ def settings_venue():  # type: ignore[no-untyped-def]
     form = VenueSettingsForm()
     if form.validate_on_submit():
         try:
-            venue_settings.update_venue_settings(venue.id, venue_settings.VenueSettings(
+            _changes, calendar = venue_settings.update_venue_settings(venue.id, venue_settings.VenueSettings(
                 slot_capacity=form.slot_capacity.data or 0, slot_minutes=form.slot_minutes.data or 0,
                 holding_minutes=form.holding_minutes.data or 0,
                 booking_cutoff_minutes=form.booking_cutoff_minutes.data or 0,
@@ -503,6 +503,7 @@ def settings_venue():  # type: ignore[no-untyped-def]
             _report(form, error)
         else:
             flash(_("Les réglages du lieu sont enregistrés."), "success")
+            _flash_calendar(calendar)
             return redirect(url_for("association.settings"))
     return _settings_page(422, venue_form=form)
 

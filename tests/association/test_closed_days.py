@@ -201,3 +201,20 @@ def test_new_opening_hours_remove_the_slots_outside_them(app, client, town, admi
     assert sorted(hours.values()) == [10, 14, 15, 16, 17]
     assert (booked_slot, 1, True) in rows
     assert sorted(_local_hour(app, sid) for sid in _listed(app, day)) == [14, 15, 16, 17]
+
+
+def test_a_new_slot_length_recuts_the_future_free_slots(app, client, town, admin):
+    day = _day(4)
+    assert len(_slots_of(app, day)) == 12  # one-hour slots, 8 h-20 h
+    form = {"slot_capacity": "10", "slot_minutes": "30", "holding_minutes": "120", "booking_cutoff_minutes": "60"}
+
+    response = post(client, f"{SETTINGS}/lieu", form, SETTINGS)
+
+    assert response.status_code == 302
+    assert "supprimé(s)" in text_of(client.get(SETTINGS))
+    assert len(_slots_of(app, day)) == 24
+    assert len(_listed(app, day)) == 24
+    with app.app_context():
+        lengths = {as_utc(s.ends_at) - as_utc(s.starts_at) for s in db.session.scalars(
+            select(PickupSlot).where(PickupSlot.starts_at > utcnow() + timedelta(hours=1)))}
+    assert lengths == {timedelta(minutes=30)}
