@@ -17,17 +17,25 @@ def local_time(value: datetime) -> datetime:
     return as_utc(value).astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"]))
 
 
+# The French patterns the templates use, and their English forms (`17 h 30` is `5:30 PM`).
+ENGLISH_PATTERNS = {
+    "EEEE d MMMM, HH 'h' mm": "EEEE d MMMM, h:mm a",
+    "HH 'h' mm": "h:mm a",
+    "d MMMM yyyy, HH 'h' mm": "d MMMM yyyy, h:mm a",
+}
+
+
 def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> str:
-    """`jeudi 4 décembre, 17 h 30` in French; the venue's time zone always."""
-    lang = str(get_locale() or "fr")
-    if lang.startswith("en"):
-        pattern = "EEEE d MMMM, h:mm a"
+    """`jeudi 4 décembre, 17 h 30` in French, `Thursday 4 December, 5:30 PM` in English; the venue's time
+    zone always."""
+    if str(get_locale() or "fr").startswith("en"):
+        pattern = ENGLISH_PATTERNS.get(pattern, pattern)
     return format_datetime(local_time(value), pattern)
 
 
-def format_day(value: date) -> str:
+def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     """`jeudi 4 décembre 2026` in French, `Thursday 4 December 2026` in English."""
-    return format_date(value, "EEEE d MMMM y")
+    return format_date(value, pattern)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -65,7 +65,7 @@ def checkout_page():  # type: ignore[no-untyped-def]
     elif request.method == "POST" and form.errors.get("csrf_token"):
         error = _("Le formulaire a expiré. Merci de réessayer.")
     status = 422 if (error or form.errors) else 200
-    return render_template("checkout/checkout.html", form=form, basket=view, slot_views=slot_views,
+    return render_template("checkout/checkout.html", form=form, basket=view, slot_days=slots.by_local_day(slot_views),
                            lead_minutes=lead, error=error, card_enabled=services.card_enabled()), status
 
 

@@ -207,6 +207,30 @@ def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: dateti
     return [SlotView(slot, slot.remaining, refusal_for(slot, venue, lead_minutes, moment)) for slot in slots]
 
 
+@dataclass(frozen=True)
+class SlotDay:
+    """The slots of one local day, for a picker that shows a day at a time."""
+
+    day: date
+    views: list[SlotView]
+
+    @property
+    def free(self) -> int:
+        return sum(1 for view in self.views if view.is_bookable)
+
+
+def by_local_day(views: list[SlotView]) -> list[SlotDay]:
+    """Group listed slots (in start order) by the venue's local calendar day."""
+    venue = current_venue()
+    if venue is None or not views:
+        return []
+    zone = ZoneInfo(venue.timezone)
+    days: dict[date, list[SlotView]] = {}
+    for view in views:
+        days.setdefault(as_utc(view.slot.starts_at).astimezone(zone).date(), []).append(view)
+    return [SlotDay(day, day_views) for day, day_views in days.items()]
+
+
 def slots_of_local_day(day: date) -> list[PickupSlot]:
     """The venue's slots that start on this local calendar day."""
     venue = current_venue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -62,6 +63,7 @@ def test_the_slot_picker_shows_and_highlights_the_basket_shops_animation(app, cl
                                                                          make_user):
     cheese = world.shop("Fromagerie Lucas")
     comte = world.product(cheese, "Comté", 890)
+    world.slot(hours_from_now=6)  # a day before, with room: the picker opens it first
     slot = world.slot(hours_from_now=30)
     animations.make("Dégustation de comtés", starts_at=_slot_start(app, slot), hours=1, shop_ids=(cheese,))
     ana = make_user(email="ana@example.org")
@@ -71,6 +73,9 @@ def test_the_slot_picker_shows_and_highlights_the_basket_shops_animation(app, cl
     page = text_of(client.get("/commande"))
 
     assert "slot-highlight" in page
+    days = re.findall(r'<details class="slot-day"( open)?>\s*<summary>(.*?)</summary>', page, re.S)
+    assert [bool(is_open) for is_open, _summary in days] == [True, True]  # the tasting's day opens too
+    assert "Animation de vos boutiques" in days[1][1] and "Animation de vos boutiques" not in days[0][1]
     assert "L'animation « Dégustation de comtés » de Fromagerie Lucas a lieu" in page
     assert "Participer aussi à « Dégustation de comtés »" in page
 

@@ -204,3 +204,58 @@ def test_desk_finds_by_code_and_collects_with_payment(app, client, auth, world, 
     assert collected.status_code == 302
     assert "Retirée" in text_of(client.get(f"/comptoir/commandes/{order_id}"))
     assert world.stock(bread) == (8, 0)
+
+
+def _slot_on(app, world, days_ahead: int, hour: int, capacity: int = 10, booked: int = 0) -> int:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from shopapp.core.db import utcnow
+
+    paris = ZoneInfo("Europe/Paris")
+    day = utcnow().astimezone(paris).date() + timedelta(days=days_ahead)
+    start = datetime.combine(day, time(hour), tzinfo=paris).astimezone(UTC)
+    with app.app_context():
+        slot = PickupSlot(venue_id=world.venue_id, starts_at=start, ends_at=start + timedelta(hours=1),
+                          capacity=capacity, booked=booked)
+        db.session.add(slot)
+        db.session.commit()
+        return slot.id
+
+
+def _days(html: str) -> list[tuple[bool, str, list[str]]]:
+    """(open?, summary text, slot ids) of each day of the picker."""
+    found = []
+    days = r'<details class="slot-day"( open)?>\s*<summary>(.*?)</summary>(.*?)</details>'
+    for attrs, summary, body in re.findall(days, html, re.S):
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary)).strip()
+        found.append((bool(attrs), text, re.findall(r'id="(slot-\d+)"', body)))
+    return found
+
+
+def test_the_slot_picker_shows_one_day_at_a_time_opening_the_first_with_room(app, client, auth, world, make_user):
+    shop = world.shop("Boulangerie", preparation_minutes=60)
+    bread = world.product(shop, "Baguette", 120)
+    full = _slot_on(app, world, 1, 10, capacity=1, booked=1)
+    first_free = [_slot_on(app, world, 2, 10), _slot_on(app, world, 2, 11)]
+    later = _slot_on(app, world, 3, 10)
+    user = make_user(email="res@example.org")
+    fill_basket(app, user, (bread, 1))
+    auth.login("res@example.org")
+
+    days = _days(text_of(client.get("/commande")))
+
+    assert [(is_open, slots) for is_open, _text, slots in days] == [
+        (False, [f"slot-{full}"]),
+        (True, [f"slot-{i}" for i in first_free]),
+        (False, [f"slot-{later}"]),
+    ]
+    assert "0 créneau(x) libre(s)" in days[0][1] and "2 créneau(x) libre(s)" in days[1][1]
+    assert re.match(r"^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \w+", days[1][1])
+
+    # Sent back with an error (terms not accepted), the day of the chosen slot stays open.
+    token = csrf_token(client, "/commande")
+    refused = client.post("/commande", data={"csrf_token": token, "slot_id": later, "payment_method": "at_pickup",
+                                             "idempotency_key": "k-1"})
+    assert refused.status_code == 422
+    assert [is_open for is_open, _text, _slots in _days(text_of(refused))] == [False, True, True]
