@@ -451,8 +451,9 @@ def _flash_calendar(change: CalendarChange | None) -> None:
             "%(withdrawn)s retiré(s), %(reopened)s proposé(s) de nouveau.", created=change.created,
             removed=change.removed, withdrawn=change.withdrawn, reopened=change.reopened), "info")
     if change.orders_to_tell:
-        flash(_("Ces commandes gardent un retrait sur un créneau retiré : %(orders)s. Prévenez ces clients "
-                "pour convenir d'un autre moment.", orders=", ".join(change.orders_to_tell)), "warning")
+        flash(_("Ces commandes gardent un retrait sur un créneau retiré : %(orders)s. Leurs clients reçoivent "
+                "un message qui les invite à choisir un autre créneau.", orders=", ".join(change.orders_to_tell)),
+              "warning")
 
 
 def _settings_page(status: int = 200, hours_problems: list[str] | None = None,

@@ -23,9 +23,6 @@ from shopapp.orders.states import PaymentMethod
 
 bp = Blueprint("checkout", __name__)
 
-SLOT_DAYS_SHOWN = 14
-
-
 @bp.route("/commande", methods=["GET", "POST"])
 @login_required
 def checkout_page():  # type: ignore[no-untyped-def]
@@ -36,7 +33,7 @@ def checkout_page():  # type: ignore[no-untyped-def]
         return redirect(url_for("orders.basket"))
     lead = slots.lead_minutes_for_shops(group.shop.id for group in view.groups)
     start = utcnow()
-    slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+    slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead)
     form = CheckoutForm()
     form.slot_id.choices = [SelectChoice(str(v.slot.id)) for v in slot_views if v.is_bookable]
     if services.card_enabled():
@@ -55,7 +52,7 @@ def checkout_page():  # type: ignore[no-untyped-def]
                 tuple(int(v) for v in request.form.getlist("join_animation_ids") if v.isdigit())))
         except DomainError as exc:
             error = exc.message
-            slot_views = slots.list_slots(start, start + timedelta(days=SLOT_DAYS_SHOWN), lead_minutes=lead)
+            slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead)
         else:
             if result.order.payment_method == PaymentMethod.CARD:
                 return redirect(url_for("checkout.pay", order_id=result.order.id))

@@ -27,6 +27,7 @@ from shopapp.orders.schemas import (
     OrderOut,
     PartStatusIn,
     PickupDayOut,
+    PickupSlotIn,
     SetQuantityIn,
     ShopOrdersQuery,
     ShopPartList,
@@ -140,6 +141,16 @@ def get_order(order_id: int):  # type: ignore[no-untyped-def]
 def cancel_order(order_id: int):  # type: ignore[no-untyped-def]
     order = fulfilment.cancel_order(order_id, actor_id=current_user.id, owner_id=current_user.id)
     return respond(order_out(order))
+
+
+@bp.post("/orders/<int:order_id>/pickup-slot")
+@login_required
+@documented("Move my order to another pickup slot (confirmed or ready orders; the shops are told)",
+            body=PickupSlotIn, response=OrderOut, auth="bearer")
+def change_pickup_slot(order_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(PickupSlotIn)
+    order = fulfilment.change_pickup_slot(order_id, data.pickup_slot_id, owner_id=current_user.id)
+    return respond(order_out(queries.order_for_user(order.id, current_user.id)))
 
 
 # -- shop parts ---------------------------------------------------------------------------------------

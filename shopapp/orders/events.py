@@ -24,6 +24,8 @@ ORDER_READY_TASK = "notices.order_ready"  # order_id: tell the resident
 ORDER_CANCELLED_TASK = "notices.order_cancelled"  # order_id: tell the shops
 ORDER_NO_SHOW_TASK = "notices.order_no_show"  # order_id: tell the shops and the resident
 ORDER_COLLECTED_TASK = "orders.order_collected"  # order_id: settlement and payouts (issue 6)
+PICKUP_MOVED_TASK = "notices.pickup_moved"  # order_id, slot_id: tell the resident and the shops preparing
+SLOT_WITHDRAWN_TASK = "notices.slot_withdrawn"  # order_id, slot_id: ask the resident to choose another slot
 EVENT_TASKS: tuple[str, ...] = (
     ORDER_CONFIRMED_TASK,
     PART_TO_PREPARE_TASK,

@@ -36,6 +36,11 @@ class CheckoutForm(FlaskForm):
     idempotency_key = HiddenField()
 
 
+class ChangeSlotForm(FlaskForm):
+    slot_id = RadioField(_l("Nouveau créneau de retrait"), coerce=int, validate_choice=False,
+                         validators=[InputRequired(_l("Choisissez un créneau de retrait."))])
+
+
 class PartStatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
 

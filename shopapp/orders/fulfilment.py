@@ -162,6 +162,49 @@ def cancel_order(order_id: int, *, actor_id: int | None, owner_id: int | None = 
     return order
 
 
+def can_change_slot(order: Order) -> bool:
+    """A resident may move a confirmed or ready order to another slot until it is collected."""
+    return order.status in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)
+
+
+def change_pickup_slot(order_id: int, slot_id: int, *, owner_id: int, now: datetime | None = None) -> Order:
+    """Move the resident's order to another pickup slot: a place is taken there and given back in the
+    old one (both by conditional updates, in slot id order so two opposite moves cannot deadlock), an
+    audit row is written and the resident and the shops still preparing are told (outbox). Flushes.
+
+    The new slot must leave the shops still to start their part their preparation time; a ready order
+    only needs the booking cut-off.
+    :raise NotFoundError: not this resident's order, or no such slot.
+    :raise InvalidTransition: the order is collected, cancelled, a no-show or still awaiting payment.
+    :raise ValidationFailed: the same slot. :raise SlotFull: full, too soon or withdrawn.
+    """
+    order = _lock_order(order_id)
+    if order.user_id != owner_id:
+        raise NotFoundError("Commande introuvable.")
+    if not can_change_slot(order):
+        raise InvalidTransition("Le créneau de cette commande ne peut plus être changé.", code="slot_not_changeable")
+    old = order.pickup_slot_id
+    if slot_id == old:
+        raise ValidationFailed("C'est déjà le créneau de votre commande.", fields={"pickup_slot_id": "inchangé"})
+    waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
+    slots.check_bookable(slot_id, lead_minutes=slots.lead_minutes_for_shops(waiting), now=now or utcnow())
+    for moved in sorted((old, slot_id)):
+        if moved == slot_id:
+            slots.take_place(slot_id)
+        else:
+            slots.give_back_place(old)
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.pickup_slot_id == old).values(pickup_slot_id=slot_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(OrderEvent(order_id=order.id, from_status=order.status, to_status=order.status,
+                              actor_id=owner_id, note=f"créneau {old} → {slot_id}"))
+    db.session.flush()
+    db.session.expire(order)
+    outbox.enqueue(events.PICKUP_MOVED_TASK, order_id=order.id, slot_id=slot_id)
+    return order
+
+
 def set_part_status(part_id: int, new_status: str, *, shop_id: int, actor_id: int | None) -> OrderPart:
     """A shop moves its part: preparing, ready, at_venue, or rejected (out of stock). Flushes.
 

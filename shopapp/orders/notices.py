@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from shopapp.accounts.models import User
 from shopapp.catalog.notices import shop_recipients
 from shopapp.core import mail
+from shopapp.core.db import utcnow
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
@@ -258,3 +259,57 @@ def send_order_no_show(order_id: int) -> int:
 
             sent += _send(key, recipient, "order_no_show", build)
     return sent
+
+
+def send_pickup_moved(order_id: int, slot_id: int) -> int:
+    """The resident moved the order to another slot: confirm it with an updated .ics invitation (same
+    UID, so calendars move the event), and tell each shop whose part is not at the venue yet. Sent once
+    per (order, new slot); nothing when the order has moved again or ended since. Commits each claim.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.pickup_slot_id != slot_id:
+        return 0
+    order = ctx.order
+    if order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
+        return 0
+    key = f"pickup_moved:{order.id}:{slot_id}"
+
+    def build() -> mail.Mail:
+        from shopapp.core.i18n import force_locale_for
+
+        with force_locale_for(ctx.resident.locale):
+            invitation = calendar_attachment([pickup_event(order, ctx.venue)], stamp=utcnow(),
+                                             filename="retrait.ics")
+        return render_mail("pickup_moved", ctx.resident, attachments=[invitation], **ctx.as_dict())
+
+    sent = _send(key, ctx.resident, "pickup_moved", build)
+    for part in order.remaining_parts:
+        if part.status == PartStatus.AT_VENUE:
+            continue
+        for recipient in shop_recipients(part.shop_id):
+            def build_shop(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
+                return render_mail("pickup_moved_shop", recipient, part=part, shop=part.shop,
+                                   **{**ctx.as_dict(), "link": public_url("orders.shop_parts")})
+
+            sent += _send(key, recipient, "pickup_moved", build_shop)
+    return sent
+
+
+def send_slot_withdrawn(order_id: int, slot_id: int) -> int:
+    """The venue closed (or changed its hours) where the order's slot was: ask the resident to choose
+    another slot, with a link to do so (e-mail, and SMS if opted in). Nothing when the order has already
+    moved or ended. Commits each claim; returns messages sent.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.pickup_slot_id != slot_id or not ctx.order.pickup_slot.withdrawn:
+        return 0
+    if ctx.order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
+        return 0
+    details = {**ctx.as_dict(), "change_link": public_url("orders.change_slot", order_id=order_id)}
+    return _send(f"slot_withdrawn:{order_id}:{slot_id}", ctx.resident, "slot_withdrawn",
+                 lambda: render_mail("slot_withdrawn", ctx.resident, **details),
+                 lambda: render_sms("slot_withdrawn", ctx.resident, **details))

@@ -45,6 +45,10 @@ class OrderIn(ApiModel):
     join_animation_ids: list[RowId] = Field(default_factory=list)
 
 
+class PickupSlotIn(ApiModel):
+    pickup_slot_id: RowId
+
+
 class PartStatusIn(ApiModel):
     status: Literal["preparing", "ready", "at_venue", "rejected"]
 

@@ -17,9 +17,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shopapp.catalog.models import Shop
+from shopapp.core import outbox
 from shopapp.core.db import as_utc, utcnow
 from shopapp.errors import NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
+from shopapp.orders import events
 from shopapp.orders.models import Order, PickupSlot
 from shopapp.orders.states import OrderStatus
 from shopapp.venue.holidays import is_public_holiday
@@ -27,6 +29,8 @@ from shopapp.venue.models import Venue
 
 # How far ahead the beat task, and the venue's calendar changes, keep slots generated.
 SLOT_WEEKS_AHEAD = 6
+# How many days of slots a picker (checkout, changing an order's slot) offers.
+PICKER_DAYS = 14
 
 
 class SlotRefusal(enum.StrEnum):
@@ -158,13 +162,18 @@ def follow_calendar(weeks: int = SLOT_WEEKS_AHEAD, *, now: datetime | None = Non
     db.session.expire_all()
     created = generate_slots(weeks, today=first)
     open_statuses = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)
-    to_tell = db.session.scalars(
-        select(Order.number)
+    to_tell = db.session.execute(
+        select(Order.id, Order.number, Order.status, Order.pickup_slot_id)
         .where(Order.pickup_slot_id.in_(booked), Order.status.in_([s.value for s in open_statuses]))
         .order_by(Order.number)
     ).all()
+    newly_withdrawn = set(to_withdraw)
+    for order_id, _number, status, slot_id in to_tell:
+        # Residents whose order waits for that slot are asked to choose another one (once per slot).
+        if slot_id in newly_withdrawn and status != OrderStatus.PENDING_PAYMENT:
+            outbox.enqueue(events.SLOT_WITHDRAWN_TASK, order_id=order_id, slot_id=slot_id)
     return CalendarChange(created=created, removed=len(unused), withdrawn=len(to_withdraw), reopened=len(back),
-                          orders_to_tell=tuple(to_tell))
+                          orders_to_tell=tuple(row.number for row in to_tell))
 
 
 def lead_minutes_for_shops(shop_ids: Iterable[int]) -> int:

@@ -21,6 +21,7 @@ from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
+    ChangeSlotForm,
     CollectForm,
     DeskSearchForm,
     PartStatusForm,
@@ -132,7 +133,38 @@ def my_orders():  # type: ignore[no-untyped-def]
 def my_order(order_id: int):  # type: ignore[no-untyped-def]
     order = queries.order_for_user(order_id, current_user.id)
     return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
-                           cancellable=fulfilment.is_cancellable(order))
+                           cancellable=fulfilment.is_cancellable(order),
+                           slot_changeable=fulfilment.can_change_slot(order))
+
+
+@bp.route("/mes-commandes/<int:order_id>/creneau", methods=["GET", "POST"])
+@login_required
+def change_slot(order_id: int):  # type: ignore[no-untyped-def]
+    order = queries.order_for_user(order_id, current_user.id)
+    if not fulfilment.can_change_slot(order):
+        flash(_("Le créneau de cette commande ne peut plus être changé."), "info")
+        return redirect(url_for("orders.my_order", order_id=order.id))
+    form = ChangeSlotForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.change_pickup_slot(order.id, form.slot_id.data or 0, owner_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404 and "pickup_slot_id" not in exc.fields:
+                raise
+            error = exc.message
+        else:
+            flash(_("C'est noté : votre commande vous attend au nouveau créneau."), "success")
+            return redirect(url_for("orders.my_order", order_id=order.id))
+    waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
+    start = utcnow()
+    views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS),
+                             lead_minutes=slots.lead_minutes_for_shops(waiting))
+    views = [view for view in views if view.slot.id != order.pickup_slot_id]
+    status = 422 if (error or form.errors) else 200
+    return render_template("orders/change_slot.html", order=order, form=form, error=error,
+                           slot_days=slots.by_local_day(views),
+                           basket_shop_ids=[part.shop_id for part in order.remaining_parts]), status
 
 
 @bp.post("/mes-commandes/<int:order_id>/annuler")
@@ -145,7 +177,8 @@ def cancel_my_order(order_id: int):  # type: ignore[no-untyped-def]
             raise
         order = queries.order_for_user(order_id, current_user.id)
         return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
-                               cancellable=False, error=error.message), 422
+                               cancellable=False, slot_changeable=fulfilment.can_change_slot(order),
+                               error=error.message), 422
     flash(_("Votre commande est annulée."), "success")
     return redirect(url_for("orders.my_order", order_id=order_id))
 

@@ -27,6 +27,8 @@ IMPLEMENTED_EVENT_TASKS = (
     events.ORDER_READY_TASK,
     events.ORDER_CANCELLED_TASK,
     events.ORDER_NO_SHOW_TASK,
+    events.PICKUP_MOVED_TASK,
+    events.SLOT_WITHDRAWN_TASK,
 )
 
 
@@ -58,6 +60,16 @@ def order_cancelled(order_id: int) -> None:
 @outbox_task(events.ORDER_NO_SHOW_TASK, retry_on=(TemporaryMailError,))
 def order_no_show(order_id: int) -> None:
     order_notices.send_order_no_show(order_id)
+
+
+@outbox_task(events.PICKUP_MOVED_TASK, retry_on=(TemporaryMailError,))
+def pickup_moved(order_id: int, slot_id: int) -> None:
+    order_notices.send_pickup_moved(order_id, slot_id)
+
+
+@outbox_task(events.SLOT_WITHDRAWN_TASK, retry_on=(TemporaryMailError,))
+def slot_withdrawn(order_id: int, slot_id: int) -> None:
+    order_notices.send_slot_withdrawn(order_id, slot_id)
 
 
 @outbox_task(LOW_STOCK_TASK, retry_on=(TemporaryMailError,))
