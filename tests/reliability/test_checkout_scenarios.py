@@ -160,3 +160,56 @@ def test_double_submitted_checkout_makes_one_order(app, client, world, make_user
     assert len({order_id for _, order_id in answers}) == 1
     assert _orders(app) == 1 and world.stock(bread) == (10, 2) and world.booked(slot) == 1
     assert_only_changed(before, snapshot(app), *CHECKOUT_TABLES)
+
+
+def test_residents_swapping_pickup_slots_at_once_do_not_deadlock(app, world, make_user, no_dispatch) -> None:  # type: ignore[no-untyped-def]
+    # Half the orders move from A to B while the other half move from B to A, all at the same moment:
+    # each move takes its place and gives the old one back in slot id order, so none waits on another.
+    from shopapp.core.db import commit
+    from shopapp.errors import DomainError
+    from shopapp.orders import fulfilment
+    from tests.orders.services import checkout
+
+    bread = world.product(world.shop("Boulangerie"), "Pain", stock=100)
+    first, second = world.slot(hours_from_now=50, capacity=20), world.slot(hours_from_now=74, capacity=20)
+    moves = []
+    for i in range(12):
+        user = make_user(email=f"swap{i}@example.org")
+        fill_basket(app, user, (bread, 1))
+        start, target = (first, second) if i % 2 else (second, first)
+        moves.append((checkout(app, user, start), target, user))
+    before = snapshot(app)
+    barrier = threading.Barrier(len(moves))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def move(order_id: int, target: int, user: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                fulfilment.change_pickup_slot(order_id, target, owner_id=user)
+                commit()
+                outcome = "ok"
+            except DomainError as error:
+                db.session.rollback()
+                outcome = error.code
+            except Exception as error:  # a deadlock or serialisation failure would land here
+                db.session.rollback()
+                outcome = f"crash: {error!r}"
+            finally:
+                db.session.remove()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=move, args=args) for args in moves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert outcomes == ["ok"] * 12
+    assert (world.booked(first), world.booked(second)) == (6, 6)
+    with app.app_context():
+        placed = dict(db.session.execute(select(Order.id, Order.pickup_slot_id)).all())
+    assert placed == {order_id: target for order_id, target, _user in moves}
+    assert_only_changed(before, snapshot(app), "pickup_slot", "customer_order", "order_event", "outbox_job")
