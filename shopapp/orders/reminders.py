@@ -37,19 +37,19 @@ from shopapp.venue.models import Venue
 log = logging.getLogger(__name__)
 
 
-def _finished_keys(prefix: str, order_ids: list[int]) -> set[str]:
-    """Event keys (`<prefix>:<order id>`) whose e-mail was sent (or failed for good), and whose SMS too
-    when the resident opted in to SMS with a number: no need to build them again."""
-    if not order_ids:
+def _finished_keys(keys_by_order: dict[int, str]) -> set[str]:
+    """Of these event keys (one per order), those whose e-mail was sent (or failed for good), and whose
+    SMS too when the resident opted in to SMS with a number: no need to build them again."""
+    if not keys_by_order:
         return set()
-    keys = [f"{prefix}:{order_id}" for order_id in order_ids]
+    keys = list(keys_by_order.values())
     done = set(db.session.execute(
         select(NoticeLog.event_key, NoticeLog.channel)
         .where(NoticeLog.event_key.in_(keys), NoticeLog.status.in_((SENT, FAILED)))
     ).tuples())
-    texting = {f"{prefix}:{order_id}" for order_id in db.session.scalars(
+    texting = {keys_by_order[order_id] for order_id in db.session.scalars(
         select(Order.id).join(User, User.id == Order.user_id)
-        .where(Order.id.in_(order_ids), User.sms_opt_in.is_(True), User.phone.is_not(None))
+        .where(Order.id.in_(list(keys_by_order)), User.sms_opt_in.is_(True), User.phone.is_not(None))
     )}
     return {key for key in keys if (key, "email") in done and (key not in texting or (key, "sms") in done)}
 
@@ -75,18 +75,19 @@ def send_slot_reminders(*, now: datetime | None = None, limit: int = 200) -> int
     moment = now or utcnow()
     window = timedelta(minutes=current_app.config["NOTICE_SLOT_REMINDER_MINUTES"])
     rows = db.session.execute(
-        select(Order.id, Order.created_at, PickupSlot.starts_at)
+        select(Order.id, Order.created_at, PickupSlot.starts_at, PickupSlot.id)
         .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
         .where(Order.status.in_((OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)),
                PickupSlot.starts_at > moment, PickupSlot.starts_at <= moment + window)
         .order_by(PickupSlot.starts_at, Order.id)
         .limit(limit)
     ).all()
-    due = [order_id for order_id, created, starts in rows if as_utc(created) <= as_utc(starts) - window]
-    finished = _finished_keys("slot_reminder", due)
+    # One reminder per order and slot: an order moved to another slot is reminded of the new one.
+    keys = {order_id: f"slot_reminder:{order_id}:{slot_id}" for order_id, created, starts, slot_id in rows
+            if as_utc(created) <= as_utc(starts) - window}
+    finished = _finished_keys(keys)
     sent = 0
-    for order_id in due:
-        key = f"slot_reminder:{order_id}"
+    for order_id, key in keys.items():
         if key in finished:
             continue
         order = db.session.get_one(Order, order_id)
@@ -114,10 +115,10 @@ def send_uncollected_reminders(*, now: datetime | None = None, limit: int = 200)
     ).all()
     deadlines = {order_id: as_utc(ends) + timedelta(minutes=holding) for order_id, ends, holding in rows}
     due = [order_id for order_id, deadline in deadlines.items() if deadline > moment]
-    finished = _finished_keys("uncollected_reminder", due)
+    keys = {order_id: f"uncollected_reminder:{order_id}" for order_id in due}
+    finished = _finished_keys(keys)
     sent = 0
-    for order_id in due:
-        key = f"uncollected_reminder:{order_id}"
+    for order_id, key in keys.items():
         if key in finished:
             continue
         order = db.session.get_one(Order, order_id)

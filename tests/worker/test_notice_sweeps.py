@@ -101,11 +101,32 @@ def test_slot_reminder_run_twice_at_once_sends_one_reminder(app, town, mail_outb
     results = _twice_at_once(app, _task(app, notice_tasks.SLOT_REMINDERS_TASK))
 
     assert sum(results) == 1
-    assert _logged(app) == [(f"slot_reminder:{order_id}", "nina@example.org", "sent")]
+    assert _logged(app) == [(f"slot_reminder:{order_id}:{town.slot}", "nina@example.org", "sent")]
     (message,) = mail_outbox()
     assert subject(message).startswith("Rappel : retrait de votre commande AMC-")
     assert "Lieu de retrait : La Halle Commune, 3 place de la Halle" in body(message)
     assert _task(app, notice_tasks.SLOT_REMINDERS_TASK)() == 0
+
+
+def test_an_order_moved_after_its_reminder_is_reminded_of_the_new_slot(app, town, mail_outbox):
+    order_id = _order_with_slot_in(app, town, 90)
+    with app.app_context():
+        assert reminders.send_slot_reminders() == 1
+        commit()
+        later = PickupSlot(venue_id=db.session.get_one(PickupSlot, town.slot).venue_id, capacity=5,
+                           starts_at=utcnow() + timedelta(minutes=110), ends_at=utcnow() + timedelta(minutes=170))
+        db.session.add(later)
+        commit()
+        fulfilment.change_pickup_slot(order_id, later.id, owner_id=town.resident_id)
+        commit()
+        later_id = later.id
+        assert reminders.send_slot_reminders() == 1
+        assert reminders.send_slot_reminders() == 0  # and once only
+        commit()
+
+    assert _logged(app) == [(f"slot_reminder:{order_id}:{town.slot}", "nina@example.org", "sent"),
+                            (f"slot_reminder:{order_id}:{later_id}", "nina@example.org", "sent")]
+    assert [subject(m).startswith("Rappel : retrait") for m in mail_outbox()] == [True, True]
 
 
 def test_no_slot_reminder_outside_the_window_or_when_turned_off(app, town, make_user, mail_outbox):
