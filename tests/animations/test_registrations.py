@@ -11,6 +11,7 @@ from shopapp.animations.errors import AlreadyRegistered, AnimationClosed
 from shopapp.errors import NotFoundError, ValidationFailed
 from tests.animations.conftest import call
 from tests.conftest import IS_POSTGRES
+from tests.support.races import at_once
 
 
 def test_registration_takes_seats_then_waitlists_when_full(app, animations, make_user, no_dispatch):
@@ -172,30 +173,9 @@ def test_seats_are_constrained_in_the_schema(app, animations):
 
 
 def _race(app, animation: int, user_ids: list[int], seats: int) -> list[str]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(user_ids))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def attempt(user_id: int) -> None:
-        from shopapp.core.db import commit
-        from shopapp.extensions import db
-
-        with app.app_context():
-            barrier.wait()
-            try:
-                status = registrations.register(animation, user_id, seats).status
-                commit()
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(status)
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    return sorted(outcomes)
+    """Each resident asks for `seats` seats at the same moment; the sorted registration statuses."""
+    return at_once(app, [lambda user_id=user_id: registrations.register(animation, user_id, seats).status
+                         for user_id in user_ids])
 
 
 def test_racing_for_the_last_seats_never_exceeds_capacity(app, animations, make_user, no_dispatch):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
 from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
-from shopapp.errors import DomainError, InsufficientStock, SlotFull
+from shopapp.errors import InsufficientStock, SlotFull
 from shopapp.extensions import db
 from shopapp.orders.checkout import CheckoutRequest, place_order
 from shopapp.orders.models import Basket, BasketLine, Order, OrderEvent
 from tests.orders.services import call, checkout, fill_basket
+from tests.support.races import at_once
 
 
 def test_checkout_splits_one_order_into_one_part_per_shop_with_snapshots(app, world, make_user, no_dispatch):
@@ -154,35 +156,10 @@ def test_card_order_starts_pending_payment_with_holds(app, world, make_user, no_
     assert world.booked(slot) == 1
 
 
-def _race(app, buyers, slot, attempt):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(buyers))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(user_id: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                place_order(CheckoutRequest(user_id, slot, "at_pickup", f"race-{user_id}"))
-                commit()
-                outcome = "ok"
-            except DomainError as error:
-                db.session.rollback()
-                outcome = error.code
-            except Exception as error:  # a deadlock or serialisation failure would land here
-                db.session.rollback()
-                outcome = f"crash: {error!r}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(user,)) for user in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return sorted(outcomes)
+def _race(app, buyers, slot):  # type: ignore[no-untyped-def]
+    """Each buyer checks out their basket into `slot`, all at the same moment; the sorted outcomes."""
+    return at_once(app, [partial(place_order, CheckoutRequest(user, slot, "at_pickup", f"race-{user}"))
+                         for user in buyers])
 
 
 def test_twenty_four_buyers_race_for_five_units_exactly_five_sold(app, world, make_user, no_dispatch):
@@ -199,7 +176,7 @@ def test_twenty_four_buyers_race_for_five_units_exactly_five_sold(app, world, ma
         else:
             fill_basket(app, user, (plenty, 1), (last_units, 1))
 
-    outcomes = _race(app, buyers, slot, None)
+    outcomes = _race(app, buyers, slot)
 
     assert outcomes.count("ok") == 5
     assert outcomes.count("insufficient_stock") == 19
@@ -218,7 +195,7 @@ def test_slot_capacity_race_never_goes_above_capacity(app, world, make_user, no_
     for user in buyers:
         fill_basket(app, user, (bread, 2))
 
-    outcomes = _race(app, buyers, slot, None)
+    outcomes = _race(app, buyers, slot)
 
     assert outcomes.count("ok") == 3
     assert outcomes.count("slot_full") == 17

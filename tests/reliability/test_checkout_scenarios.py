@@ -7,6 +7,7 @@ The feature-level versions (with more buyers) are in tests/orders/test_checkout.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.conftest import IS_POSTGRES
 from tests.orders.services import fill_basket
 from tests.orders.test_checkout import _race
 from tests.reliability.conftest import assert_only_changed, snapshot
+from tests.support.races import at_once
 
 pytestmark = pytest.mark.reliability
 
@@ -50,7 +52,7 @@ def test_concurrent_last_unit_purchases_sell_it_once(app, world, make_user, no_d
         fill_basket(app, user, (last, 1))
     before = snapshot(app)
 
-    outcomes = _race(app, buyers, slot, None)
+    outcomes = _race(app, buyers, slot)
 
     assert outcomes == ["insufficient_stock"] * 7 + ["ok"]
     assert world.stock(last) == (1, 1) and world.booked(slot) == 1 and _orders(app) == 1
@@ -67,7 +69,7 @@ def test_slot_overbooking_is_refused_past_capacity(app, world, make_user, no_dis
         fill_basket(app, user, (bread, 1))
     before = snapshot(app)
 
-    outcomes = _race(app, buyers, slot, None)
+    outcomes = _race(app, buyers, slot)
 
     assert outcomes == ["ok"] * 2 + ["slot_full"] * 4
     assert world.booked(slot) == 2 and world.stock(bread) == (100, 2) and _orders(app) == 2
@@ -92,7 +94,7 @@ def test_multi_shop_basket_with_a_line_sold_out_mid_checkout_rolls_everything_ba
             == 200
         )
     fill_basket(app, other, (brie, 1))
-    assert _race(app, [other], slot, None) == ["ok"]  # the last brie goes while the resident is checking out
+    assert _race(app, [other], slot) == ["ok"]  # the last brie goes while the resident is checking out
     before = snapshot(app)
 
     response = client.post(
@@ -120,7 +122,7 @@ def test_opposite_order_baskets_do_not_deadlock(app, world, make_user, no_dispat
         fill_basket(app, user, *(((flour, 1), (honey, 1)) if user % 2 else ((honey, 1), (flour, 1))))
     before = snapshot(app)
 
-    outcomes = _race(app, buyers, slot, None)
+    outcomes = _race(app, buyers, slot)
 
     assert outcomes == ["ok"] * 12  # a deadlock or serialisation failure would be a "crash: …" outcome
     assert world.stock(flour) == (100, 12) and world.stock(honey) == (100, 12) and world.booked(slot) == 12
@@ -165,8 +167,6 @@ def test_double_submitted_checkout_makes_one_order(app, client, world, make_user
 def test_residents_swapping_pickup_slots_at_once_do_not_deadlock(app, world, make_user, no_dispatch) -> None:  # type: ignore[no-untyped-def]
     # Half the orders move from A to B while the other half move from B to A, all at the same moment:
     # each move takes its place and gives the old one back in slot id order, so none waits on another.
-    from shopapp.core.db import commit
-    from shopapp.errors import DomainError
     from shopapp.orders import fulfilment
     from tests.orders.services import checkout
 
@@ -179,33 +179,9 @@ def test_residents_swapping_pickup_slots_at_once_do_not_deadlock(app, world, mak
         start, target = (first, second) if i % 2 else (second, first)
         moves.append((checkout(app, user, start), target, user))
     before = snapshot(app)
-    barrier = threading.Barrier(len(moves))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def move(order_id: int, target: int, user: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                fulfilment.change_pickup_slot(order_id, target, owner_id=user)
-                commit()
-                outcome = "ok"
-            except DomainError as error:
-                db.session.rollback()
-                outcome = error.code
-            except Exception as error:  # a deadlock or serialisation failure would land here
-                db.session.rollback()
-                outcome = f"crash: {error!r}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=move, args=args) for args in moves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(app, [partial(fulfilment.change_pickup_slot, order_id, target, owner_id=user)
+                             for order_id, target, user in moves])
 
     assert outcomes == ["ok"] * 12
     assert (world.booked(first), world.booked(second)) == (6, 6)
