@@ -9,6 +9,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from shopapp.core.forms import row_ids
+
 REQUIRED = _l("Ce champ est obligatoire.")
 
 KIND_LABELS = {
@@ -50,7 +52,8 @@ class AnimationForm(FlaskForm):
                             validators=[InputRequired(REQUIRED), NumberRange(0, 500, _l("Entre 0 et 500."))])
     audience = SelectField(_l("Public"), choices=[SelectChoice("everyone", _l("Tout le monde")),
                                                   SelectChoice("members", _l("Membres du tiers-lieu"))])
-    product_ids = SelectMultipleField(_l("Produits mis en avant"), coerce=int, validate_choice=False)
+    product_ids = SelectMultipleField(_l("Produits mis en avant"), coerce=int, validate_choice=False,
+                                      validators=[row_ids])
     # Checked by content (catalog.images), not by name or declared type: `accept` only helps the picker.
     image = FileField(_l("Image (JPEG, PNG ou WebP)"),
                       description=_l("Facultative. Elle illustre l'animation dans l'agenda."),
@@ -59,7 +62,7 @@ class AnimationForm(FlaskForm):
 
 
 class CheckInForm(FlaskForm):
-    registration_ids = SelectMultipleField(_l("Présents"), coerce=int, validate_choice=False)
+    registration_ids = SelectMultipleField(_l("Présents"), coerce=int, validate_choice=False, validators=[row_ids])
 
 
 class MembershipForm(FlaskForm):

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from shopapp.accounts.access import login_required
 from shopapp.checkout import payment_page, services
 from shopapp.core.db import utcnow
+from shopapp.core.forms import is_row_id
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
 from shopapp.orders import queries, slots
@@ -49,7 +50,7 @@ def checkout_page():  # type: ignore[no-untyped-def]
             result = services.submit(services.SubmitRequest(
                 current_user.id, form.slot_id.data or 0, form.payment_method.data or "",
                 (form.idempotency_key.data or "")[:80] or None,
-                tuple(int(v) for v in request.form.getlist("join_animation_ids") if v.isdigit())))
+                _joined_ids()))
         except DomainError as exc:
             error = exc.message
             slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead)
@@ -64,6 +65,13 @@ def checkout_page():  # type: ignore[no-untyped-def]
     status = 422 if (error or form.errors) else 200
     return render_template("checkout/checkout.html", form=form, basket=view, slot_days=slots.by_local_day(slot_views),
                            lead_minutes=lead, error=error, card_enabled=services.card_enabled()), status
+
+
+def _joined_ids() -> tuple[int, ...]:
+    """The animations ticked in the slot picker; a value that cannot be a row id becomes 0, which names no
+    animation, so the checkout is refused with "not found" instead of joining less than was asked."""
+    values = request.form.getlist("join_animation_ids")
+    return tuple(int(v) if v.isdigit() and is_row_id(int(v)) else 0 for v in values)
 
 
 @bp.get("/commande/<int:order_id>/paiement")

@@ -16,6 +16,7 @@ from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.routing import IntegerConverter
 
+from shopapp.core.db import MAX_ROW_ID
 from shopapp.errors import DomainError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -29,7 +30,7 @@ class Malformed(DomainError):
 
 # A row id in a request body: ids are PostgreSQL INTEGERs, so anything outside is refused (422) before
 # it reaches the database driver (which would overflow: a 500). Paths: see core.urls.DatabaseIdConverter.
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class ApiModel(BaseModel):

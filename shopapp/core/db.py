@@ -28,6 +28,11 @@ class Base(DeclarativeBase):
     )
 
 
+# Row ids are PostgreSQL INTEGERs: a larger number names no row and must never reach the database driver
+# (SQLite overflows on it). Routes (core.urls), API bodies (core.api.RowId) and forms (core.forms) use it.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Aware UTC now; every stored timestamp is UTC."""
     return datetime.now(UTC)

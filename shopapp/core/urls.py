@@ -7,6 +7,8 @@ from typing import Any
 from flask import current_app
 from werkzeug.routing import IntegerConverter, Map
 
+from shopapp.core.db import MAX_ROW_ID
+
 
 def public_url(endpoint: str, **values: object) -> str:
     """PUBLIC_URL + the path of `endpoint`, e.g. a password-reset link in an e-mail."""
@@ -19,5 +21,5 @@ class DatabaseIdConverter(IntegerConverter):
     matches no route (404) instead of overflowing the database driver (a 500)."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)

@@ -8,11 +8,13 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from shopapp.core.forms import row_ids
+
 REQUIRED = _l("Ce champ est obligatoire.")
 
 
 class AddToBasketForm(FlaskForm):
-    product_id = IntegerField(validators=[InputRequired(REQUIRED)])
+    product_id = IntegerField(validators=[InputRequired(REQUIRED), row_ids])
     quantity = IntegerField(_l("Quantité"), default=1,
                             validators=[InputRequired(REQUIRED), NumberRange(1, 99, _l("Entre 1 et 99."))])
     next = HiddenField()
@@ -25,7 +27,7 @@ class QuantityForm(FlaskForm):
 
 class CheckoutForm(FlaskForm):
     slot_id = RadioField(_l("Créneau de retrait"), coerce=int, validate_choice=False,
-                         validators=[InputRequired(_l("Choisissez un créneau de retrait."))])
+                         validators=[InputRequired(_l("Choisissez un créneau de retrait.")), row_ids])
     payment_method = RadioField(
         _l("Paiement"), default="at_pickup",
         choices=[SelectChoice("at_pickup", _l("Au retrait, à la Halle (carte ou espèces)"))],
@@ -38,7 +40,7 @@ class CheckoutForm(FlaskForm):
 
 class ChangeSlotForm(FlaskForm):
     slot_id = RadioField(_l("Nouveau créneau de retrait"), coerce=int, validate_choice=False,
-                         validators=[InputRequired(_l("Choisissez un créneau de retrait."))])
+                         validators=[InputRequired(_l("Choisissez un créneau de retrait.")), row_ids])
 
 
 class PartStatusForm(FlaskForm):
