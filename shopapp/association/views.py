@@ -39,6 +39,7 @@ from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
 from shopapp.errors import DomainError
 from shopapp.extensions import db
+from shopapp.orders import queries as order_queries
 from shopapp.orders.slots import CalendarChange
 from shopapp.payments import commission
 from shopapp.payments.models import CommissionRateChange
@@ -476,6 +477,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
         shops_by_id={s.id: s for s in services.list_shops()}, hours_problems=hours_problems or [],
         closed_day_form=forms.get("closed_day_form") or ClosedDayForm(formdata=None),
         closed_days=venue_settings.upcoming_closed_days(venue) if venue is not None else [],
+        stranded=order_queries.orders_on_withdrawn_slots(),
         reopen_form=EmptyForm(formdata=None),
     ), status
 

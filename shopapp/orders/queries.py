@@ -138,3 +138,26 @@ def part_for_shop(part_id: int, shop_id: int) -> OrderPart:
     if part is None:
         raise NotFoundError("Commande introuvable.")
     return part
+
+
+@dataclass(frozen=True)
+class StrandedOrder:
+    """An open order whose pickup slot was withdrawn by a calendar change: its resident must choose again."""
+
+    id: int
+    number: str
+    status: str
+    slot: PickupSlot
+
+
+def orders_on_withdrawn_slots(*, limit: int = 100) -> list[StrandedOrder]:
+    """Open orders still waiting on a withdrawn slot, soonest first (the association's settings page)."""
+    rows = db.session.execute(
+        select(Order.id, Order.number, Order.status, PickupSlot)
+        .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
+        .where(PickupSlot.withdrawn.is_(True),
+               Order.status.in_((OrderStatus.PENDING_PAYMENT, *ACTIVE_ORDER_STATUSES)))
+        .order_by(PickupSlot.starts_at, Order.id)
+        .limit(limit)
+    ).all()
+    return [StrandedOrder(*row) for row in rows]

@@ -7,6 +7,7 @@ day again. Every change is audited, bad input changes nothing.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -218,3 +219,21 @@ def test_a_new_slot_length_recuts_the_future_free_slots(app, client, town, admin
         lengths = {as_utc(s.ends_at) - as_utc(s.starts_at) for s in db.session.scalars(
             select(PickupSlot).where(PickupSlot.starts_at > utcnow() + timedelta(hours=1)))}
     assert lengths == {timedelta(minutes=30)}
+
+
+def test_the_settings_page_lists_the_orders_to_reschedule_until_they_move(app, client, town, admin):
+    from shopapp.orders import fulfilment
+
+    day = _day(3)
+    order_id, _slot, number = _order_on(app, town, day)
+    assert "Commandes à reprogrammer" not in text_of(client.get(SETTINGS))
+    post(client, f"{SETTINGS}/fermetures", {"day": day.isoformat()}, SETTINGS)
+
+    page = text_of(client.get(SETTINGS))
+    assert "Commandes à reprogrammer" in page
+    assert re.search(rf"<strong>{number}</strong> · \w+ \d+ \w+, 10 h 00 · Confirmée", page)
+
+    other_day = _slots_of(app, _day(4))[0][0]
+    assert call(app, fulfilment.change_pickup_slot, order_id, other_day, owner_id=town.resident) == order_id
+    page = text_of(client.get(SETTINGS))
+    assert "Commandes à reprogrammer" not in page and number not in page
