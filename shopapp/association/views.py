@@ -37,6 +37,7 @@ from shopapp.catalog import images
 from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id, shop_staff_required
 from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
+from shopapp.core.forms import save_upload
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders import queries as order_queries
@@ -284,14 +285,9 @@ def shop_commission(slug: str):  # type: ignore[no-untyped-def]
 def shop_logo(slug: str):  # type: ignore[no-untyped-def]
     shop_ = services.get_shop(slug)
     form = LogoForm(prefix="logo")
-    if form.validate_on_submit():
-        try:
-            images.set_shop_logo(shop_, form.logo.data.read())
-        except DomainError as error:
-            form.logo.errors = [*form.logo.errors, error.message]
-        else:
-            flash(_("Le logo est enregistré."), "success")
-            return redirect(url_for("association.shop", slug=slug))
+    if form.validate_on_submit() and save_upload(form.logo, lambda data: images.set_shop_logo(shop_, data)):
+        flash(_("Le logo est enregistré."), "success")
+        return redirect(url_for("association.shop", slug=slug))
     return _shop_page(slug, 422, logo_form=form)
 
 

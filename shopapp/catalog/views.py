@@ -17,6 +17,7 @@ from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for
 from shopapp.catalog.forms import ImageForm, ImportForm, LogoForm, ProductForm, ShopTokenForm, StockForm
 from shopapp.catalog.models import LABELS, Product
 from shopapp.core import page_cache
+from shopapp.core.forms import save_upload
 from shopapp.errors import DomainError
 
 bp = Blueprint("catalog", __name__)
@@ -221,14 +222,11 @@ def bo_product_image(shop_slug: str, product_id: int):  # type: ignore[no-untype
     shop_ = shop_for_user(current_user.id, shop_slug)
     product_ = services.get_shop_product(shop_.id, product_id)
     image_form = ImageForm()
-    if image_form.validate_on_submit():
-        try:
-            images.set_product_image(product_, image_form.image.data.read())
-        except DomainError as error:
-            image_form.image.errors = [*image_form.image.errors, error.message]
-        else:
-            flash(_("La photo est enregistrée."), "success")
-            return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
+    if image_form.validate_on_submit() and save_upload(
+        image_form.image, lambda data: images.set_product_image(product_, data)
+    ):
+        flash(_("La photo est enregistrée."), "success")
+        return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
     return _edit_page(shop_, product_, image_form=image_form, status=422)
 
 
@@ -255,14 +253,9 @@ def bo_low_stock(shop_slug: str):  # type: ignore[no-untyped-def]
 def bo_settings(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = LogoForm()
-    if form.validate_on_submit():
-        try:
-            images.set_shop_logo(shop_, form.logo.data.read())
-        except DomainError as error:
-            form.logo.errors = [*form.logo.errors, error.message]
-        else:
-            flash(_("Le logo est enregistré."), "success")
-            return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
+    if form.validate_on_submit() and save_upload(form.logo, lambda data: images.set_shop_logo(shop_, data)):
+        flash(_("Le logo est enregistré."), "success")
+        return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
     return render_template("catalog/bo/settings.html", shop=shop_, form=form), 422 if form.errors else 200
 
 
