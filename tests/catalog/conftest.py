@@ -91,6 +91,19 @@ def catalog(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
+    from shopapp.extensions import cache
+
+    # The other tests run with NullCache; these turn the per-process cache of production on.
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "SimpleCache")
+    cache.init_app(app)
+    yield
+    cache.clear()
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")
+    cache.init_app(app)
+
+
+@pytest.fixture
 def count_statements(app):  # type: ignore[no-untyped-def]
     """Context manager counting the SQL statements sent while it is open."""
     from contextlib import contextmanager

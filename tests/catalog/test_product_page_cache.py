@@ -16,17 +16,6 @@ from tests.conftest import IS_POSTGRES, text_of
 
 
 @pytest.fixture
-def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
-    # The other tests run with NullCache; these turn the per-process cache of production on.
-    monkeypatch.setitem(app.config, "CACHE_TYPE", "SimpleCache")
-    cache.init_app(app)
-    yield
-    cache.clear()
-    monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")
-    cache.init_app(app)
-
-
-@pytest.fixture
 def cheese(catalog):  # type: ignore[no-untyped-def]
     shop = catalog.shop("fromagerie-lucas", "Fromagerie Lucas")
     catalog.category("cremerie", "Crèmerie")

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from shopapp.catalog.models import Product
 from shopapp.extensions import cache, db
-
-
-@pytest.fixture
-def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(app.config, "CACHE_TYPE", "SimpleCache")
-    cache.init_app(app)
-    yield
-    cache.clear()
-    monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")
-    cache.init_app(app)
 
 
 def test_a_public_list_is_served_from_the_cache_until_it_expires(app, client, catalog, caching):
