@@ -99,3 +99,24 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
     )
     return list(result["violations"])
+
+
+def log_in(page: Any, base: str, email: str, password: str = "motdepasse1") -> None:
+    """Log in through the real form, and wait for the page it leads to."""
+    page.goto(base + "/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(lambda url: "/connexion" not in url)
+
+
+def confirm_at_pickup(page: Any, slot_id: int, join: tuple[int, ...] = ()) -> str:
+    """On the checkout page: the slot (and the animations to join with it), payment at pickup, the terms,
+    confirm; returns the pickup code the order page shows."""
+    page.locator(f"#slot-{slot_id}").check()
+    for animation_id in join:
+        page.locator(f"#join-{slot_id}-{animation_id}").check()
+    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
+    page.get_by_label("J'accepte les conditions générales de vente").check()
+    page.get_by_role("button", name="Confirmer la commande").click()
+    return page.locator("#pickup-code").inner_text().strip()

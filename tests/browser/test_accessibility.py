@@ -19,7 +19,7 @@ import pytest
 from shopapp.core.db import commit
 from shopapp.dev import demo_data
 from shopapp.dev.seed import DEMO_PASSWORD, seed_demo
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import log_in, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -104,14 +104,6 @@ def _crawl(page, base: str) -> list[tuple[str, list[dict]]]:  # type: ignore[no-
     return results
 
 
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(lambda url: "/connexion" not in url)
-
-
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_reachable_page_passes_axe(app, live_server, page, role):
     with app.app_context():
@@ -119,7 +111,7 @@ def test_every_reachable_page_passes_axe(app, live_server, page, role):
         commit()
     page.set_viewport_size({"width": 360, "height": 780})
     if ROLES[role]:
-        _login(page, live_server, ROLES[role])
+        log_in(page, live_server, ROLES[role], DEMO_PASSWORD)
 
     results = _crawl(page, live_server)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.animations.conftest import Animations
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_at_pickup, log_in, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -26,10 +26,7 @@ def test_resident_joins_a_tasting_while_checking_out(app, make_user, live_server
                                                      shop_ids=(cheese,), capacity=8)
     make_user(email="suzanne@example.org", name="Suzanne Morel")
 
-    page.goto(live_server + "/connexion")
-    page.get_by_label("Adresse e-mail").fill("suzanne@example.org")
-    page.get_by_label("Mot de passe").fill("motdepasse1")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server, "suzanne@example.org")
     page.goto(live_server + "/produits")
     page.get_by_role("button", name="Ajouter au panier : Comté 18 mois").click()
     page.goto(live_server + "/commande")
@@ -37,12 +34,7 @@ def test_resident_joins_a_tasting_while_checking_out(app, make_user, live_server
     tip = page.locator(".slot-tip")
     assert "Dégustation de comtés" in tip.inner_text() and "Fromagerie Lucas" in tip.inner_text()
     screenshot(page, "checkout-slot-with-tasting")
-    page.locator(f"#slot-{slot}").check()
-    page.locator(f"#join-{slot}-{tasting}").check()
-    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
-    page.get_by_label("J'accepte les conditions générales de vente").check()
-    page.get_by_role("button", name="Confirmer la commande").click()
-    assert len(page.locator("#pickup-code").inner_text().strip()) == 6
+    assert len(confirm_at_pickup(page, slot, join=(tasting,))) == 6
 
     page.goto(live_server + "/compte")
     page.get_by_role("link", name="Mes animations et mon agenda personnel").click()

@@ -7,23 +7,15 @@ import re
 import pytest
 
 from tests.association.test_dashboard import march  # noqa: F401 - fixture
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import log_in, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse e-mail").fill("admin@example.org")
-    page.get_by_label("Mot de passe").fill("motdepasse1")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(lambda url: "/connexion" not in url)
 
 
 def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, page):  # noqa: F811 - the imported fixture
     make_user(email="admin@example.org", roles=("admin",))
     page.set_viewport_size({"width": 360, "height": 780})
-    _login(page, live_server)
+    log_in(page, live_server, "admin@example.org")
     problems = []
     for path in ["/association/tableau-de-bord?month=2025-03", "/association/rapport/2025-03", "/impact"]:
         page.goto(live_server + path)
@@ -41,7 +33,7 @@ def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, pag
 
 def test_the_report_prints_on_a4(march, make_user, live_server, page):  # noqa: F811 - the imported fixture
     make_user(email="admin@example.org", roles=("admin",))
-    _login(page, live_server)
+    log_in(page, live_server, "admin@example.org")
     page.goto(live_server + "/association/rapport/2025-03")
     page.emulate_media(media="print")
 

@@ -13,7 +13,7 @@ from shopapp.core.db import as_utc
 from shopapp.extensions import db
 from shopapp.orders.models import PickupSlot
 from shopapp.templating import format_day
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import confirm_at_pickup, log_in, run_axe, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -32,11 +32,7 @@ def test_a_resident_moves_the_order_to_a_slot_on_another_day(app, make_user, liv
     first, _middle, later = (world.slot(hours_from_now=h) for h in (50, 74, 98))
     make_user(email="suzanne@example.org", name="Suzanne Morel")
     page.set_viewport_size({"width": 360, "height": 780})
-    page.goto(live_server + "/connexion")
-    page.get_by_label("Adresse e-mail").fill("suzanne@example.org")
-    page.get_by_label("Mot de passe").fill("motdepasse1")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server, "suzanne@example.org")
     page.goto(live_server + "/produits")
     page.get_by_role("button", name="Ajouter au panier : Pain de campagne").click()
     expect(page.get_by_text("Ajouté à votre panier.")).to_be_visible()
@@ -44,11 +40,7 @@ def test_a_resident_moves_the_order_to_a_slot_on_another_day(app, make_user, liv
     page.goto(live_server + "/commande")
     expect(page.locator(f"#slot-{later}")).to_be_hidden()  # its day is folded: the first day with room is open
     problems = _problems(page, "checkout")
-    page.locator(f"#slot-{first}").check()
-    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
-    page.get_by_label("J'accepte les conditions générales de vente").check()
-    page.get_by_role("button", name="Confirmer la commande").click()
-    code = page.locator("#pickup-code").inner_text().strip()
+    code = confirm_at_pickup(page, first)
     problems += _problems(page, "my order")
 
     page.get_by_role("link", name="Changer de créneau").click()

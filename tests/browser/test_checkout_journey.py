@@ -8,17 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_at_pickup, log_in, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, email):  # type: ignore[no-untyped-def]
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill("motdepasse1")
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _logout(page):  # type: ignore[no-untyped-def]
@@ -37,7 +30,7 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
     make_user(email="suzanne@example.org", name="Suzanne Morel")
     make_user(email="venue@example.org", name="Comptoir", roles=("venue",))
 
-    _login(page, live_server, "suzanne@example.org")
+    log_in(page, live_server, "suzanne@example.org")
     for _shop, _keeper, product in shops:
         page.goto(live_server + "/produits")
         page.get_by_label("Rechercher un produit").fill(product.split()[0])
@@ -48,19 +41,15 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
     for name, _keeper, _product in shops:
         expect(page.get_by_role("heading", name=name)).to_be_visible()
     page.get_by_role("link", name="Choisir un créneau et commander").click()
-    page.locator(f"#slot-{slot}").check()
-    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
-    page.get_by_label("J'accepte les conditions générales de vente").check()
-    page.get_by_role("button", name="Confirmer la commande").click()
 
-    code = page.locator("#pickup-code").inner_text().strip()
+    code = confirm_at_pickup(page, slot)
     assert len(code) == 6
     expect(page.get_by_role("img", name=f"QR code du code de retrait {code}")).to_be_visible()
     screenshot(page, "order-pickup-code")
     _logout(page)
 
     for _name, keeper, _product in shops:
-        _login(page, live_server, keeper)
+        log_in(page, live_server, keeper)
         page.get_by_role("link", name="Préparation").click()
         for step in ("Commencer la préparation", "Marquer prête", "Déposée à la Halle"):
             with page.expect_navigation():  # each step reloads the page with the same flash message
@@ -69,7 +58,7 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
         _logout(page)
 
     page.set_viewport_size({"width": 1024, "height": 768})  # the desk tablet
-    _login(page, live_server, "venue@example.org")
+    log_in(page, live_server, "venue@example.org")
     page.get_by_role("link", name="Comptoir").click()
     page.get_by_label("Code de retrait, numéro ou nom (ou scannez le QR code)").fill(code)
     page.get_by_label("Code de retrait, numéro ou nom (ou scannez le QR code)").press("Enter")

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_at_pickup, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -58,12 +58,8 @@ def test_resident_orders_from_two_shops_without_javascript(app, make_user, live_
     assert "Total : 17,90\u00a0€" in page.locator("main").inner_text()  # 2 × 4,50 € + 8,90 €
 
     page.get_by_role("link", name="Choisir un créneau et commander").click()
-    page.locator(f"#slot-{slot}").check()
-    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
-    page.get_by_label("J'accepte les conditions générales de vente").check()
-    page.get_by_role("button", name="Confirmer la commande").click()
 
-    code = page.locator("#pickup-code").inner_text().strip()
+    code = confirm_at_pickup(page, slot)
     assert len(code) == 6
     expect(page.get_by_role("img", name=f"QR code du code de retrait {code}")).to_be_visible()
     screenshot(page, "no-javascript-pickup-code")

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from tests.animations.conftest import Animations
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_at_pickup, log_in, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -105,14 +105,6 @@ LOSS_JS = r"""() => {
 }"""
 
 
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill("motdepasse1")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(lambda url: "/connexion" not in url)
-
-
 def _logout(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
@@ -149,7 +141,7 @@ def test_main_pages_keep_all_their_text_at_200_percent(app, make_user, live_serv
     check("home")
     page.goto(live_server + "/agenda")
     check("agenda")
-    _login(page, live_server, "suzanne@example.org")
+    log_in(page, live_server, "suzanne@example.org")
     page.goto(live_server + "/produits")
     check("catalog")
     page.goto(live_server + f"/produits/{product}")
@@ -160,22 +152,18 @@ def test_main_pages_keep_all_their_text_at_200_percent(app, make_user, live_serv
     page.goto(live_server + "/commande")
     check("checkout")
     page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
-    page.locator(f"#slot-{slot}").check()
-    page.get_by_label("Au retrait, à la Halle (carte ou espèces)").check()
-    page.get_by_label("J'accepte les conditions générales de vente").check()
-    page.get_by_role("button", name="Confirmer la commande").click()
-    code = page.locator("#pickup-code").inner_text().strip()
+    code = confirm_at_pickup(page, slot)
     check("order")
     page.goto(live_server + "/compte")
     check("account")
     _logout(page)
 
-    _login(page, live_server, "cheese@example.org")
+    log_in(page, live_server, "cheese@example.org")
     page.goto(live_server + "/preparation")
     check("preparation")
     _logout(page)
 
-    _login(page, live_server, "venue@example.org")
+    log_in(page, live_server, "venue@example.org")
     page.goto(live_server + "/comptoir?date=" + slot_day)
     check("desk")
     page.get_by_role("link", name=re.compile(code)).click()
