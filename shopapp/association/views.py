@@ -461,7 +461,8 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     if venue is not None and venue_form is None:
         venue_form = VenueSettingsForm(obj=venue, formdata=None)
     commission_form = forms.get("commission_form") or CommissionForm(formdata=None, data={"rate_bps": platform_rate})
-    overrides = [s for s in services.list_shops() if s.commission_rate_bps is not None]
+    shops = services.list_shops()
+    overrides = [s for s in shops if s.commission_rate_bps is not None]
     commission_changes = list(db.session.scalars(
         select(CommissionRateChange).order_by(CommissionRateChange.id.desc()).limit(50)
     ))
@@ -470,7 +471,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
         hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
-        shops_by_id={s.id: s for s in services.list_shops()}, hours_problems=hours_problems or [],
+        shops_by_id={s.id: s for s in shops}, hours_problems=hours_problems or [],
         closed_day_form=forms.get("closed_day_form") or ClosedDayForm(formdata=None),
         closed_days=venue_settings.upcoming_closed_days(venue) if venue is not None else [],
         stranded=order_queries.orders_on_withdrawn_slots(),
