@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := shopapp:create_app
 
-.PHONY: demo test install translations migrate seed serve lint typecheck bench soak fuzz audit clean
+.PHONY: demo test test-future install translations migrate seed serve lint typecheck bench soak fuzz audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ demo: seed
 ## make test: the whole suite on the embedded default, and on PostgreSQL + Redis when reachable.
 test: install
 	$(BIN)/python scripts/run_tests.py $(ARGS)
+
+## make test-future: the embedded-default suite (no browser) under faketime, 400 days ahead and on the night
+## the clocks go forward (Debian package faketime), so no test depends on today's date.
+test-future: install
+	$(BIN)/python scripts/run_tests.py --future $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -101,7 +101,7 @@ def write_orders(app: Any, total: int) -> dict[str, float]:
     from shopapp.accounts.models import User
     from shopapp.catalog.models import Product, Shop, StockRecord
     from shopapp.core import outbox
-    from shopapp.core.db import utcnow
+    from shopapp.core.clock import utcnow
     from shopapp.core.outbox import OutboxJob
     from shopapp.extensions import db
     from shopapp.orders.models import Order, OrderLine, OrderPart, PickupSlot

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
+from shopapp.core.clock import venue_zone
 from shopapp.core.money import format_cents
 
 
 def local_time(value: datetime) -> datetime:
-    from shopapp.core.db import as_utc
+    from shopapp.core.clock import as_utc
 
-    return as_utc(value).astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"]))
+    return as_utc(value).astimezone(venue_zone())
 
 
 # The French patterns the templates use, and their English forms (`17 h 30` is `5:30 PM`).

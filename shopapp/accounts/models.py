@@ -10,7 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopapp.core.db import Base, TimestampMixin, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base, TimestampMixin
 
 
 class Role(enum.StrEnum):

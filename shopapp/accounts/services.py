@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shopapp.accounts.models import ApiToken, Role, User, UserRole, new_session_token
 from shopapp.core import mail, outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.notices import services as notices

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from shopapp.accounts import services
 from shopapp.accounts.access import login_required, public
@@ -19,7 +19,7 @@ from shopapp.accounts.forms import (
     SignupForm,
     TokenForm,
 )
-from shopapp.accounts.loader import mark_session_start
+from shopapp.accounts.sessions import start_session
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
 from shopapp.notices import services as notices
@@ -47,19 +47,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _start_session(user: services.User) -> None:
-    # A fresh session at log-in: nothing from before survives but the anonymous basket and language.
-    keep = {key: session[key] for key in ("basket_token", "lang") if key in session}
-    session.clear()
-    session.update(keep)
-    login_user(user)
-    mark_session_start()
-    if "basket_token" in session:
-        from shopapp.orders.basket import merge_anonymous_basket  # the one call into orders: merge at log-in
-
-        merge_anonymous_basket(session.pop("basket_token"), user.id)
-
-
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def signup():  # type: ignore[no-untyped-def]
@@ -75,7 +62,7 @@ def signup():  # type: ignore[no-untyped-def]
                 if field in form:
                     form[field].errors = [*form[field].errors, message]
         else:
-            _start_session(user)
+            start_session(user)
             flash(_("Bienvenue %(name)s ! Votre compte est créé.", name=user.name), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
@@ -91,7 +78,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            _start_session(user)
+            start_session(user)
             return redirect(_safe_next(form.next.data))
         failed = True
     status = 422 if (failed or form.errors) else 200

@@ -22,10 +22,9 @@ from shopapp.animations.schemas import (
     animation_out,
     registration_out,
 )
-from shopapp.animations.times import to_utc, venue_zone
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
-from shopapp.core.db import utcnow
+from shopapp.core.clock import local_to_utc, utcnow, venue_zone
 from shopapp.errors import NotFoundError, ValidationFailed
 
 bp = Blueprint("animations_api", __name__, url_prefix="/api/v1")
@@ -36,7 +35,7 @@ DEFAULT_DAYS = 62
 
 def _bound(value: datetime | date) -> datetime:
     if isinstance(value, datetime):
-        return to_utc(value, field="from")
+        return local_to_utc(value, field="from")
     return datetime.combine(value, time(0), tzinfo=venue_zone())
 
 
@@ -48,8 +47,8 @@ def _ics(body: bytes, filename: str) -> Response:
 
 def _data(body: AnimationIn, image_path: str | None = None) -> services.AnimationData:
     return services.AnimationData(
-        title=body.title, kind=body.kind, starts_at=to_utc(body.starts_at, field="starts_at"),
-        ends_at=to_utc(body.ends_at, field="ends_at"), capacity=body.capacity, description=body.description,
+        title=body.title, kind=body.kind, starts_at=local_to_utc(body.starts_at, field="starts_at"),
+        ends_at=local_to_utc(body.ends_at, field="ends_at"), capacity=body.capacity, description=body.description,
         audience=body.audience, shop_ids=body.shop_ids, product_ids=body.product_ids, image_path=image_path)
 
 

@@ -18,8 +18,7 @@ from sqlalchemy import select
 
 from shopapp.animations.models import Animation, AnimationStatus, Audience, CalendarFeed, Registration
 from shopapp.animations.queries import registrations_of
-from shopapp.animations.times import venue_zone
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow, venue_zone
 from shopapp.extensions import db
 from shopapp.orders.models import Order
 from shopapp.orders.states import OrderStatus

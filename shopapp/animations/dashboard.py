@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from shopapp.animations import charts
 from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
-from shopapp.animations.times import venue_zone
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc, venue_zone
 from shopapp.extensions import db
 from shopapp.orders.models import Order, PickupSlot
 from shopapp.orders.states import OrderStatus

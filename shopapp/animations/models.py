@@ -15,7 +15,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.catalog.models import Product, Shop
-from shopapp.core.db import Base, TimestampMixin, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base, TimestampMixin
 
 
 class AnimationKind(enum.StrEnum):

@@ -13,7 +13,7 @@ from shopapp.accounts.models import User
 from shopapp.animations import calendar
 from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
 from shopapp.core import mail, outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.i18n import force_locale_for
 from shopapp.core.urls import public_url
 from shopapp.extensions import db

@@ -16,8 +16,7 @@ from flask_login import current_user
 
 from shopapp.animations.models import Animation
 from shopapp.animations.queries import list_animations
-from shopapp.animations.times import venue_zone
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc, venue_zone
 from shopapp.orders.models import PickupSlot
 from shopapp.orders.slot_extras import SlotAnimation, register_slot_animations
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, select
 
 from shopapp.animations.models import Animation, AnimationStatus, Audience, Registration, RegistrationStatus
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.members.services import is_member

@@ -21,7 +21,7 @@ from shopapp.animations.errors import AlreadyRegistered, AnimationClosed
 from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
 from shopapp.animations.queries import active_registration, visible_animation
 from shopapp.core import outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import Order, PickupSlot

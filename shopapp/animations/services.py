@@ -18,7 +18,7 @@ from shopapp.animations.models import Animation, AnimationKind, AnimationStatus,
 from shopapp.animations.queries import get_animation
 from shopapp.catalog.models import Product, Shop
 from shopapp.core import outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import ForbiddenError, InvalidTransition, ValidationFailed
 from shopapp.extensions import db
 

@@ -16,11 +16,10 @@ from shopapp.accounts.models import Role
 from shopapp.animations import dashboard, queries, services
 from shopapp.animations.forms import AnimationForm, CheckInForm
 from shopapp.animations.models import Animation
-from shopapp.animations.times import to_utc, venue_zone
 from shopapp.catalog import images
 from shopapp.catalog.access import shop_for_user, shop_staff_required
 from shopapp.catalog.models import Product, Shop
-from shopapp.core.db import utcnow
+from shopapp.core.clock import local_to_utc, venue_today, venue_zone
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 
@@ -49,8 +48,8 @@ def _image_path(form: AnimationForm, current: str | None) -> str | None:
 def _data(form: AnimationForm, image_path: str | None) -> services.AnimationData:
     return services.AnimationData(
         title=form.title.data or "", kind=form.kind.data or "other", description=form.description.data or "",
-        starts_at=to_utc(form.starts_at.data, field="starts_at"),  # type: ignore[arg-type]
-        ends_at=to_utc(form.ends_at.data, field="ends_at"),  # type: ignore[arg-type]
+        starts_at=local_to_utc(form.starts_at.data, field="starts_at"),  # type: ignore[arg-type]
+        ends_at=local_to_utc(form.ends_at.data, field="ends_at"),  # type: ignore[arg-type]
         capacity=form.capacity.data or 0, audience=form.audience.data or "everyone",
         product_ids=list(form.product_ids.data or []), image_path=image_path)
 
@@ -126,7 +125,7 @@ class _Values:
 
 
 def _local_naive(value, zone):  # type: ignore[no-untyped-def]
-    from shopapp.core.db import as_utc
+    from shopapp.core.clock import as_utc
 
     return as_utc(value).astimezone(zone).replace(tzinfo=None)
 
@@ -168,7 +167,7 @@ def venue_dashboard():  # type: ignore[no-untyped-def]
     try:
         monday = date.fromisoformat(request.args.get("semaine", ""))
     except ValueError:
-        today = utcnow().astimezone(venue_zone()).date()
+        today = venue_today()
         monday = today - timedelta(days=today.weekday())
     monday -= timedelta(days=monday.weekday())
     return render_template("animations/dashboard.html", report=dashboard.week_report(monday),

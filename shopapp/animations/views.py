@@ -14,8 +14,7 @@ from shopapp.accounts.models import Role
 from shopapp.animations import calendar, queries, registrations
 from shopapp.animations.forms import KIND_LABELS, REGISTRATION_LABELS, STATUS_LABELS, CheckInForm, RegisterForm
 from shopapp.animations.picker import picker_animations, viewer_id
-from shopapp.animations.times import venue_zone
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow, venue_today, venue_zone
 from shopapp.errors import DomainError
 
 bp = Blueprint("animations", __name__)
@@ -30,16 +29,13 @@ def animation_globals() -> dict[str, object]:
             "desk_registrations": registrations.registrations_for_pickup}
 
 
-def _today() -> date:
-    return utcnow().astimezone(venue_zone()).date()
-
 
 def _week_start(raw: str | None) -> date:
     try:
         year, week = (raw or "").split("-W")
         return date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
-        today = _today()
+        today = venue_today()
         return today - timedelta(days=today.weekday())
 
 

@@ -19,14 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, distinct, func, inspect, or_, select
 
 from shopapp.catalog.models import Shop, ShopStatus
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart
@@ -59,10 +57,6 @@ class Month:
         return date(self.year, self.month, 1)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VENUE_TIMEZONE"])
-
-
 def _shift(year: int, month: int, by: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + by
     return index // 12, index % 12 + 1
@@ -70,7 +64,7 @@ def _shift(year: int, month: int, by: int) -> tuple[int, int]:
 
 def month_of(year: int, month: int) -> Month:
     """The month `year-month`, its bounds taken at local midnight (DST-safe through zoneinfo)."""
-    zone = _zone()
+    zone = venue_zone()
     next_year, next_month = _shift(year, month, 1)
     start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
     end = datetime(next_year, next_month, 1, tzinfo=zone).astimezone(UTC)
@@ -79,7 +73,7 @@ def month_of(year: int, month: int) -> Month:
 
 def current_month(now: datetime | None = None) -> Month:
     """The venue's current month."""
-    local = (now or utcnow()).astimezone(_zone())
+    local = (now or utcnow()).astimezone(venue_zone())
     return month_of(local.year, local.month)
 
 

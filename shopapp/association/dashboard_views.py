@@ -16,7 +16,7 @@ from shopapp.accounts.models import Role
 from shopapp.association import dashboard
 from shopapp.association.charts import BarChart, bar_chart
 from shopapp.association.dashboard import PICKUP_BUCKETS, Month, MonthFigures
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 
 bp = Blueprint("dashboard", __name__)
 admin_only = role_required(Role.ADMIN)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopapp.core.db import Base, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base
 
 
 class ApplicationStatus(enum.StrEnum):

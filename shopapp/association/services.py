@@ -34,7 +34,7 @@ from shopapp.association.models import (
 from shopapp.association.siret import is_valid_siret, normalise_siret
 from shopapp.catalog.models import Shop, ShopStaff, ShopStatus
 from shopapp.core import mail, outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.urls import public_url
 from shopapp.errors import DomainError, ForbiddenError, InvalidTransition, NotFoundError, ValidationFailed
 from shopapp.extensions import db

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopapp.association.models import SettingChange
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.slots import CalendarChange, follow_calendar

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
+from shopapp.accounts.sessions import start_session
 from shopapp.association import services
 from shopapp.association import settings as venue_settings
 from shopapp.association.forms import (
@@ -130,10 +131,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         except DomainError as error:
             _report(form, error)
         else:
-            keep = {key: session[key] for key in ("basket_token", "lang") if key in session}
-            session.clear()
-            session.update(keep)
-            login_user(user)
+            start_session(user)
             flash(_("Bienvenue %(name)s ! Votre mot de passe est enregistré.", name=user.name), "success")
             return redirect(_landing_url())
     shop = db.session.get(Shop, invitation.shop_id)

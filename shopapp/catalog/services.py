@@ -30,7 +30,7 @@ from shopapp.catalog.models import (
     StockMovement,
     StockRecord,
 )
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from shopapp.catalog.models import Product, StockMovement, StockRecord
 from shopapp.core import outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import InsufficientStock, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from shopapp.accounts.access import login_required
 from shopapp.checkout import payment_page, services
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.forms import is_row_id
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets

@@ -1,15 +1,17 @@
-"""Declarative base, naming convention, time helpers and the one commit boundary."""
+"""Declarative base, naming convention, connection hooks and the one commit boundary."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.pool import Pool
+
+from shopapp.core.clock import utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,16 +33,6 @@ class Base(DeclarativeBase):
 # Row ids are PostgreSQL INTEGERs: a larger number names no row and must never reach the database driver
 # (SQLite overflows on it). Routes (core.urls), API bodies (core.api.RowId) and forms (core.forms) use it.
 MAX_ROW_ID = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    """Aware UTC now; every stored timestamp is UTC."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns: read them as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class TimestampMixin:

@@ -18,7 +18,8 @@ from flask import current_app
 from sqlalchemy import JSON, CheckConstraint, Index, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shopapp.core.db import Base, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base
 
 log = logging.getLogger(__name__)
 

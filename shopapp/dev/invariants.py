@@ -42,7 +42,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.money import split_commission
 from shopapp.core.outbox import DONE, FAILED, PENDING, PUBLISHED, OutboxJob
 from shopapp.payments.models import LedgerEntry, LedgerKind, Refund

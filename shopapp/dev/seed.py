@@ -12,6 +12,7 @@ from sqlalchemy import select
 from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
+from shopapp.core.clock import utcnow
 from shopapp.dev import demo_data
 from shopapp.extensions import db
 from shopapp.venue.models import OpeningHours, Venue
@@ -94,7 +95,7 @@ def seed_demo() -> bool:
 def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: int = 2) -> datetime:
     """The next `weekday` (ISO) at least `min_days` ahead, at local `hour:minute`, in UTC."""
     tz = ZoneInfo(zone)
-    day = datetime.now(tz).date() + timedelta(days=min_days)
+    day = utcnow().astimezone(tz).date() + timedelta(days=min_days)
     while day.isoweekday() != weekday:
         day += timedelta(days=1)
     return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopapp.core.db import Base, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base
 
 
 class Membership(Base):

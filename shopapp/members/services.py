@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.members.models import Membership

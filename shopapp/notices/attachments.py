@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import segno
 
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.core.mail import Attachment
 
 PRODID = "-//Adopte mon commercant//notices//FR"

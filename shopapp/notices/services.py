@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy.orm import Session
 
 from shopapp.core import mail, outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.extensions import db
 from shopapp.notices import channels
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference

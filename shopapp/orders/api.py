@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow, venue_today, venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, slots
@@ -46,14 +45,11 @@ from shopapp.orders.session import current_owner
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VENUE_TIMEZONE"])
-
 
 def _as_utc(value: datetime | date) -> datetime:
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=_zone())).astimezone(UTC)
-    return datetime.combine(value, time(0), tzinfo=_zone()).astimezone(UTC)
+        return (value if value.tzinfo else value.replace(tzinfo=venue_zone())).astimezone(UTC)
+    return datetime.combine(value, time(0), tzinfo=venue_zone()).astimezone(UTC)
 
 
 # -- basket -------------------------------------------------------------------------------------------
@@ -188,7 +184,7 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
             response=PickupDayOut, auth="bearer", query=DayQuery)
 def venue_pickups():  # type: ignore[no-untyped-def]
     query = parse_query(DayQuery)
-    day = query.date or utcnow().astimezone(_zone()).date()
+    day = query.date or venue_today()
     return respond(PickupDayOut(date=day.isoformat(), slots=[
         DeskSlotOut(id=g.slot.id, starts_at=iso(g.slot.starts_at) or "", ends_at=iso(g.slot.ends_at) or "",
                     capacity=g.slot.capacity, booked=g.slot.booked, orders=[desk_order_out(o) for o in g.orders])

@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from shopapp.catalog import stock
 from shopapp.catalog.models import Shop
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
@@ -62,7 +61,7 @@ def _code(length: int) -> str:
 
 
 def new_order_number(now: datetime) -> str:
-    local = now.astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"]))
+    local = now.astimezone(venue_zone())
     return f"AMC-{local:%y%m%d}-{_code(5)}"
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from shopapp.catalog import stock
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import InsufficientStock, InvalidTransition, NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots

@@ -8,7 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.catalog.models import Product, Shop
-from shopapp.core.db import Base, TimestampMixin, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base, TimestampMixin
 from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, PartStatus
 
 

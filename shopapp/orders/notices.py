@@ -24,7 +24,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from shopapp.accounts.models import User
 from shopapp.catalog.notices import shop_recipients
 from shopapp.core import mail
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices

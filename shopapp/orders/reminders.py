@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from shopapp.accounts.models import User
 from shopapp.catalog.models import Shop
 from shopapp.catalog.notices import shop_recipients
 from shopapp.core import mail
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow, venue_zone
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
@@ -137,7 +136,7 @@ def send_uncollected_reminders(*, now: datetime | None = None, limit: int = 200)
 
 def digest_day(moment: datetime) -> date | None:
     """The day a digest run at `moment` covers: tomorrow (venue time), once NOTICE_DIGEST_HOUR has passed."""
-    zone = ZoneInfo(current_app.config["VENUE_TIMEZONE"])
+    zone = venue_zone()
     local = as_utc(moment).astimezone(zone)
     if local.hour < current_app.config["NOTICE_DIGEST_HOUR"]:
         return None
@@ -151,7 +150,7 @@ def send_daily_digests(*, now: datetime | None = None, day: date | None = None) 
     target = day or digest_day(now or utcnow())
     if target is None:
         return 0
-    zone = ZoneInfo(current_app.config["VENUE_TIMEZONE"])
+    zone = venue_zone()
     start = datetime.combine(target, time(0), tzinfo=zone)
     end = datetime.combine(target + timedelta(days=1), time(0), tzinfo=zone)
     parts = db.session.scalars(

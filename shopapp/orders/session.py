@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import session
 from flask_login import current_user
 
-from shopapp.orders.basket import BasketOwner, new_basket_token
+from shopapp.orders.basket import BasketOwner, merge_anonymous_basket, new_basket_token
 
-SESSION_KEY = "basket_token"  # kept across log-in by accounts.views._start_session, then merged
+SESSION_KEY = "basket_token"  # kept across log-in by accounts.sessions.start_session, then merged
 
 
 def current_owner(*, create: bool = False) -> BasketOwner:
@@ -18,3 +18,10 @@ def current_owner(*, create: bool = False) -> BasketOwner:
         token = new_basket_token()
         session[SESSION_KEY] = token
     return BasketOwner(None, token)
+
+
+def merge_after_log_in() -> None:
+    """Before each request: a signed-in visitor still carrying an anonymous basket (kept across log-in)
+    gets it merged into their own basket, once; the request boundary commits."""
+    if SESSION_KEY in session and current_user.is_authenticated:
+        merge_anonymous_basket(session.pop(SESSION_KEY), current_user.id)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shopapp.catalog.models import Shop
 from shopapp.core import outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events

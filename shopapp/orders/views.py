@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +14,7 @@ from flask_login import current_user
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow, venue_today
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, slots
@@ -27,10 +26,12 @@ from shopapp.orders.forms import (
     PartStatusForm,
     QuantityForm,
 )
-from shopapp.orders.session import current_owner
+from shopapp.orders.session import current_owner, merge_after_log_in
 from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, PartStatus
 
 bp = Blueprint("orders", __name__)
+# The anonymous basket joins the account's on the first request after any log-in (accounts.sessions).
+bp.before_app_request(merge_after_log_in)
 
 NEXT_PART_STATUS = {
     PartStatus.RECEIVED: (PartStatus.PREPARING, _l("Commencer la préparation")),
@@ -48,15 +49,12 @@ def basket_globals() -> dict[str, object]:
             "paid_via_labels": PAID_VIA_LABELS}
 
 
-def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"])).date()
-
 
 def _day_arg() -> date:
     try:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return _today()
+        return venue_today()
 
 
 def _safe_next(target: str | None) -> str:
@@ -202,7 +200,7 @@ def _render_shop_parts(error: str | None = None, status: int = 200):  # type: ig
     groups = queries.parts_for_shop(shop.id, day=day)
     return render_template("orders/shop_parts.html", shop=shop, groups=groups, day=day, form=PartStatusForm(),
                            next_status=NEXT_PART_STATUS, shops=shops_for_user(current_user.id), error=error,
-                           today=_today()), status
+                           today=venue_today()), status
 
 
 def _acting_shop():  # type: ignore[no-untyped-def]

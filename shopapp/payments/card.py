@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shopapp.core import outbox
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.extensions import db
 from shopapp.payments import gateway, order_port
 from shopapp.payments.ledger import insert_ignoring_duplicates

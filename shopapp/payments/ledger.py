@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from shopapp.payments.models import MEMO_KINDS, LedgerEntry, LedgerKind
 

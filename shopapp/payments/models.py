@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopapp.core.db import Base, TimestampMixin, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import Base, TimestampMixin
 
 
 def _sql_in(values: type[enum.StrEnum]) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +17,7 @@ from shopapp.catalog.access import acting_for, shop_api, shop_for_user, shop_sta
 from shopapp.catalog.models import Shop
 from shopapp.checkout.payment_page import is_test_mode
 from shopapp.core.api import documented, respond
-from shopapp.core.db import utcnow
+from shopapp.core.clock import venue_today
 from shopapp.core.money import format_cents
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
@@ -35,9 +33,6 @@ bp = Blueprint("payments_pages", __name__)
 def payment_globals() -> dict[str, object]:
     return {"stripe_test_mode": is_test_mode(current_app.config)}
 
-
-def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["VENUE_TIMEZONE"])).date()
 
 
 # -- refunds (venue desk, admin) -----------------------------------------------------------------------
@@ -95,7 +90,7 @@ def refund_submit(order_id: int):  # type: ignore[no-untyped-def]
 
 def _statement(shop_slug: str) -> statements.Statement:
     shop = shop_for_user(current_user.id, shop_slug)
-    return statements.statement_for(shop, statements.parse_month(request.args.get("month"), today=_today()))
+    return statements.statement_for(shop, statements.parse_month(request.args.get("month"), today=venue_today()))
 
 
 @bp.get("/ma-boutique/<shop_slug>/releves")
@@ -135,7 +130,7 @@ def commission_invoice(shop_slug: str):  # type: ignore[no-untyped-def]
             response=StatementOut, auth="bearer", query=StatementQuery)
 def api_statement():  # type: ignore[no-untyped-def]
     acting = acting_for(request.args.get("shop"))
-    month = statements.parse_month(request.args.get("month"), today=_today())
+    month = statements.parse_month(request.args.get("month"), today=venue_today())
     return respond(statement_out(statements.statement_for(acting.shop, month)))
 
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.money import split_commission
 from shopapp.errors import DomainError
 from shopapp.extensions import db

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
+from shopapp.core.clock import venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.payments.models import MEMO_KINDS, LedgerEntry, LedgerKind
@@ -59,7 +58,7 @@ def parse_month(value: str | None, *, today: date) -> date:
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The month's start and end as naive UTC datetimes (stored form), from the venue's local midnight."""
-    zone = ZoneInfo(current_app.config["VENUE_TIMEZONE"])
+    zone = venue_zone()
     following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
     def utc(day: date) -> datetime:
@@ -100,7 +99,7 @@ class CommissionRow:
 
 def commissions_by_month() -> list[CommissionRow]:
     """Commission earned by the association per month (venue time) and per shop, newest month first."""
-    zone = ZoneInfo(current_app.config["VENUE_TIMEZONE"])
+    zone = venue_zone()
     rows = db.session.execute(
         select(LedgerEntry.shop_id, Shop.name, LedgerEntry.kind, LedgerEntry.amount_cents, LedgerEntry.created_at)
         .join(Shop, Shop.id == LedgerEntry.shop_id)

@@ -23,7 +23,7 @@ import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.payments import gateway, order_port, refunds

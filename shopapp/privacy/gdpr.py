@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 from shopapp.accounts.models import ApiToken, User, UserRole, new_session_token
 from shopapp.animations import registrations
 from shopapp.animations.models import CalendarFeed, Registration, RegistrationStatus
-from shopapp.core.db import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.members.models import Membership

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from tests.orders.conftest import World, no_dispatch  # noqa: F401  (fixtures re-exported)
 

@@ -4,20 +4,22 @@ and revocable."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import timedelta
 
 import icalendar
 
-from tests.animations.conftest import PARIS, call
+from tests.animations.conftest import call
 from tests.conftest import csrf_token
 from tests.orders.services import checkout, fill_basket
+from tests.support.clock import days_ahead, local, next_clock_change
 
 
 def test_public_agenda_parses_back_in_paris_time_across_dst(app, client, world, animations):
-    summer = animations.make("Avant le changement", starts_at=datetime(2027, 10, 30, 18, 0, tzinfo=PARIS))
-    winter = animations.make("Après le changement", starts_at=datetime(2027, 10, 31, 18, 0, tzinfo=PARIS))
-    animations.make("Entre membres", audience="members", starts_at=datetime(2027, 11, 1, 18, 0, tzinfo=PARIS))
-    animations.make("Brouillon", publish=False, starts_at=datetime(2027, 11, 2, 18, 0, tzinfo=PARIS))
+    change = next_clock_change(10)  # the Sunday the clocks go back, at 3:00
+    summer = animations.make("Avant le changement", starts_at=local(change - timedelta(days=1), 18))
+    winter = animations.make("Après le changement", starts_at=local(change, 18))
+    animations.make("Entre membres", audience="members", starts_at=local(change + timedelta(days=1), 18))
+    animations.make("Brouillon", publish=False, starts_at=local(change + timedelta(days=2), 18))
 
     response = client.get("/api/v1/animations.ics")
 
@@ -27,10 +29,10 @@ def test_public_agenda_parses_back_in_paris_time_across_dst(app, client, world, 
     assert sorted(events) == ["Après le changement", "Avant le changement"]
     assert [tz["tzid"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
     before, after = events["Avant le changement"], events["Après le changement"]
-    assert before.decoded("dtstart") == datetime(2027, 10, 30, 18, 0, tzinfo=PARIS)
+    assert before.decoded("dtstart") == local(change - timedelta(days=1), 18)
     assert before.decoded("dtstart").utcoffset().total_seconds() == 7200
     assert after.decoded("dtstart").utcoffset().total_seconds() == 3600
-    assert after.decoded("dtend") == datetime(2027, 10, 31, 20, 0, tzinfo=PARIS)
+    assert after.decoded("dtend") == local(change, 20)
     assert str(before["uid"]).startswith(f"animation-{summer}@") and str(after["uid"]).startswith(
         f"animation-{winter}@")
 
@@ -45,7 +47,8 @@ def test_personal_feed_lists_pickups_and_animations_and_can_be_revoked(app, clie
     resident = make_user(email="ana@example.org", name="Ana")
     fill_basket(app, resident, (bread, 1))
     checkout(app, resident, slot)
-    animation = animations.make("Atelier", starts_at=datetime(2026, 12, 3, 18, 0, tzinfo=PARIS))
+    starts_at = days_ahead(3, 18)
+    animation = animations.make("Atelier", starts_at=starts_at)
     call(app, registrations.register, animation, resident, 1)
     auth.login("ana@example.org")
 
@@ -63,6 +66,6 @@ def test_personal_feed_lists_pickups_and_animations_and_can_be_revoked(app, clie
     assert feed.status_code == 200
     assert summaries[0] == "Atelier" and summaries[1].startswith("Retrait de la commande AMC-")
     animation_event = next(e for e in cal.walk("VEVENT") if str(e["summary"]) == "Atelier")
-    assert animation_event.decoded("dtstart") == datetime(2026, 12, 3, 18, 0, tzinfo=PARIS)
+    assert animation_event.decoded("dtstart") == starts_at
     assert revoked.status_code == 404
     assert client.get("/api/v1/calendar/cal_guess.ics").status_code == 404

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from tests.animations.conftest import call
 from tests.conftest import csrf_token, text_of

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import icalendar
 from sqlalchemy import func, select
 
 from shopapp.animations import notices, registrations, services
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
-from tests.animations.conftest import PARIS, call
+from tests.animations.conftest import call
+from tests.support.clock import local, next_clock_change
 from tests.support.waiting import wait_for
 from tests.worker.conftest import attachments, body, subject
 
@@ -22,7 +21,8 @@ def _all_done(app) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_registration_is_confirmed_with_an_ics_in_local_time(app, animations, make_user, celery_worker, smtp_server):
-    animation = animations.make("Atelier pain", starts_at=datetime(2027, 10, 31, 10, 0, tzinfo=PARIS), hours=2,
+    starts_at = local(next_clock_change(10), 10)  # the morning after the clocks went back
+    animation = animations.make("Atelier pain", starts_at=starts_at, hours=2,
                                 kind="cooking_workshop")
     ana = make_user(email="ana@example.org", name="Ana")
 
@@ -34,7 +34,7 @@ def test_registration_is_confirmed_with_an_ics_in_local_time(app, animations, ma
     assert "Votre inscription à « Atelier pain » est confirmée (2 place(s))." in body(message)
     ics = icalendar.Calendar.from_ical(attachments(message)["animation.ics"].get_content())
     (event,) = ics.walk("VEVENT")
-    assert event.decoded("dtstart") == datetime(2027, 10, 31, 10, 0, tzinfo=PARIS)
+    assert event.decoded("dtstart") == starts_at
     assert str(event["dtstart"].params["TZID"]) == "Europe/Paris"
     assert event.decoded("dtend").utcoffset().total_seconds() == 3600
 
@@ -77,7 +77,8 @@ def test_reminders_are_queued_once_per_animation_and_respect_preferences(app, an
                                                                         mail_outbox):
     from datetime import timedelta
 
-    from shopapp.core.db import commit, utcnow
+    from shopapp.core.clock import utcnow
+    from shopapp.core.db import commit
     from shopapp.notices.services import set_preferences
 
     soon = animations.make("Demain", starts_at=utcnow() + timedelta(hours=20))

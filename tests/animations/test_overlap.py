@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from shopapp.animations.times import to_utc
+from shopapp.core.clock import local_to_utc
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from tests.animations.conftest import PARIS
@@ -24,7 +24,7 @@ def _generate(app, first_day: date) -> None:  # type: ignore[no-untyped-def]
 def _linked_local(app, animation_id: int) -> list[str]:  # type: ignore[no-untyped-def]
     from shopapp.animations.models import Animation
     from shopapp.animations.queries import slots_of
-    from shopapp.core.db import as_utc
+    from shopapp.core.clock import as_utc
 
     with app.app_context():
         slots = slots_of(db.session.get(Animation, animation_id))
@@ -74,10 +74,10 @@ def test_the_link_shows_on_both_sides_in_the_api(app, client, world, animations)
 
 def test_local_times_are_read_in_the_venue_zone(app):
     with app.app_context():
-        assert to_utc(datetime(2026, 10, 25, 10, 0)).isoformat() == "2026-10-25T09:00:00+00:00"
-        assert to_utc(datetime(2026, 10, 24, 10, 0)).isoformat() == "2026-10-24T08:00:00+00:00"
+        assert local_to_utc(datetime(2026, 10, 25, 10, 0)).isoformat() == "2026-10-25T09:00:00+00:00"
+        assert local_to_utc(datetime(2026, 10, 24, 10, 0)).isoformat() == "2026-10-24T08:00:00+00:00"
         # 02:30 happens twice on 25 October: the first (summer time) one is taken.
-        assert to_utc(datetime(2026, 10, 25, 2, 30)).isoformat() == "2026-10-25T00:30:00+00:00"
+        assert local_to_utc(datetime(2026, 10, 25, 2, 30)).isoformat() == "2026-10-25T00:30:00+00:00"
         # 02:30 does not exist on 29 March.
         with pytest.raises(ValidationFailed):
-            to_utc(datetime(2026, 3, 29, 2, 30))
+            local_to_utc(datetime(2026, 3, 29, 2, 30))

@@ -54,7 +54,7 @@ def test_unpublished_cancelled_or_started_animations_take_no_registration(app, a
     from datetime import timedelta
 
     from shopapp.animations import services
-    from shopapp.core.db import utcnow
+    from shopapp.core.clock import utcnow
 
     draft = animations.make("Brouillon", publish=False)
     cancelled = animations.make("Annulée")

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from shopapp.association import settings as venue_settings
 from shopapp.association.models import SettingChange
-from shopapp.core.db import as_utc, commit, utcnow
+from shopapp.core.clock import as_utc, utcnow
+from shopapp.core.db import commit
 from shopapp.errors import SlotFull
 from shopapp.extensions import db
 from shopapp.orders import slots

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from shopapp.accounts.models import User
 from shopapp.association.models import Invitation, ShopApplication, ShopDecision
 from shopapp.association.siret import is_valid_siret
 from shopapp.catalog.models import Shop, ShopStaff
+from shopapp.core.clock import utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from tests.association.conftest import APPLICATION, apply, link_in, post
@@ -201,3 +205,23 @@ def test_an_expired_invitation_link_is_refused(app, client, admin, run_jobs, mai
     response = app.test_client().get(link)
 
     assert response.status_code == 400 and "Cette invitation a expiré" in text_of(response)
+
+
+def test_a_session_opened_by_accepting_an_invitation_expires_when_idle_like_any_log_in(
+        app, client, admin, run_jobs, mail_outbox):
+    apply(client)
+    post(client, f"/association/candidatures/{_application_id(app)}/approuver", {"approve-reason": "Bienvenue"})
+    run_jobs()
+    link = link_in(mail_outbox()[0])
+    owner_client = app.test_client()
+    token = csrf_token(owner_client, link)
+    owner_client.post(link, data={"password": "fromage2024", "confirm": "fromage2024", "csrf_token": token})
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    with time_machine.travel(utcnow() + idle - timedelta(minutes=1)):
+        still_in = owner_client.get("/compte")
+    with time_machine.travel(utcnow() + 2 * idle + timedelta(minutes=1)):
+        expired = owner_client.get("/compte")
+
+    assert still_in.status_code == 200
+    assert expired.status_code == 302 and expired.headers["Location"].startswith("/connexion")

@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale
 from playwright.sync_api import expect
 
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.extensions import db
 from shopapp.orders.models import PickupSlot
 from shopapp.templating import format_day

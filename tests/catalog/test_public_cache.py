@@ -25,9 +25,13 @@ def test_a_public_list_is_served_from_the_cache_until_it_expires(app, client, ca
 
 
 def test_errors_are_not_cached(client, catalog, caching):
-    assert client.get("/api/v1/products/999999").status_code == 404
-    shop = catalog.shop("boulangerie-aurore", "Boulangerie Aurore")
-    catalog.product(shop, "BAG-1", "Baguette tradition", price_cents=130, stock=10)
+    missing = client.get("/api/v1/merchants/boulangerie-aurore")
+    catalog.shop("boulangerie-aurore", "Boulangerie Aurore")
+    found = client.get("/api/v1/merchants/boulangerie-aurore")
+    refused = client.get("/api/v1/products?per_page=500")
+    listed = client.get("/api/v1/products")
 
-    assert client.get("/api/v1/products?per_page=500").status_code == 422
-    assert client.get("/api/v1/products").status_code == 200
+    # The same URL answered 404, then 200 once the shop exists: the 404 was not kept in the cache.
+    assert (missing.status_code, found.status_code) == (404, 200)
+    assert found.json["slug"] == "boulangerie-aurore"
+    assert (refused.status_code, listed.status_code) == (422, 200)

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.db import commit, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import commit
 from shopapp.extensions import db
 from shopapp.payments import card, ledger
 from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus, Payout, PayoutStatus, Refund

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shopapp.catalog.models import Product, Shop, ShopStaff, StockRecord
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from shopapp.orders.models import PickupSlot
 from shopapp.venue.models import OpeningHours, Venue

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopapp.association import settings as venue_settings
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.orders import events

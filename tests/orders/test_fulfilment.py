@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import StockMovement
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.core.outbox import OutboxJob
 from shopapp.errors import InvalidTransition
 from shopapp.extensions import db

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.extensions import db
 from shopapp.orders.models import PickupSlot
 from shopapp.orders.slots import generate_slots

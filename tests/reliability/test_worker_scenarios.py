@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shopapp.core import outbox
-from shopapp.core.db import utcnow
+from shopapp.core.clock import utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.orders.models import OrderEvent

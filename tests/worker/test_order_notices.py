@@ -10,7 +10,7 @@ from datetime import datetime
 import icalendar
 from sqlalchemy import func, select
 
-from shopapp.core.db import as_utc
+from shopapp.core.clock import as_utc
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
@@ -161,7 +161,7 @@ def test_cancelling_tells_the_resident_and_the_shops(app, town, celery_worker, s
 def test_a_no_show_tells_the_resident_and_each_shop(app, town, celery_worker, smtp_server):
     from datetime import timedelta
 
-    from shopapp.core.db import utcnow
+    from shopapp.core.clock import utcnow
 
     fill_basket(app, town.resident_id, (town.bread, 1), (town.cheese, 2))
     order_id = checkout(app, town.resident_id, town.slot)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from shopapp.accounts.models import User
 from shopapp.accounts.phones import InvalidPhone, normalise_phone
 from shopapp.core import outbox
-from shopapp.core.db import commit, utcnow
+from shopapp.core.clock import utcnow
+from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.notices import services as notices
