@@ -80,7 +80,7 @@ def prepare(instance: str) -> list[int]:
     from shopapp.catalog import generator
     from shopapp.catalog.models import Product
     from shopapp.catalog.search import install_search
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
 
     create_database(DATABASE_URL)

@@ -48,7 +48,7 @@ def prepare(instance: str) -> tuple[list[str], list[int], dict[int, int]]:
     from shopapp.accounts.services import issue_api_token
     from shopapp.catalog.models import Product, Shop, StockRecord
     from shopapp.core.clock import utcnow
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
     from shopapp.orders.basket import BasketOwner, add_line
     from shopapp.orders.models import PickupSlot

@@ -105,7 +105,7 @@ def prepare(env: dict[str, str]) -> Any:
     from shopapp.catalog import stock
     from shopapp.catalog.models import StockRecord
     from shopapp.catalog.search import install_search
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
 
     create_database(DATABASE_URL, fresh=True)
@@ -537,7 +537,7 @@ class Desk:
     def run(self) -> None:
         from sqlalchemy import select
 
-        from shopapp.core.db import commit
+        from shopapp.core.transaction import commit
         from shopapp.errors import DomainError
         from shopapp.extensions import db
         from shopapp.orders import fulfilment

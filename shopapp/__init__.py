@@ -144,7 +144,7 @@ def _register_request_boundary(app: Flask) -> None:
     """CSRF policy, one commit per request, security headers."""
     from shopapp.accounts.access import is_bearer_request
     from shopapp.core import outbox
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import csrf, db
 
     @app.before_request

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 
 dev_cli = AppGroup("dev", help="Demo and development helpers.")
 outbox_cli = AppGroup("outbox", help="The transactional outbox.")

@@ -124,7 +124,7 @@ def runner(app):  # type: ignore[no-untyped-def]
 def make_user(app):  # type: ignore[no-untyped-def]
     """Factory fixture: make_user(email=..., roles=(...)) → user id, committed."""
     from shopapp.accounts.services import register_user
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
 
     counter = {"n": 0}
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 
 catalog_cli = AppGroup("catalog", help="Catalogue : import CSV, données de test, index de recherche.")

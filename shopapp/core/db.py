@@ -100,18 +100,3 @@ def serialise_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def commit() -> None:
-    """Commit the current session, then hand the outbox jobs it wrote to the broker.
-
-    The one commit boundary used by the request layer, CLI commands and tasks. Dispatching happens
-    after the commit so that a worker never sees a job for a row it cannot read yet.
-    """
-    from shopapp.core import outbox  # the outbox module imports this one
-    from shopapp.extensions import db
-
-    job_ids = outbox.pop_new_job_ids(db.session)
-    db.session.commit()
-    if job_ids:
-        outbox.dispatch(job_ids)

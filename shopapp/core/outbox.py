@@ -1,4 +1,4 @@
-"""Transactional outbox (STYLE.md §5).
+"""Transactional outbox.
 
 A service calls `enqueue(task_name, **ids)` inside its transaction; the job row commits or rolls back
 with the business change. After commit, `dispatch()` publishes the new jobs to Celery. A job is done
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shopapp.core.clock import utcnow
 from shopapp.core.db import Base
+from shopapp.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,6 @@ class OutboxJob(Base):
 
 def enqueue(task_name: str, **ids: int | str) -> OutboxJob:
     """Record a job in the current transaction; it is published after commit. Flushes, never commits."""
-    from shopapp.extensions import db
-
     job = OutboxJob(task_name=task_name, payload=dict(ids))
     db.session.add(job)
     db.session.flush()
@@ -88,8 +87,6 @@ def dispatch(job_ids: list[int]) -> int:
     A broker that cannot be reached is logged and left to `sweep()`: publishing never fails the
     caller's request. Returns how many were published.
     """
-    from shopapp.extensions import db
-
     if not current_app.config.get("OUTBOX_DISPATCH", True):
         return 0
     published = 0
@@ -101,8 +98,6 @@ def dispatch(job_ids: list[int]) -> int:
 
 
 def _publish_and_mark(job: OutboxJob) -> bool:
-    from shopapp.extensions import db
-
     try:
         _publish(job)
     except Exception as exc:
@@ -123,8 +118,6 @@ def sweep(*, pending_grace: int = 5, limit: int = 500) -> dict[str, int]:
     Safe to run concurrently (rows are claimed with SKIP LOCKED on PostgreSQL, and a repeated publish
     is harmless because every task is idempotent). Commits.
     """
-    from shopapp.extensions import db
-
     now = utcnow()
     republish_after = timedelta(seconds=current_app.config["OUTBOX_REPUBLISH_AFTER"])
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -154,8 +147,6 @@ def sweep(*, pending_grace: int = 5, limit: int = 500) -> dict[str, int]:
 
 def requeue(job_id: int) -> None:
     """Put a job back to pending (staff resend); published after the caller's commit. Flushes."""
-    from shopapp.extensions import db
-
     db.session.execute(
         update(OutboxJob).where(OutboxJob.id == job_id).values(status=PENDING, attempts=0, last_error=None)
     )
@@ -184,8 +175,6 @@ def should_run(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
     A message whose job row is gone, or holds another task or other ids (a stray message from another
     database sharing the broker, say), is ignored: it must never mark someone else's job done.
     """
-    from shopapp.extensions import db
-
     row = db.session.execute(
         select(OutboxJob.status, OutboxJob.task_name, OutboxJob.payload).where(OutboxJob.id == job_id)
     ).first()
@@ -199,8 +188,6 @@ def should_run(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
 
 def mark_done(job_id: int) -> None:
     """Record that a job's effect is in place; part of the task's single commit. Flushes."""
-    from shopapp.extensions import db
-
     db.session.execute(
         update(OutboxJob).where(OutboxJob.id == job_id).values(status=DONE, completed_at=utcnow(), last_error=None)
     )
@@ -208,6 +195,4 @@ def mark_done(job_id: int) -> None:
 
 def mark_failed(job_id: int, error: str) -> None:
     """Record a terminal failure (shown to staff). Flushes."""
-    from shopapp.extensions import db
-
     db.session.execute(update(OutboxJob).where(OutboxJob.id == job_id).values(status=FAILED, last_error=error[:2000]))

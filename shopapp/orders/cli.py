@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 
 venue_cli = AppGroup("venue", help="The venue: pickup slots.")
 orders_cli = AppGroup("orders", help="Orders housekeeping.")

@@ -34,7 +34,7 @@ class Animations:
              hours: float = 2, capacity: int = 10, kind: str = "tasting", audience: str = "everyone",
              shop_ids: tuple[int, ...] = (), product_ids: tuple[int, ...] = (), publish: bool = True) -> int:
         from shopapp.animations import services
-        from shopapp.core.db import commit
+        from shopapp.core.transaction import commit
 
         start = starts_at or utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=26)
         with self.app.app_context():
@@ -87,7 +87,7 @@ def animations(app, world, make_user):  # type: ignore[no-untyped-def]
 
 def call(app: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a service and commit; on a domain error roll back and return the error."""
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.errors import DomainError
 
     with app.app_context():

@@ -13,7 +13,7 @@ def _token(client, email):  # type: ignore[no-untyped-def]
 
 
 def _member(app, user_id: int) -> None:  # type: ignore[no-untyped-def]
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.members.services import join
 
     with app.app_context():

@@ -44,7 +44,7 @@ def _rows(app):  # type: ignore[no-untyped-def]
 
 def _publish(app, animation_id, staff_id):  # type: ignore[no-untyped-def]
     from shopapp.animations import services
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
 
     with app.app_context():
         services.publish_animation(animation_id, actor_id=staff_id)

@@ -78,7 +78,7 @@ def test_reminders_are_queued_once_per_animation_and_respect_preferences(app, an
     from datetime import timedelta
 
     from shopapp.core.clock import utcnow
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.notices.services import set_preferences
 
     soon = animations.make("Demain", starts_at=utcnow() + timedelta(hours=20))

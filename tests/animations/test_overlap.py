@@ -13,7 +13,7 @@ from tests.animations.conftest import PARIS
 
 
 def _generate(app, first_day: date) -> None:  # type: ignore[no-untyped-def]
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.orders.slots import generate_slots
 
     with app.app_context():

@@ -200,7 +200,7 @@ def test_the_same_resident_racing_twice_gets_one_registration(app, animations, m
     outcomes: list[str] = []
 
     def attempt() -> None:
-        from shopapp.core.db import commit
+        from shopapp.core.transaction import commit
         from shopapp.extensions import db
 
         with app.app_context():

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from shopapp.association import settings as venue_settings
 from shopapp.association.models import SettingChange
 from shopapp.core.clock import as_utc, utcnow
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.errors import SlotFull
 from shopapp.extensions import db
 from shopapp.orders import slots

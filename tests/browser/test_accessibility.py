@@ -16,7 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.dev import demo_data
 from shopapp.dev.seed import DEMO_PASSWORD, seed_demo
 from tests.browser.conftest import log_in, run_axe, screenshot

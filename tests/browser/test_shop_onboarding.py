@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from shopapp.accounts.services import register_user
 from shopapp.catalog.models import Product
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from tests.browser.conftest import screenshot
 

@@ -26,7 +26,7 @@ def shop(catalog, make_user):  # type: ignore[no-untyped-def]
 
 def _import(app, shop_id, data):  # type: ignore[no-untyped-def]
     from shopapp.catalog import importer
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
 
     with app.app_context():

@@ -102,7 +102,7 @@ def test_search_page_shows_results(client, shelves):
 
 
 def test_seeded_demo_products_are_searchable(app, client):
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.dev.seed import seed_demo
 
     with app.app_context():

@@ -21,7 +21,7 @@ def test_concurrent_removals_never_oversell(app, catalog):
 
     def remove_one() -> None:
         from shopapp.catalog import services
-        from shopapp.core.db import commit
+        from shopapp.core.transaction import commit
         from shopapp.errors import InsufficientStock
         from shopapp.extensions import db
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, OrderPart

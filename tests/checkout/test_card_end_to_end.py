@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card, ledger
 from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus, Payout, PayoutStatus, Refund

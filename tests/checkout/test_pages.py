@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shopapp.catalog.models import Shop, ShopStaff
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from tests.conftest import csrf_token, text_of
 

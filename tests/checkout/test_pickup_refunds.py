@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
 from shopapp.extensions import db
 from shopapp.orders import fulfilment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.basket import BasketOwner, add_line
 from shopapp.orders.checkout import CheckoutRequest, place_order

@@ -8,8 +8,8 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.errors import InsufficientStock, SlotFull
 from shopapp.extensions import db
 from shopapp.orders.checkout import CheckoutRequest, place_order

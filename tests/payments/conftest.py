@@ -150,7 +150,7 @@ def fake_orders(monkeypatch) -> FakeOrders:  # type: ignore[no-untyped-def]
 def make_shop(app):  # type: ignore[no-untyped-def]
     """Factory fixture: make_shop(slug=..., commission_rate_bps=..., stripe_account_id=...) → shop id, committed."""
     from shopapp.catalog.models import Shop
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
 
     counter = {"n": 0}

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.db import commit
 from shopapp.core.money import split_commission
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart
 from shopapp.payments import card, ledger, refunds, settlement

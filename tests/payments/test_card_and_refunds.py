@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shopapp.core import outbox
 from shopapp.core.clock import as_utc, utcnow
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card, refunds
 from shopapp.payments.models import Payment, PaymentStatus, Refund, RefundStatus

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.payments import commission, ledger

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import ledger, payouts
 from shopapp.payments.models import Payout, PayoutStatus

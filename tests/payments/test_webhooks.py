@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopapp.core import outbox
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card
 from shopapp.payments.models import Payment, PaymentStatus, Refund, StripeEvent

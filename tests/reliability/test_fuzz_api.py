@@ -40,7 +40,7 @@ def bearers(app, world, make_user) -> Callable[[], dict[str, str]]:  # type: ign
 
     from shopapp.accounts.models import User
     from shopapp.accounts.services import issue_api_token
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.extensions import db
 
     shop_id = world.shop("Boulangerie Aurore", keeper="keeper@example.org")

@@ -36,7 +36,7 @@ class Town:
         from shopapp.animations import registrations
         from shopapp.catalog.models import Shop, ShopStaff
         from shopapp.catalog.services import issue_shop_token
-        from shopapp.core.db import commit
+        from shopapp.core.transaction import commit
         from shopapp.orders.models import Order, OrderPart
 
         self.shop_a = world.shop("Boulangerie Aurore", keeper="keeper-a@example.org")

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from shopapp.animations.models import Animation, Registration
 from shopapp.catalog.models import StockRecord
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart, PickupSlot

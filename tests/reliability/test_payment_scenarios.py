@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from shopapp.catalog.models import Shop
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import OrderPart
 from shopapp.payments import card, payouts, refunds, settlement

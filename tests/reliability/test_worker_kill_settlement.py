@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text
 
 from shopapp.catalog.models import Shop
 from shopapp.core import outbox
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import OrderPart
 from shopapp.payments import ledger

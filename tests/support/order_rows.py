@@ -15,7 +15,7 @@ from typing import Any
 from shopapp.accounts.services import register_user
 from shopapp.catalog.models import Shop
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.venue.models import OpeningHours, Venue

@@ -12,7 +12,7 @@ def at_once(app: Any, actions: list[Callable[[], object]], timeout: float = 120)
     commits on success and rolls back on failure. Returns the sorted outcomes: what the action returned
     when it is a string, else "ok"; a domain error's code; "crash: …" for anything else (a deadlock or a
     serialisation failure lands there)."""
-    from shopapp.core.db import commit
+    from shopapp.core.transaction import commit
     from shopapp.errors import DomainError
     from shopapp.extensions import db
 

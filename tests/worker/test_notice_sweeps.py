@@ -15,8 +15,8 @@ from sqlalchemy import select
 from shopapp.catalog import stock
 from shopapp.catalog.stock import LOW_STOCK_TASK, StockLine
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.models import NoticeLog

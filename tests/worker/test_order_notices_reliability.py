@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shopapp.core import outbox
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
 from shopapp.orders.checkout import CheckoutRequest, place_order

@@ -16,8 +16,8 @@ from shopapp.accounts.models import User
 from shopapp.accounts.phones import InvalidPhone, normalise_phone
 from shopapp.core import outbox
 from shopapp.core.clock import utcnow
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.channels import Sms

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from shopapp.accounts.services import register_user
 from shopapp.core import outbox
-from shopapp.core.db import commit
 from shopapp.core.outbox import OutboxJob
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
 from tests.support.processes import start_worker_process

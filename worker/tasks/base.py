@@ -16,7 +16,7 @@ from typing import Any
 from celery import shared_task
 
 from shopapp.core import outbox
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.services import NoticeBusy

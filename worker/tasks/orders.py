@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import shared_task
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.orders import events, fulfilment, slots
 from shopapp.orders.events import EVENT_TASKS
 from worker.tasks.base import outbox_task

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from shopapp.core.db import commit
+from shopapp.core.transaction import commit
 from shopapp.orders.events import ORDER_COLLECTED_TASK
 from shopapp.orders.fulfilment import REFUND_DUE_TASK
 from shopapp.payments import card, payouts, refunds, settlement
