@@ -1,6 +1,6 @@
 # Production image: the web app (gunicorn) and the Celery worker/beat share it.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=shopapp:create_app SHOPAPP_ENV=production
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=shopapp.app:create_app SHOPAPP_ENV=production
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY shopapp ./shopapp
@@ -11,4 +11,4 @@ RUN pip install --no-cache-dir . && pybabel compile -d shopapp/translations -f
 RUN useradd --create-home shop && mkdir -p /app/instance && chown shop /app/instance
 USER shop
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "shopapp:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "shopapp.app:create_app()"]

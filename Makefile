@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export FLASK_APP := shopapp:create_app
+export FLASK_APP := shopapp.app:create_app
 
 .PHONY: demo test test-future install translations migrate seed serve lint typecheck bench soak fuzz audit clean
 

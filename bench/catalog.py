@@ -76,7 +76,7 @@ def prepare(instance: str) -> list[int]:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SHOPAPP_INSTANCE", "LOG_JSON", "OUTBOX_DISPATCH")})
     from sqlalchemy import select
 
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.catalog import generator
     from shopapp.catalog.models import Product
     from shopapp.catalog.search import install_search
@@ -207,7 +207,7 @@ def main() -> int:
     visits = popular([f"/produits/{i}" for i in product_ids], 100_000)
     pages["product pages (Zipf)"] = visits[50_000:]
     warm_ups = {"product pages (Zipf)": visits[:50_000]}
-    app_server, app_port = serve("shopapp:create_app()", env)
+    app_server, app_port = serve("shopapp.app:create_app()", env)
     floor_server, floor_port = serve("bench.floor:make_app()", env)
     for port in (app_port, floor_port):
         wait_answering(port)

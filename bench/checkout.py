@@ -43,7 +43,7 @@ def prepare(instance: str) -> tuple[list[str], list[int], dict[int, int]]:
     and API tokens. Returns the tokens, the slot ids and the initial stock by product id."""
     env = _environment(instance)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SHOPAPP_INSTANCE", "LOG_JSON", "OUTBOX_DISPATCH")})
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.accounts.models import User, UserRole
     from shopapp.accounts.services import issue_api_token
     from shopapp.catalog.models import Product, Shop, StockRecord
@@ -116,7 +116,7 @@ def audit(initial: dict[int, int]) -> tuple[int, int]:
     """(oversold units, overbooked places), read from the database after the run."""
     from sqlalchemy import func, select
 
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.catalog.models import StockRecord
     from shopapp.extensions import db
     from shopapp.orders.models import Order, OrderLine, PickupSlot
@@ -138,7 +138,7 @@ def audit(initial: dict[int, int]) -> tuple[int, int]:
 def main() -> int:
     instance = tempfile.mkdtemp(prefix="bench-checkout-")
     tokens, slot_ids, initial = prepare(instance)
-    process, port = serve("shopapp:create_app()", {**_environment(instance)})
+    process, port = serve("shopapp.app:create_app()", {**_environment(instance)})
     rng = random.Random(11)
     jobs = [(token, rng.choice(slot_ids)) for token in tokens]
     results: list[tuple[int, float]] = []

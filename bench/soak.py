@@ -81,7 +81,7 @@ def _environment(instance: str) -> dict[str, str]:
         "SHOPAPP_INSTANCE": instance,
         "LOG_JSON": "0",
         "MAIL_BACKEND": "outbox",
-        "FLASK_APP": "shopapp:create_app",
+        "FLASK_APP": "shopapp.app:create_app",
         # Every simulated resident comes from 127.0.0.1: the per-address log-in limit would otherwise
         # throttle the whole town as if it were one attacker.
         "LOGIN_RATE_LIMIT": "10000 per minute",
@@ -101,7 +101,7 @@ def prepare(env: dict[str, str]) -> Any:
     import redis
     from sqlalchemy import select
 
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.catalog import stock
     from shopapp.catalog.models import StockRecord
     from shopapp.catalog.search import install_search
@@ -632,7 +632,7 @@ def main() -> int:
     web_log, worker_log, beat_log = (open(logs / f"{name}.log", "ab") for name in ("web", "worker", "beat"))  # noqa: SIM115
     worker = start_worker(env, worker_log)
     beat = start_beat(env, beat_log, instance)
-    web, port = serve("shopapp:create_app()", env, workers=WEB_WORKERS, log=web_log)
+    web, port = serve("shopapp.app:create_app()", env, workers=WEB_WORKERS, log=web_log)
     base = f"http://127.0.0.1:{port}"
     print(
         f"soak: {USERS} residents for {SECONDS:.0f} s against gunicorn ({WEB_WORKERS} sync workers), "

@@ -79,7 +79,7 @@ def prepare(env: dict[str, str]) -> Any:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "SHOPAPP_INSTANCE",
                                            "LOG_JSON", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")})
     from bench.catalog import create_database
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.extensions import db
 
     create_database(DATABASE_URL)

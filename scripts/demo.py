@@ -72,7 +72,7 @@ def start_localstripe(env: dict[str, str], web_port: str) -> subprocess.Popen[by
 
 
 def main() -> int:
-    env = {**os.environ, "FLASK_APP": "shopapp:create_app"}
+    env = {**os.environ, "FLASK_APP": "shopapp.app:create_app"}
     instance = instance_folder()
     instance.mkdir(parents=True, exist_ok=True)
     web_port = os.environ.get("PORT", "5000")

@@ -1,4 +1,4 @@
-"""Jinja filters and globals shared by every page."""
+"""Jinja filters shared by every page and e-mail: money, local times and days in the visitor's language."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
-from shopapp.core.clock import venue_zone
+from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
-
-
-def local_time(value: datetime) -> datetime:
-    from shopapp.core.clock import as_utc
-
-    return as_utc(value).astimezone(venue_zone())
-
 
 # The French patterns the templates use, and their English forms (`17 h 30` is `5:30 PM`).
 ENGLISH_PATTERNS = {
@@ -30,7 +23,7 @@ def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> st
     zone always."""
     if str(get_locale() or "fr").startswith("en"):
         pattern = ENGLISH_PATTERNS.get(pattern, pattern)
-    return format_datetime(local_time(value), pattern)
+    return format_datetime(venue_time(value), pattern)
 
 
 def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
@@ -38,22 +31,7 @@ def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     return format_date(value, pattern)
 
 
-def register_template_helpers(app: Flask) -> None:
+def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day
-
-    @app.context_processor
-    def inject_globals() -> dict[str, object]:
-        from flask import has_request_context
-
-        from shopapp.accounts.forms import EmptyForm, LanguageForm
-
-        if not has_request_context():  # e-mails rendered by the worker
-            return {"current_locale": str(get_locale() or "fr")}
-        return {
-            "current_locale": str(get_locale() or "fr"),
-            # formdata=None: never read the request body here (an oversized upload's error page must render)
-            "logout_form": EmptyForm(formdata=None),
-            "language_form": LanguageForm(formdata=None),
-        }

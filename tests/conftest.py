@@ -68,7 +68,7 @@ def pytest_report_header(config: Any) -> str:
 
 @pytest.fixture(scope="session")
 def app():  # type: ignore[no-untyped-def]
-    from shopapp import create_app
+    from shopapp.app import create_app
     from shopapp.config import TestConfig
     from shopapp.extensions import db
 

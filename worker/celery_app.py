@@ -2,7 +2,7 @@
 
 from celery.signals import worker_process_shutdown, worker_shutdown
 
-from shopapp import create_app
+from shopapp.app import create_app
 from shopapp.core import mail
 from worker.beat import configure_beat
 

@@ -10,14 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from shopapp.animations.models import Animation, Registration
 from shopapp.catalog.schemas import image_url
 from shopapp.core.api import ApiModel, RowId
-from shopapp.templating import local_time
+from shopapp.core.clock import venue_time
 
 Kind = Literal["tasting", "product_discovery", "cooking_workshop", "fashion_show", "short_supply_talk",
                "repair_cafe", "other"]
 
 
 def iso(value: datetime) -> str:
-    return local_time(value).isoformat()
+    return venue_time(value).isoformat()
 
 
 class AnimationQuery(BaseModel):

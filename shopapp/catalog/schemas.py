@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shopapp.catalog.models import Category, Product, Shop, StockMovement
 from shopapp.core.api import ApiModel, Page
+from shopapp.core.clock import venue_time
 
 
 class ProductQuery(Page):
@@ -231,8 +232,6 @@ def shop_product_out(product: Product) -> ShopProductOut:
 
 
 def movement_out(movement: StockMovement) -> MovementOut:
-    from shopapp.templating import local_time
-
     return MovementOut(id=movement.id, product_id=movement.product_id, delta=movement.delta,
                        on_hand_after=movement.on_hand_after, reason=movement.reason, actor_id=movement.actor_id,
-                       shop_token_id=movement.shop_token_id, created_at=local_time(movement.created_at).isoformat())
+                       shop_token_id=movement.shop_token_id, created_at=venue_time(movement.created_at).isoformat())

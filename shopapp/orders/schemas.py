@@ -9,16 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopapp.core.api import ApiModel, RowId
+from shopapp.core.clock import venue_time
 from shopapp.orders import slot_extras
 from shopapp.orders.basket import BasketView
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.slots import SlotView
-from shopapp.templating import local_time
 
 
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 with the venue's offset (`2026-12-04T17:30:00+01:00`)."""
-    return local_time(value).isoformat() if value is not None else None
+    return venue_time(value).isoformat() if value is not None else None
 
 
 # -- requests -----------------------------------------------------------------------------------------

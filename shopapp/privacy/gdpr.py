@@ -17,19 +17,18 @@ from werkzeug.security import generate_password_hash
 from shopapp.accounts.models import ApiToken, User, UserRole, new_session_token
 from shopapp.animations import registrations
 from shopapp.animations.models import CalendarFeed, Registration, RegistrationStatus
-from shopapp.core.clock import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow, venue_time
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.members.models import Membership
 from shopapp.notices.models import NoticeLog, NoticePreference
 from shopapp.orders.models import Basket, Order
-from shopapp.templating import local_time
 
 DELETED_NAME = "Compte supprimé"
 
 
 def _iso(value: Any) -> str | None:
-    return local_time(value).isoformat() if value is not None else None
+    return venue_time(value).isoformat() if value is not None else None
 
 
 def export_data(user_id: int) -> dict[str, Any]:

@@ -112,9 +112,9 @@ def _logout(page) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_main_pages_keep_all_their_text_at_200_percent(app, make_user, live_server, page, width):
+    from shopapp.core.clock import venue_time
     from shopapp.extensions import db
     from shopapp.orders.models import PickupSlot
-    from shopapp.templating import local_time
 
     world = World(app, make_user)
     cheese = world.shop("Fromagerie Lucas et fils, affineurs", preparation_minutes=60, keeper="cheese@example.org")
@@ -122,7 +122,7 @@ def test_main_pages_keep_all_their_text_at_200_percent(app, make_user, live_serv
     slot = world.slot(hours_from_now=50)
     with app.app_context():
         starts = db.session.get(PickupSlot, slot).starts_at
-        slot_day = local_time(starts).date().isoformat()
+        slot_day = venue_time(starts).date().isoformat()
     Animations(app, world, make_user).make(
         "Dégustation de comtés et de vins du Jura", starts_at=starts, hours=1, shop_ids=(cheese,), capacity=8
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopapp import create_app
+from shopapp.app import create_app
 from shopapp.config import ConfigError, ProductionConfig
 from tests.conftest import text_of
 

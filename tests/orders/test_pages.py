@@ -162,10 +162,10 @@ def test_shop_preparation_page_shows_only_the_shops_part_and_moves_it(app, clien
 
 
 def _slot_day(app, order_id):  # type: ignore[no-untyped-def]
-    from shopapp.templating import local_time
+    from shopapp.core.clock import venue_time
 
     with app.app_context():
-        return local_time(db.session.get(Order, order_id).pickup_slot.starts_at).date().isoformat()
+        return venue_time(db.session.get(Order, order_id).pickup_slot.starts_at).date().isoformat()
 
 
 def test_the_desk_needs_the_venue_role(app, client, auth, make_user):

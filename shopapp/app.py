@@ -1,0 +1,167 @@
+"""Adopte mon commerçant: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_babel import get_locale
+
+# Every model module, so that the metadata (migrations, create_all in tests) sees all tables.
+import shopapp.accounts.models
+import shopapp.animations.models
+import shopapp.association.models
+import shopapp.catalog.models
+import shopapp.members.models
+import shopapp.notices.models
+import shopapp.orders.models
+import shopapp.payments.models
+import shopapp.venue.models  # noqa: F401
+from shopapp.accounts import api as accounts_api
+from shopapp.accounts import views as accounts_views
+from shopapp.accounts.access import is_bearer_request
+from shopapp.accounts.forms import EmptyForm, LanguageForm
+from shopapp.accounts.loader import init_login
+from shopapp.animations import api as animations_api
+from shopapp.animations import venue_views as animations_venue_views
+from shopapp.animations import views as animations_views
+from shopapp.association import dashboard_views
+from shopapp.association import views as association_views
+from shopapp.catalog import api as catalog_api
+from shopapp.catalog import views as catalog_views
+from shopapp.celery import celery_init_app
+from shopapp.checkout import api as checkout_api
+from shopapp.checkout import views as checkout_views
+from shopapp.checkout.payment_page import stripe_origins
+from shopapp.cli import register_cli
+from shopapp.config import Config, config_for_environment
+from shopapp.core import outbox
+from shopapp.core.db import serialise_sqlite_writers
+from shopapp.core.i18n import select_locale
+from shopapp.core.logs import configure_logging
+from shopapp.core.transaction import commit
+from shopapp.core.urls import DatabaseIdConverter
+from shopapp.errors import register_error_handlers
+from shopapp.extensions import babel, cache, csrf, db, limiter, migrate
+from shopapp.main import views as main_views
+from shopapp.notices import views as notices_views
+from shopapp.orders import api as orders_api
+from shopapp.orders import views as orders_views
+from shopapp.payments import pages as payments_pages
+from shopapp.payments import views as payments_views
+from shopapp.privacy import views as privacy_views
+from shopapp.templating import register_template_filters
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    """Build the app. No migrations, no network: only configuration and wiring."""
+    settings = (config or config_for_environment())()
+    app = Flask("shopapp", instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is declared
+    app.config.from_object(settings)
+    app.config.from_prefixed_env()  # FLASK_* variables override any setting
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(app)
+
+    # Extensions, in this order: the database first (everything reads it), then migrations,
+    # sessions and log-in (need the models), CSRF, rate limits, translations, cache, Celery last.
+    db.init_app(app)
+    with app.app_context():  # builds the engine object only; nothing connects here
+        serialise_sqlite_writers(db.engine)
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=str(migrations))
+    init_login(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
+    celery_init_app(app)
+
+    _register_blueprints(app)
+    _register_request_boundary(app)
+    register_error_handlers(app)
+    register_template_filters(app)
+    app.context_processor(_template_globals)
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in (
+        main_views.bp, accounts_views.bp, accounts_api.bp,
+        association_views.bp, dashboard_views.bp,
+        payments_views.bp, payments_pages.bp,
+        catalog_views.bp, catalog_api.bp,
+        orders_views.bp, orders_api.bp,
+        checkout_views.bp, checkout_api.bp,
+        notices_views.bp,
+        animations_api.bp, animations_views.bp, animations_venue_views.bp,
+        privacy_views.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _template_globals() -> dict[str, object]:
+    """What every page's layout needs: the locale, and the log-out and language forms."""
+    locale = str(get_locale() or "fr")
+    if not has_request_context():  # e-mails rendered by the worker
+        return {"current_locale": locale}
+    return {
+        "current_locale": locale,
+        # formdata=None: never read the request body here (an oversized upload's error page must render)
+        "logout_form": EmptyForm(formdata=None),
+        "language_form": LanguageForm(formdata=None),
+    }
+
+
+def content_security_policy(config: Any) -> str:
+    """The CSP: our own origin only, plus Stripe.js and the Stripe API it talks to (frames for 3-D
+    Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo."""
+    script, connect, frame = stripe_origins(config)
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self'{script}; connect-src 'self'{connect}; frame-src 'self'{frame}; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
+
+
+def _register_request_boundary(app: Flask) -> None:
+    """CSRF policy, one commit per request, security headers."""
+    @app.before_request
+    def check_csrf() -> None:
+        # Every state-changing browser request carries a CSRF token. Exempt: bearer-token API calls
+        # (no ambient cookie authority), API calls without a session cookie (token issue, sign-up from
+        # an app), and the signed Stripe webhook.
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return
+        if request.path.startswith("/webhooks/") or is_bearer_request():
+            return
+        if request.path.startswith("/api/") and app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return
+        csrf.protect()
+
+    @app.after_request
+    def commit_or_rollback(response):  # type: ignore[no-untyped-def]
+        # Success (< 400) commits what the services flushed; an error response rolls it back.
+        if response.status_code < 400:
+            commit()
+        else:
+            outbox.forget_new_jobs(db.session)
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def forget_jobs_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            outbox.forget_new_jobs(db.session)
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
