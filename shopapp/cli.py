@@ -6,7 +6,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from shopapp.catalog.cli import catalog_cli
+from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
+from shopapp.dev.invariants import check_invariants
+from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo
+from shopapp.orders.cli import orders_cli, venue_cli
+from shopapp.orders.slots import generate_slots
 
 dev_cli = AppGroup("dev", help="Demo and development helpers.")
 outbox_cli = AppGroup("outbox", help="The transactional outbox.")
@@ -15,8 +21,6 @@ outbox_cli = AppGroup("outbox", help="The transactional outbox.")
 @dev_cli.command("seed")
 def seed_command() -> None:
     """Seed the demo town (idempotent)."""
-    from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo
-    from shopapp.orders.slots import generate_slots
 
     created = seed_demo()
     # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).
@@ -33,7 +37,6 @@ def seed_command() -> None:
 @dev_cli.command("check-invariants")
 def check_invariants_command() -> None:
     """Check stock, capacities, the ledger, payouts, Stripe events and the outbox; exit 1 on any violation."""
-    from shopapp.dev.invariants import check_invariants
 
     violations = check_invariants()
     for violation in violations:
@@ -46,16 +49,12 @@ def check_invariants_command() -> None:
 @outbox_cli.command("sweep")
 def sweep_command() -> None:
     """Re-publish jobs left unsent or unfinished."""
-    from shopapp.core.outbox import sweep
 
     click.echo(sweep())
 
 
 def register_cli(app: Flask) -> None:
-    from shopapp.catalog.cli import catalog_cli
-
     app.cli.add_command(catalog_cli)
-    from shopapp.orders.cli import orders_cli, venue_cli
 
     app.cli.add_command(venue_cli)
     app.cli.add_command(orders_cli)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -132,8 +133,6 @@ def is_database_unavailable(error: BaseException | None) -> bool:
 def database_unavailable_response() -> Response:
     """503 with Retry-After; nothing was committed (the request's transaction is rolled back by the
     commit boundary). The page is rendered without the site layout, whose context reads the database."""
-    from flask import current_app, session
-    from flask_babel import force_locale
 
     status = 503
     # The signed-in user's language is stored in the database: take the session's choice, else French.

@@ -24,6 +24,5 @@ def configure_beat(celery_app: Celery) -> Celery:
     """Attach the schedule and register the task modules."""
     celery_app.conf.beat_schedule = SCHEDULE
     celery_app.autodiscover_tasks(["worker"], related_name="tasks", force=True)
-    import worker.tasks  # noqa: F401  (registers every task)
 
     return celery_app

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from flask_login import current_user
 
+from shopapp.accounts.services import user_for_api_token
 from shopapp.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,7 +67,6 @@ def load_user_from_request(req: Any) -> Any:
     plain = bearer_token()
     if plain is None:
         return None
-    from shopapp.accounts.services import user_for_api_token
 
     found = user_for_api_token(plain)
     if found is None:

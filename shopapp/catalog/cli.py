@@ -8,6 +8,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from shopapp.catalog import generator, importer
+from shopapp.catalog.models import Shop
+from shopapp.catalog.search import install_search
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 
@@ -19,8 +22,6 @@ catalog_cli = AppGroup("catalog", help="Catalogue : import CSV, données de test
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(shop: str, file: Path) -> None:
     """Create or update SHOP's products and stock from a CSV FILE (all or nothing)."""
-    from shopapp.catalog import importer
-    from shopapp.catalog.models import Shop
 
     found = db.session.scalar(select(Shop).where(Shop.slug == shop))
     if found is None:
@@ -52,7 +53,6 @@ def import_command(shop: str, file: Path) -> None:
 @click.option("--products", default=10_000, show_default=True)
 def generate_command(seed: int, shops: int, products: int) -> None:
     """Load the deterministic benchmark catalog (idempotent)."""
-    from shopapp.catalog import generator
 
     dataset = generator.generate(seed=seed, shops=shops, products=products)
     with click.progressbar(length=len(dataset.products), label="Produits") as bar:
@@ -64,7 +64,6 @@ def generate_command(seed: int, shops: int, products: int) -> None:
 @catalog_cli.command("reindex")
 def reindex_command() -> None:
     """(Re)create the search index and its triggers, and fill it from the products."""
-    from shopapp.catalog.search import install_search
 
     install_search(db.engine)
     click.echo("Index de recherche reconstruit.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from shopapp.catalog.locks import lock_stock_records
 from shopapp.catalog.models import Product, StockMovement, StockRecord
 from shopapp.core import outbox
 from shopapp.core.clock import utcnow
@@ -152,7 +153,6 @@ def set_on_hand(product_id: int, quantity: int, *, reason: str, actor_id: int | 
     """
     if quantity < 0:
         raise ValidationFailed("La quantité ne peut pas être négative.", fields={"quantity": "doit être ≥ 0"})
-    from shopapp.catalog.locks import lock_stock_records
 
     record = lock_stock_records([product_id]).get(product_id)
     if record is None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email
 import os
 import smtplib
 import threading
 import time
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -192,8 +194,6 @@ def _write_to_outbox(message: EmailMessage) -> None:
 
 def list_outbox(limit: int = 100) -> list[dict[str, str]]:
     """The newest messages written to the outbox folder, for the staff page."""
-    import email
-    from email import policy
 
     folder = outbox_dir()
     if not folder.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import has_app_context
 from flask_babel import get_locale
 
 
@@ -18,8 +19,6 @@ def format_cents(cents: int, currency: str = "EUR", locale: str | None = None) -
 
 
 def _has_babel_context() -> bool:
-    from flask import has_app_context
-
     return has_app_context()
 
 

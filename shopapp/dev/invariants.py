@@ -42,10 +42,24 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from shopapp.animations.models import Animation, Registration, RegistrationStatus
+from shopapp.catalog.models import StockRecord
 from shopapp.core.clock import utcnow
 from shopapp.core.money import split_commission
 from shopapp.core.outbox import DONE, FAILED, PENDING, PUBLISHED, OutboxJob
-from shopapp.payments.models import LedgerEntry, LedgerKind, Refund
+from shopapp.extensions import db
+from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.states import OrderStatus
+from shopapp.payments.models import (
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    Payout,
+    PayoutStatus,
+    Refund,
+    RefundStatus,
+    StripeEvent,
+)
 
 SETTLEMENT_REFERENCE = "settlement"
 
@@ -55,7 +69,6 @@ def check_invariants(session: Session | None = None) -> list[str]:
 
     `session` defaults to the app's session (tests pass one bound to a connection of their own).
     """
-    from shopapp.extensions import db
 
     s: Session = session if session is not None else db.session()  # the scoped session's current Session
     checks: list[Callable[[Session], list[str]]] = [
@@ -75,8 +88,6 @@ def check_invariants(session: Session | None = None) -> list[str]:
 
 
 def check_stock(s: Session) -> list[str]:
-    from shopapp.catalog.models import StockRecord
-
     rows = s.execute(
         select(StockRecord.product_id, StockRecord.on_hand, StockRecord.allocated)
         .where(or_(StockRecord.on_hand < 0, StockRecord.allocated < 0, StockRecord.allocated > StockRecord.on_hand))
@@ -89,9 +100,6 @@ def check_stock(s: Session) -> list[str]:
 
 
 def check_slots(s: Session) -> list[str]:
-    from shopapp.orders.models import Order, PickupSlot
-    from shopapp.orders.states import OrderStatus
-
     out = [
         f"slot {sid}: booked={booked} exceeds capacity={cap}" if booked > cap else f"slot {sid}: booked={booked} < 0"
         for sid, booked, cap in s.execute(
@@ -113,8 +121,6 @@ def check_slots(s: Session) -> list[str]:
 
 
 def check_animations(s: Session) -> list[str]:
-    from shopapp.animations.models import Animation, Registration, RegistrationStatus
-
     out = [
         f"animation {aid}: seats_taken={taken} exceeds capacity={cap}"
         for aid, taken, cap in s.execute(
@@ -137,8 +143,6 @@ def check_animations(s: Session) -> list[str]:
 
 def check_ledger(s: Session) -> list[str]:
     """Per shop part: payouts + commission = received − refunded, to the cent, at each stage (module doc)."""
-    from shopapp.orders.models import OrderPart
-    from shopapp.payments.models import Payout, PayoutStatus, RefundStatus
 
     entries: dict[int, list[LedgerEntry]] = defaultdict(list)
     for entry in s.scalars(select(LedgerEntry).order_by(LedgerEntry.part_id, LedgerEntry.id)):
@@ -236,7 +240,6 @@ def _pending_reversals(rows: list[LedgerEntry]) -> int:
 
 def check_order_payments(s: Session) -> list[str]:
     """Per order: refunds reserved on the payment = refunds not failed, and within what was captured."""
-    from shopapp.payments.models import Payment, RefundStatus
 
     not_failed = (
         select(Refund.payment_id, func.sum(Refund.amount_cents).label("cents"))
@@ -264,9 +267,6 @@ def check_order_payments(s: Session) -> list[str]:
 
 
 def check_payouts(s: Session) -> list[str]:
-    from shopapp.orders.models import OrderPart
-    from shopapp.payments.models import Payout, PayoutStatus
-
     out = [
         f"payouts: order {order_id}, shop {shop_id} has {n} payouts"
         for order_id, shop_id, n in s.execute(
@@ -323,8 +323,6 @@ def check_payouts(s: Session) -> list[str]:
 
 
 def check_stripe_events(s: Session) -> list[str]:
-    from shopapp.payments.models import StripeEvent
-
     out = [
         f"stripe: event {eid} recorded {n} times"
         for eid, n in s.execute(

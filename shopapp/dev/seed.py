@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
+from shopapp.animations.models import Animation
+from shopapp.animations.services import AnimationData, create_animation, publish_animation
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
 from shopapp.core.clock import utcnow
 from shopapp.dev import demo_data
@@ -104,8 +106,6 @@ def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: in
 def seed_animations() -> int:
     """Two published animations at the venue during opening hours: a cheese tasting on Thursday
     evening and a bread workshop on Saturday morning. Flushes; returns how many were created."""
-    from shopapp.animations.models import Animation
-    from shopapp.animations.services import AnimationData, create_animation, publish_animation
 
     if db.session.scalar(select(Animation.id).limit(1)) is not None:
         return 0

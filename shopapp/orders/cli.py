@@ -6,6 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from shopapp.core.transaction import commit
+from shopapp.orders.fulfilment import mark_no_shows
+from shopapp.orders.slots import generate_slots
 
 venue_cli = AppGroup("venue", help="The venue: pickup slots.")
 orders_cli = AppGroup("orders", help="Orders housekeeping.")
@@ -16,7 +18,6 @@ orders_cli = AppGroup("orders", help="Orders housekeeping.")
               help="How many weeks of slots to keep ahead.")
 def slots_command(weeks: int) -> None:
     """Generate the pickup slots of the next WEEKS weeks from the venue's opening hours (idempotent)."""
-    from shopapp.orders.slots import generate_slots
 
     created = generate_slots(weeks)
     commit()
@@ -26,7 +27,6 @@ def slots_command(weeks: int) -> None:
 @orders_cli.command("mark-no-shows")
 def mark_no_shows_command() -> None:
     """Mark ready orders not collected within the holding period as no-shows."""
-    from shopapp.orders.fulfilment import mark_no_shows
 
     marked = mark_no_shows()
     commit()
