@@ -43,9 +43,9 @@ def prepare(instance: str) -> tuple[list[str], list[int], dict[int, int]]:
     and API tokens. Returns the tokens, the slot ids and the initial stock by product id."""
     env = _environment(instance)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SHOPAPP_INSTANCE", "LOG_JSON", "OUTBOX_DISPATCH")})
-    from shopapp.app import create_app
     from shopapp.accounts.models import User, UserRole
     from shopapp.accounts.services import issue_api_token
+    from shopapp.app import create_app
     from shopapp.catalog.models import Product, Shop, StockRecord
     from shopapp.core.clock import utcnow
     from shopapp.core.transaction import commit

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Every model module, so that the metadata (migrations, create_all in tests) sees all tables.
 import shopapp.accounts.models
@@ -62,6 +63,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.config.from_object(settings)
     app.config.from_prefixed_env()  # FLASK_* variables override any setting
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configure_logging(app)
 
     # Extensions, in this order: the database first (everything reads it), then migrations,

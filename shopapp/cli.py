@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from shopapp.catalog.cli import catalog_cli
@@ -20,7 +20,9 @@ outbox_cli = AppGroup("outbox", help="The transactional outbox.")
 
 @dev_cli.command("seed")
 def seed_command() -> None:
-    """Seed the demo town (idempotent)."""
+    """Seed the demo town (idempotent). Refused in production: its accounts share a published password."""
+    if current_app.config["PROFILE"] == "production":
+        raise click.ClickException("the demo town is never seeded in production (SHOPAPP_ENV=production)")
 
     created = seed_demo()
     # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).

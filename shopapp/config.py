@@ -37,7 +37,7 @@ def _sqlite_url(path: Path) -> str:
 
 
 def celery_settings(broker_url: str, *, embedded: bool) -> dict[str, Any]:
-    """Celery settings shared by every profile (see STYLE.md §3 and the worker issue)."""
+    """Celery settings shared by every profile: acks late, one message at a time, fail fast on publish."""
     settings: dict[str, Any] = {
         "broker_url": broker_url,
         "task_ignore_result": True,
@@ -112,6 +112,12 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = self.VENUE_TIMEZONE
         self.LANGUAGES = ["fr", "en"]
         self.PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:5000")
+        # Reverse proxies in front of the app (the TLS proxy in docker-compose.yml): with N trusted hops,
+        # the visitor's address and scheme are read from X-Forwarded-For/-Proto, so rate limits and logs
+        # see the visitor, not the proxy. 0 (the default) trusts no header.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        if not 0 <= self.TRUSTED_PROXIES <= 5:
+            raise ConfigError(f"TRUSTED_PROXIES must be between 0 and 5, got {self.TRUSTED_PROXIES}")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
         self.OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "1") == "1"
         self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
@@ -166,13 +172,17 @@ class DevConfig(Config):
     PROFILE = "embedded"
 
 
+# What production cannot start without; each refusal is one line naming the settings.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "MAIL_SERVER")
+
+
 class ProductionConfig(Config):
     """PostgreSQL + Redis + SMTP; refuses to start on unsafe or missing settings."""
 
     PROFILE = "production"
 
     def __init__(self) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if _env(name) is None]
+        missing = [name for name in PRODUCTION_REQUIRED if _env(name) is None]
         if _env("REDIS_URL") is None and _env("CELERY_BROKER_URL") is None:
             missing.append("REDIS_URL (or CELERY_BROKER_URL)")
         if missing:
@@ -180,7 +190,13 @@ class ProductionConfig(Config):
         secret = _env("SECRET_KEY") or ""
         if len(secret) < 32:
             raise ConfigError("SECRET_KEY must be a random string of at least 32 characters in production")
+        public_url = _env("PUBLIC_URL") or ""
+        if not public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"PUBLIC_URL must be the site's address (https://…), got {public_url!r}")
+        if _env("MAIL_BACKEND", "smtp") != "smtp":
+            raise ConfigError("MAIL_BACKEND must be smtp in production: e-mails are never written to a folder there")
         super().__init__()
+        self.MAIL_BACKEND = "smtp"
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
         if self.RATELIMIT_STORAGE_URI == "memory://":

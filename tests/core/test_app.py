@@ -36,29 +36,83 @@ def test_unknown_page_is_a_french_404_and_api_gets_the_envelope(client):
     assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
 
 
-def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prod",
+    "REDIS_URL": "redis://127.0.0.1:6379/3",
+    "PUBLIC_URL": "https://commerces.example.fr",
+    "MAIL_SERVER": "smtp.example.fr",
+}
 
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+
+def _production_env(monkeypatch, **changes):  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("MAIL_BACKEND", raising=False)
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "MAIL_SERVER", "REDIS_URL"])
+def test_production_refuses_to_start_with_one_line_naming_a_missing_setting(monkeypatch, missing):
+    _production_env(monkeypatch, **{missing: None})
+
+    with pytest.raises(ConfigError) as refused:
+        create_app(ProductionConfig)
+
+    assert str(refused.value) == f"Production start refused, missing settings: {missing}" + (
+        " (or CELERY_BROKER_URL)" if missing == "REDIS_URL" else "")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"SECRET_KEY": "court"}, "at least 32"),
+    ({"PUBLIC_URL": "commerces.example.fr"}, "PUBLIC_URL must be the site's address"),
+    ({"MAIL_BACKEND": "outbox"}, "MAIL_BACKEND must be smtp in production"),
+    ({"TRUSTED_PROXIES": "many"}, "TRUSTED_PROXIES must be a whole number"),
+])
+def test_production_refuses_unsafe_settings(monkeypatch, changes, message):
+    _production_env(monkeypatch, **changes)
+
+    with pytest.raises(ConfigError, match=message):
         create_app(ProductionConfig)
 
 
-def test_production_refuses_a_short_secret_key(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "court")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+def test_production_never_seeds_the_demo_town(monkeypatch):
+    _production_env(monkeypatch)
 
-    with pytest.raises(ConfigError, match="at least 32"):
-        create_app(ProductionConfig)
+    result = create_app(ProductionConfig).test_cli_runner().invoke(args=["dev", "seed"])
+
+    assert result.exit_code != 0
+    assert "never seeded in production" in result.output
+
+
+def test_behind_one_trusted_proxy_the_log_in_limit_counts_each_visitor(monkeypatch, make_user):
+    from shopapp.config import TestConfig
+    from tests.conftest import csrf_token
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    proxied = create_app(TestConfig)
+    proxied.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    client = proxied.test_client()
+    token = csrf_token(client, "/connexion")
+
+    def attempt(visitor: str) -> int:
+        return client.post("/connexion", data={"email": f"{visitor}@example.org", "password": "x",
+                                               "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": "10.0.0.2"},  # the proxy
+                           headers={"X-Forwarded-For": visitor.replace("v", "203.0.113.")}).status_code
+
+    first_visitor = [attempt("v1") for _ in range(4)]
+    second_visitor = attempt("v2")
+
+    assert first_visitor == [422, 422, 422, 429]
+    assert second_visitor == 422
 
 
 def test_production_profile_uses_postgres_redis_and_secure_cookies(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prod")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    _production_env(monkeypatch)
 
     application = create_app(ProductionConfig)
 

@@ -27,17 +27,37 @@ def test_docker_compose_config_validates():
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail("docker compose is required to validate docker-compose.yml in CI")
         pytest.skip("docker compose not installed")
-    env = {**os.environ, "SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "secret"}
+    env = {**os.environ, "SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "secret", "SITE_DOMAIN": "commerces.example.fr",
+           "PUBLIC_URL": "https://commerces.example.fr", "MAIL_SERVER": "smtp.example.fr"}
 
     result = subprocess.run([*command, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
 
     assert result.returncode == 0, result.stderr
 
 
+def test_docker_compose_refuses_to_start_without_the_production_settings():
+    command = _compose_command()
+    if command is None:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("docker compose is required to validate docker-compose.yml in CI")
+        pytest.skip("docker compose not installed")
+    env = {key: value for key, value in os.environ.items() if key not in ("MAIL_SERVER", "PUBLIC_URL", "SITE_DOMAIN")}
+    env.update({"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "secret"})
+
+    result = subprocess.run([*command, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert result.returncode != 0
+    assert "MAIL_SERVER" in result.stderr or "PUBLIC_URL" in result.stderr or "SITE_DOMAIN" in result.stderr
+
+
 def test_compose_runs_the_production_stack():
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
 
-    assert {"postgres", "redis", "web", "worker", "beat", "migrate", "mailcatcher"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "beat", "migrate", "proxy"} <= set(services)
+    # The mail catcher (its page shows every e-mail sent) only exists for trying the stack out.
+    assert services["mailcatcher"]["profiles"] == ["dev"]
+    assert "ports" not in services["web"] and services["proxy"]["ports"][:2] == ["80:80", "443:443"]
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
     assert services["web"]["command"][0] == "gunicorn"
     assert services["worker"]["command"][:4] == ["celery", "-A", "worker.celery_app", "worker"]
-    assert services["migrate"]["command"] == ["flask", "db", "upgrade"]
+    assert services["migrate"]["command"][2].startswith("flask db upgrade && ")
