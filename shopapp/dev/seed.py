@@ -13,6 +13,7 @@ from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
 from shopapp.animations.models import Animation
 from shopapp.animations.services import AnimationData, create_animation, publish_animation
+from shopapp.catalog.categories import create_default_categories
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
 from shopapp.core.clock import utcnow
 from shopapp.dev import demo_data
@@ -56,12 +57,8 @@ def seed_demo() -> bool:
     ]
     db.session.add(venue)
 
-    categories: dict[str, Category] = {}
-    for position, (slug, name, parent) in enumerate(demo_data.CATEGORIES):
-        category = Category(slug=slug, name=name, parent=categories.get(parent) if parent else None,
-                            position=position)
-        categories[slug] = category
-        db.session.add(category)
+    create_default_categories()
+    categories = {c.slug: c for c in db.session.scalars(select(Category))}
 
     _user("resident@example.org", "Camille Martin", (Role.RESIDENT,))
     _user("venue@example.org", "Équipe de La Halle Commune", (Role.VENUE,))

@@ -19,6 +19,7 @@ class Venue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    town: Mapped[str] = mapped_column(String(120), default="", server_default="")
     address: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     latitude: Mapped[float | None] = mapped_column(default=None)
