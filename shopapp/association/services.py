@@ -7,9 +7,7 @@ outbox jobs written in the same transaction.
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
@@ -35,6 +33,7 @@ from shopapp.association.siret import is_valid_siret, normalise_siret
 from shopapp.catalog.models import Shop, ShopStaff, ShopStatus
 from shopapp.core import mail, outbox
 from shopapp.core.clock import utcnow
+from shopapp.core.text import slugify
 from shopapp.core.urls import public_url
 from shopapp.errors import DomainError, ForbiddenError, InvalidTransition, NotFoundError, ValidationFailed
 from shopapp.extensions import db
@@ -135,16 +134,9 @@ def _record(action: str, *, actor_id: int | None, reason: str = "", shop_id: int
     return decision
 
 
-def slugify(value: str) -> str:
-    """`Fromagerie Lucas & Fils` → `fromagerie-lucas-fils`."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:70] or "boutique"
-
-
 def unique_shop_slug(name: str) -> str:
     """A slug from the name not used by any shop: `-2`, `-3`… on clashes."""
-    base = slugify(name)
+    base = slugify(name, max_length=70, fallback="boutique")
     taken = set(db.session.scalars(select(Shop.slug).where(Shop.slug.like(f"{base}%"))))
     candidate, n = base, 1
     while candidate in taken:

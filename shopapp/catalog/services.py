@@ -10,7 +10,6 @@ import functools
 import hashlib
 import re
 import secrets
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from shopapp.catalog.models import (
     StockRecord,
 )
 from shopapp.core.clock import utcnow
+from shopapp.core.text import slugify
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 
@@ -44,9 +44,9 @@ class DuplicateSku(DomainError):
     code = "duplicate_sku"
 
 
-def slugify(value: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:170] or "produit"
+def product_slug(name: str) -> str:
+    """A product's slug: 170 characters at most (the column holds 180, room for a `-n` suffix)."""
+    return slugify(name, max_length=170, fallback="produit")
 
 
 # -- browsing ----------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def validate_product_data(data: ProductData, *, creating: bool,
 
 
 def _unique_slug(shop_id: int, name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name)
+    base = product_slug(name)
     taken = set(db.session.scalars(
         select(Product.slug).where(Product.shop_id == shop_id, Product.slug.like(f"{base}%"),
                                    Product.id != (exclude_id or 0))

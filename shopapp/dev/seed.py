@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,16 +11,12 @@ from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
 from shopapp.core.clock import utcnow
+from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
 from shopapp.venue.models import OpeningHours, Venue
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo password, documented in the README
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def demo_accounts() -> list[tuple[str, str]]:
