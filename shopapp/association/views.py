@@ -38,7 +38,7 @@ from shopapp.catalog import images
 from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id, shop_staff_required
 from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
-from shopapp.core.forms import save_upload
+from shopapp.core.forms import report_errors, save_upload
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders import queries as order_queries
@@ -73,17 +73,6 @@ def inject_acting_shop() -> dict[str, Any]:
     return {"acting_shop": db.session.get(Shop, shop_id) if shop_id is not None else None}
 
 
-def _report(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's field errors next to the form's fields (or in the summary)."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-            placed = True
-    if not placed:
-        raise error
-
-
 def _landing_url() -> str:
     if "catalog.backoffice" in current_app.view_functions:
         return url_for("catalog.backoffice")
@@ -105,7 +94,7 @@ def join():  # type: ignore[no-untyped-def]
                 phone=form.phone.data or "", siret=form.siret.data or "", sells=form.sells.data or "",
             ))
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error)
         else:
             return redirect(url_for("association.join_done"))
     return render_template("association/join.html", form=form), 422 if form.errors else 200
@@ -129,7 +118,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         try:
             user = services.accept_invitation(token, form.password.data or "")
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error)
         else:
             start_session(user)
             flash(_("Bienvenue %(name)s ! Votre mot de passe est enregistré.", name=user.name), "success")
@@ -191,7 +180,7 @@ def request_information(application_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             if error.status != 422:
                 raise
-            _report(form, error)
+            report_errors(form, error)
         else:
             flash(_("Votre demande d'informations est envoyée au commerce."), "success")
             return redirect(url_for("association.application", application_id=application_id))
@@ -208,7 +197,7 @@ def refuse(application_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             if error.status != 422:
                 raise
-            _report(form, error)
+            report_errors(form, error)
         else:
             flash(_("La candidature est refusée ; le motif est envoyé au commerce."), "success")
             return redirect(url_for("association.applications"))
@@ -353,7 +342,7 @@ def team_invite():  # type: ignore[no-untyped-def]
         try:
             services.invite_colleague(shop_.id, form.email.data or "", form.name.data or "", actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error)
         else:
             flash(_("Invitation envoyée à %(email)s.", email=form.email.data), "success")
             return redirect(url_for("association.team", shop=shop_.slug))
@@ -498,7 +487,7 @@ def settings_venue():  # type: ignore[no-untyped-def]
                 booking_cutoff_minutes=form.booking_cutoff_minutes.data or 0,
             ), actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error)
         else:
             flash(_("Les réglages du lieu sont enregistrés."), "success")
             _flash_calendar(calendar)
@@ -551,7 +540,7 @@ def settings_close_day():  # type: ignore[no-untyped-def]
             change = venue_settings.close_day(venue.id, form.day.data, form.reason.data or "",
                                               actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error)
         else:
             flash(_("Le lieu sera fermé le %(day)s.", day=format_day(form.day.data)), "success")
             _flash_calendar(change)

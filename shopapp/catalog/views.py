@@ -17,7 +17,7 @@ from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for
 from shopapp.catalog.forms import ImageForm, ImportForm, LogoForm, ProductForm, ShopTokenForm, StockForm
 from shopapp.catalog.models import LABELS, Product
 from shopapp.core import page_cache
-from shopapp.core.forms import save_upload
+from shopapp.core.forms import report_errors, save_upload
 from shopapp.errors import DomainError
 
 bp = Blueprint("catalog", __name__)
@@ -25,6 +25,7 @@ bp = Blueprint("catalog", __name__)
 PER_PAGE = 24
 SORT_LABELS = {"": _l("Pertinence / nom"), "name": _l("Nom"), "price": _l("Prix croissant"),
                "-price": _l("Prix décroissant"), "new": _l("Nouveautés")}
+PRODUCT_FIELDS = {"price_cents": "price"}  # the product services' field names → the product form's
 
 
 def _filters(**fixed: str) -> tuple[services.ProductFilters, int]:
@@ -145,16 +146,6 @@ def _data_from(form: ProductForm, *, creating: bool) -> services.ProductData:
     )
 
 
-def _report(form: ProductForm, error: DomainError) -> None:
-    names = {"price_cents": "price", "category": "category"}
-    for name, message in (error.fields or {"name": error.message}).items():
-        target = names.get(name, name)
-        if target in form:
-            form[target].errors = [*form[target].errors, message]
-        else:
-            form.name.errors = [*form.name.errors, message]
-
-
 @bp.route("/ma-boutique/<shop_slug>/produits/nouveau", methods=["GET", "POST"])
 @shop_staff_required
 def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
@@ -164,7 +155,7 @@ def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
         try:
             created = services.create_product(shop_.id, _data_from(form, creating=True), actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error, aliases=PRODUCT_FIELDS, fallback="name")
         else:
             flash(_("Le produit « %(name)s » est créé.", name=created.name), "success")
             return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=created.id))
@@ -183,7 +174,7 @@ def bo_edit_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped
         try:
             services.update_product(shop_.id, product_id, _data_from(form, creating=False), actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error, aliases=PRODUCT_FIELDS, fallback="name")
         else:
             flash(_("Modifications enregistrées."), "success")
             return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
