@@ -10,7 +10,7 @@ from sqlalchemy import select
 from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
-from shopapp.core.clock import utcnow
+from shopapp.core.clock import venue_today
 from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
@@ -89,7 +89,7 @@ def seed_demo() -> bool:
 def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: int = 2) -> datetime:
     """The next `weekday` (ISO) at least `min_days` ahead, at local `hour:minute`, in UTC."""
     tz = ZoneInfo(zone)
-    day = utcnow().astimezone(tz).date() + timedelta(days=min_days)
+    day = venue_today(zone=tz) + timedelta(days=min_days)
     while day.isoweekday() != weekday:
         day += timedelta(days=1)
     return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
