@@ -15,8 +15,11 @@ from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
 from shopapp.accounts.sessions import start_session
+from shopapp.association import applications as shop_applications
+from shopapp.association import nominations as shop_nominations
 from shopapp.association import services
 from shopapp.association import settings as venue_settings
+from shopapp.association import team as shop_teams
 from shopapp.association.forms import (
     NOMINATION_LABELS,
     ApplicationForm,
@@ -88,7 +91,7 @@ def join():  # type: ignore[no-untyped-def]
     form = ApplicationForm()
     if form.validate_on_submit():
         try:
-            services.submit_application(services.ApplicationData(
+            shop_applications.submit_application(shop_applications.ApplicationData(
                 shop_name=form.shop_name.data or "", trade=form.trade.data or "", address=form.address.data or "",
                 contact_name=form.contact_name.data or "", email=form.email.data or "",
                 phone=form.phone.data or "", siret=form.siret.data or "", sells=form.sells.data or "",
@@ -111,12 +114,12 @@ def join_done():  # type: ignore[no-untyped-def]
 def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     form = InvitationPasswordForm()
     try:
-        invitation = services.invitation_from_token(token)
+        invitation = shop_teams.invitation_from_token(token)
     except DomainError as error:
         return render_template("association/invitation.html", form=None, error=error.message), 400
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, form.password.data or "")
+            user = shop_teams.accept_invitation(token, form.password.data or "")
         except DomainError as error:
             report_errors(form, error)
         else:
@@ -135,15 +138,15 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
 @admin_only
 def applications():  # type: ignore[no-untyped-def]
     show_all = request.args.get("toutes") == "1"
-    return render_template("association/applications.html",
-                           applications=services.list_applications(pending_only=not show_all), show_all=show_all)
+    return render_template("association/applications.html", show_all=show_all,
+                           applications=shop_applications.list_applications(pending_only=not show_all))
 
 
 def _application_page(application_id: int, status: int = 200, **forms: FlaskForm):  # type: ignore[no-untyped-def]
-    application = services.get_application(application_id)
+    application = shop_applications.get_application(application_id)
     return render_template(
         "association/application.html", application=application,
-        decisions=services.decisions_for_application(application.id),
+        decisions=shop_applications.decisions_for_application(application.id),
         shop=db.session.get(Shop, application.shop_id) if application.shop_id else None,
         approve_form=forms.get("approve_form") or NoteForm(prefix="approve"),
         info_form=forms.get("info_form") or MessageForm(prefix="info"),
@@ -164,7 +167,7 @@ def approve(application_id: int):  # type: ignore[no-untyped-def]
     form = NoteForm(prefix="approve")
     if not form.validate_on_submit():
         return _application_page(application_id, 422, approve_form=form)
-    shop = services.approve_application(application_id, actor_id=current_user.id, note=form.reason.data or "")
+    shop = shop_applications.approve_application(application_id, actor_id=current_user.id, note=form.reason.data or "")
     flash(_("Candidature acceptée : la boutique %(name)s est créée et son responsable invité.", name=shop.name),
           "success")
     return redirect(url_for("association.shop", slug=shop.slug))
@@ -176,7 +179,8 @@ def request_information(application_id: int):  # type: ignore[no-untyped-def]
     form = MessageForm(prefix="info")
     if form.validate_on_submit():
         try:
-            services.request_information(application_id, actor_id=current_user.id, message=form.reason.data or "")
+            shop_applications.request_information(application_id, actor_id=current_user.id,
+                                                  message=form.reason.data or "")
         except DomainError as error:
             if error.status != 422:
                 raise
@@ -193,7 +197,8 @@ def refuse(application_id: int):  # type: ignore[no-untyped-def]
     form = ReasonForm(prefix="refuse")
     if form.validate_on_submit():
         try:
-            services.refuse_application(application_id, actor_id=current_user.id, reason=form.reason.data or "")
+            shop_applications.refuse_application(application_id, actor_id=current_user.id,
+                                                 reason=form.reason.data or "")
         except DomainError as error:
             if error.status != 422:
                 raise
@@ -220,7 +225,7 @@ def _shop_page(slug: str, status: int = 200, **forms: FlaskForm):  # type: ignor
         commission_form.rate_bps.data = shop.commission_rate_bps
     return render_template(
         "association/shop.html", shop=shop, decisions=services.decisions_for_shop(shop.id),
-        team=services.team_of(shop.id), acting_log=services.acting_log_for_shop(shop.id),
+        team=shop_teams.team_of(shop.id), acting_log=services.acting_log_for_shop(shop.id),
         suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),
         reinstate_form=forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
         commission_form=commission_form, platform_rate=commission.platform_rate_bps(), empty_form=EmptyForm(),
@@ -305,7 +310,7 @@ def act_stop():  # type: ignore[no-untyped-def]
 
 def _team_shop() -> Shop | None:
     """The shop whose team is shown: ?shop=slug, or the only one the user manages (None: pick one)."""
-    shops_ = services.managed_shops(current_user.id, acting_shop_id())
+    shops_ = shop_teams.managed_shops(current_user.id, acting_shop_id())
     slug = request.args.get("shop")
     if slug:
         for candidate in shops_:
@@ -320,8 +325,8 @@ def _team_shop() -> Shop | None:
 def _team_page(shop_: Shop | None, status: int = 200, invite_form: InviteForm | None = None):  # type: ignore[no-untyped-def]
     if shop_ is None:
         return render_template("association/team_pick.html",
-                               shops=services.managed_shops(current_user.id, acting_shop_id())), status
-    return render_template("association/team.html", shop=shop_, team=services.team_of(shop_.id),
+                               shops=shop_teams.managed_shops(current_user.id, acting_shop_id())), status
+    return render_template("association/team.html", shop=shop_, team=shop_teams.team_of(shop_.id),
                            invite_form=invite_form or InviteForm(), empty_form=EmptyForm()), status
 
 
@@ -340,7 +345,7 @@ def team_invite():  # type: ignore[no-untyped-def]
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            services.invite_colleague(shop_.id, form.email.data or "", form.name.data or "", actor_id=current_user.id)
+            shop_teams.invite_colleague(shop_.id, form.email.data or "", form.name.data or "", actor_id=current_user.id)
         except DomainError as error:
             report_errors(form, error)
         else:
@@ -355,7 +360,7 @@ def team_remove(member_id: int):  # type: ignore[no-untyped-def]
     shop_ = _team_shop()
     if shop_ is None or not EmptyForm().validate_on_submit():
         abort(404 if shop_ is None else 400)
-    services.remove_staff(shop_.id, member_id, actor_id=current_user.id)
+    shop_teams.remove_staff(shop_.id, member_id, actor_id=current_user.id)
     flash(_("Cette personne n'a plus accès à la boutique."), "success")
     return redirect(url_for("association.team", shop=shop_.slug))
 
@@ -365,8 +370,9 @@ def team_remove(member_id: int):  # type: ignore[no-untyped-def]
 
 def _nominations_page(form: NominationForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     viewer = current_user.id if current_user.is_authenticated else None
+    ranked = shop_nominations.ranked_nominations(viewer_id=viewer, include_joined=False)
     return render_template("association/nominate.html", form=form or NominationForm(), empty_form=EmptyForm(),
-                           nominations=services.ranked_nominations(viewer_id=viewer, include_joined=False)), status
+                           nominations=ranked), status
 
 
 @bp.get("/proposer-une-boutique")
@@ -381,7 +387,8 @@ def nominate():  # type: ignore[no-untyped-def]
     form = NominationForm()
     if not form.validate_on_submit():
         return _nominations_page(form, 422)
-    services.nominate(form.name.data or "", form.trade.data or "", form.reason.data or "", user_id=current_user.id)
+    shop_nominations.nominate(form.name.data or "", form.trade.data or "", form.reason.data or "",
+                              user_id=current_user.id)
     flash(_("Merci ! Votre proposition est enregistrée."), "success")
     return redirect(url_for("association.nominations_public"))
 
@@ -391,7 +398,7 @@ def nominate():  # type: ignore[no-untyped-def]
 def support(nomination_id: int):  # type: ignore[no-untyped-def]
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if services.support_nomination(nomination_id, user_id=current_user.id):
+    if shop_nominations.support_nomination(nomination_id, user_id=current_user.id):
         flash(_("Merci pour votre soutien !"), "success")
     else:
         flash(_("Vous soutenez déjà cette proposition."), "info")
@@ -401,7 +408,7 @@ def support(nomination_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/association/propositions")
 @admin_only
 def nominations():  # type: ignore[no-untyped-def]
-    return render_template("association/nominations.html", nominations=services.ranked_nominations(),
+    return render_template("association/nominations.html", nominations=shop_nominations.ranked_nominations(),
                            status_form=NominationStatusForm(), labels=NOMINATION_LABELS)
 
 
@@ -411,7 +418,7 @@ def nomination_status(nomination_id: int):  # type: ignore[no-untyped-def]
     form = NominationStatusForm()
     if not form.validate_on_submit():
         abort(422)
-    services.set_nomination_status(nomination_id, form.status.data or "", actor_id=current_user.id)
+    shop_nominations.set_nomination_status(nomination_id, form.status.data or "", actor_id=current_user.id)
     flash(_("Le statut de la proposition est enregistré."), "success")
     return redirect(url_for("association.nominations"))
 
