@@ -87,10 +87,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_api.bp)
-    from shopapp.association import dashboard_views
+    from shopapp.association import dashboard_views, nomination_views, settings_views, team_views
     from shopapp.association import views as association_views
 
     app.register_blueprint(association_views.bp)
+    app.register_blueprint(team_views.bp)
+    app.register_blueprint(nomination_views.bp)
+    app.register_blueprint(settings_views.bp)
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(payments_views.bp)
     app.register_blueprint(catalog_views.bp)

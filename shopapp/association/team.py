@@ -178,7 +178,7 @@ def send_invitation_email(invitation_id: int) -> bool:
 
     def build() -> mail.Mail:
         if invitation.needs_password:
-            link = public_url("association.accept_invitation", token=make_invitation_token(invitation))
+            link = public_url("shop_team.accept_invitation", token=make_invitation_token(invitation))
         else:
             link = public_url("accounts.login")
         context = {"user": user, "shop": shop, "invitation": invitation, "link": link}
