@@ -1,7 +1,7 @@
 """After checkout: confirmation, cancellation, shop parts moving to the venue, collection, no-shows.
 
 Every function here locks the order row first (`_lock_order`), then stock rows and the slot row, the
-lock order documented in `checkout.py`. Two shops dropping their parts at the venue at the same
+lock order documented in `placement.py`. Two shops dropping their parts at the venue at the same
 moment therefore queue on the order row, and the second one sees the first part `at_venue`: the order
 becomes ready exactly once.
 """
@@ -19,8 +19,8 @@ from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import InsufficientStock, InvalidTransition, NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
-from shopapp.orders.checkout import emit_confirmation
 from shopapp.orders.models import Order, OrderEvent, OrderPart, PickupSlot
+from shopapp.orders.placement import emit_confirmation
 from shopapp.orders.states import (
     OrderStatus,
     PaidVia,

@@ -1,6 +1,6 @@
-"""Checkout: the basket becomes one order split into one part per shop, in one transaction.
+"""Placing an order: the basket becomes one order split into one part per shop, in one transaction.
 
-Lock order, the same in every path that touches these rows (checkout, cancellation, rejection,
+Lock order, the same in every path that touches these rows (placing, cancellation, rejection,
 no-show), so that concurrent transactions queue instead of deadlocking:
   basket or order row → stock rows (ascending product id, catalog.stock) → pickup slot row.
 Stock and slot capacity change only by conditional UPDATEs whose row count decides success, so no
