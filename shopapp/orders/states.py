@@ -35,7 +35,10 @@ class PaymentMethod(enum.StrEnum):
     CARD = "card"
 
 
-class PaymentStatus(enum.StrEnum):
+class OrderPaymentStatus(enum.StrEnum):
+    """Where the order's payment stands. A card payment attempt has its own status
+    (`payments.models.CardPaymentStatus`)."""
+
     PENDING = "pending"  # card: waiting for the payment provider
     DUE = "due"  # at_pickup: paid at the desk
     PAID = "paid"
