@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -20,6 +18,7 @@ from shopapp.accounts.forms import (
     TokenForm,
 )
 from shopapp.accounts.sessions import start_session
+from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
 from shopapp.notices import services as notices
@@ -39,12 +38,6 @@ def _submitted_account() -> str:
     # Throttle per account as well as per address, so that a spread-out attack on one account slows
     # down; the window is short, so the real owner waits minutes, never gets locked out.
     return "account:" + request.form.get("email", "").strip().lower()
-
-
-def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -79,7 +72,7 @@ def login():  # type: ignore[no-untyped-def]
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             start_session(user)
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_next(form.next.data, url_for("main.home")))
         failed = True
     status = 422 if (failed or form.errors) else 200
     return render_template("accounts/login.html", form=form, failed=failed), status
@@ -171,4 +164,4 @@ def set_language():  # type: ignore[no-untyped-def]
     session["lang"] = lang
     if current_user.is_authenticated:
         services.set_locale(current_user, lang or "fr")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))

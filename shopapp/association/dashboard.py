@@ -28,7 +28,7 @@ from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart
-from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
+from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 from shopapp.payments.models import LedgerEntry, LedgerKind
 
 # Pickups per slot, grouped for the distribution chart: (lowest, highest or None for "and more").
@@ -222,7 +222,7 @@ def monthly_figures(months: Sequence[Month]) -> list[MonthFigures]:
     turnover = (select(placed.label("m"), OrderPart.subtotal_cents.label("cents"))
                 .join(OrderPart, OrderPart.order_id == Order.id)
                 .where(_in_range(Order.created_at, months), counted,
-                       or_(Order.status == OrderStatus.COLLECTED, Order.payment_status == PaymentStatus.PAID),
+                       or_(Order.status == OrderStatus.COLLECTED, Order.payment_status == OrderPaymentStatus.PAID),
                        OrderPart.status.not_in((PartStatus.REJECTED, PartStatus.CANCELLED))))
     for m, cents in _grouped(turnover, lambda s: func.sum(s.c.cents)):
         figures[m].turnover_cents = int(cents or 0)

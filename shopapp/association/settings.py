@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopapp.association.models import SettingChange
-from shopapp.core.clock import utcnow
+from shopapp.core.clock import venue_today
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.slots import CalendarChange, follow_calendar
@@ -126,13 +126,8 @@ def set_opening_hours(venue_id: int, rows: list[HoursRow], *, actor_id: int) -> 
     return follow_calendar()
 
 
-def venue_today(venue: Venue) -> date:
-    """Today's date at the venue (its time zone)."""
-    return utcnow().astimezone(ZoneInfo(venue.timezone)).date()
-
-
 def upcoming_closed_days(venue: Venue) -> list[ClosedDay]:
-    today = venue_today(venue)
+    today = venue_today(zone=ZoneInfo(venue.timezone))
     return [row for row in venue.closed_days if row.day >= today]
 
 
@@ -145,7 +140,7 @@ def close_day(venue_id: int, day: date, reason: str, *, actor_id: int) -> Calend
     """
     reason = reason.strip()
     venue = _venue(venue_id)
-    today = venue_today(venue)
+    today = venue_today(zone=ZoneInfo(venue.timezone))
     if day < today:
         raise ValidationFailed(str(_l("Ce jour est passé.")), fields={"day": str(_l("Choisissez un jour à venir."))})
     if (day - today).days > 366:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from shopapp.accounts.access import bearer_token, is_bearer_request
 from shopapp.accounts.models import Role
 from shopapp.catalog.models import Shop, ShopStaff
-from shopapp.catalog.services import SHOP_TOKEN_PREFIX, shop_token_for
+from shopapp.catalog.tokens import SHOP_TOKEN_PREFIX, shop_token_for
 from shopapp.errors import json_error
 from shopapp.extensions import db, login_manager
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from shopapp.accounts.access import public
-from shopapp.catalog import services
+from shopapp.catalog import queries, services
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.catalog.schemas import (
     CategoryList,
@@ -47,7 +47,7 @@ bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 @public_cached
 def merchants():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
-    shops, total = services.list_shops(page.page, page.per_page)
+    shops, total = queries.list_shops(page.page, page.per_page)
     return respond(MerchantList(items=[merchant_out(s) for s in shops], page=page.page, per_page=page.per_page,
                                 total=total))
 
@@ -57,7 +57,7 @@ def merchants():  # type: ignore[no-untyped-def]
 @documented("One approved shop", response=MerchantOut)
 @public_cached
 def merchant(slug: str):  # type: ignore[no-untyped-def]
-    return respond(merchant_out(services.get_visible_shop(slug)))
+    return respond(merchant_out(queries.get_visible_shop(slug)))
 
 
 @bp.get("/categories")
@@ -66,7 +66,7 @@ def merchant(slug: str):  # type: ignore[no-untyped-def]
 @public_cached
 def categories():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
-    every = services.list_categories()
+    every = queries.list_categories()
     chosen = every[(page.page - 1) * page.per_page: page.page * page.per_page]
     return respond(CategoryList(items=[category_out(c) for c in chosen], page=page.page, per_page=page.per_page,
                                 total=len(every)))
@@ -78,8 +78,8 @@ def categories():  # type: ignore[no-untyped-def]
 @public_cached
 def products():  # type: ignore[no-untyped-def]
     query = parse_query(ProductQuery)
-    result = services.list_products(
-        services.ProductFilters(q=query.q, shop_slug=query.merchant, category_slug=query.category,
+    result = queries.list_products(
+        queries.ProductFilters(q=query.q, shop_slug=query.merchant, category_slug=query.category,
                                 label=query.label, in_stock=query.in_stock, sort=query.sort),
         query.page, query.per_page,
     )
@@ -92,7 +92,7 @@ def products():  # type: ignore[no-untyped-def]
 @documented("One product", response=ProductDetail)
 @public_cached
 def product(product_id: int):  # type: ignore[no-untyped-def]
-    return respond(product_detail(services.get_visible_product(product_id)))
+    return respond(product_detail(queries.get_visible_product(product_id)))
 
 
 # -- shop API ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from shopapp.catalog.models import Category, Product, Shop, ShopStatus, StockRecord
-from shopapp.catalog.services import slugify
+from shopapp.catalog.services import product_slug
 from shopapp.extensions import db
 
 SLUG_PREFIX = "gen-"
@@ -103,9 +103,9 @@ def generate(seed: int = 42, shops: int = 50, products: int = 10_000) -> Dataset
     rng = random.Random(seed)
     categories: list[GenCategory] = []
     for parent, (_trade, children) in TREE.items():
-        parent_slug = SLUG_PREFIX + slugify(parent)
+        parent_slug = SLUG_PREFIX + product_slug(parent)
         categories.append(GenCategory(parent_slug, parent, None))
-        categories += [GenCategory(SLUG_PREFIX + slugify(child), child, parent_slug) for child in children]
+        categories += [GenCategory(SLUG_PREFIX + product_slug(child), child, parent_slug) for child in children]
     parents = list(TREE)
     shop_rows = []
     for index in range(shops):
@@ -113,7 +113,7 @@ def generate(seed: int = 42, shops: int = 50, products: int = 10_000) -> Dataset
         trade = TREE[parent][0]
         name = f"{trade} {SURNAMES[index % len(SURNAMES)]}" + (f" {index // len(SURNAMES) + 1}"
                                                               if index >= len(SURNAMES) else "")
-        shop_rows.append(GenShop(SLUG_PREFIX + slugify(name), name, trade, parent))
+        shop_rows.append(GenShop(SLUG_PREFIX + product_slug(name), name, trade, parent))
     product_rows = []
     for index in range(products):
         shop = shop_rows[index % shops]
@@ -122,8 +122,8 @@ def generate(seed: int = 42, shops: int = 50, products: int = 10_000) -> Dataset
         name = f"{rng.choice(children[child])} {rng.choice(QUALIFIERS)}"
         number = index // shops + 1
         product_rows.append(GenProduct(
-            shop_slug=shop.slug, sku=f"GEN-{number:05d}", name=name, slug=f"{slugify(name)}-{number}",
-            category_slug=SLUG_PREFIX + slugify(child), price_cents=rng.randrange(90, 4990, 10),
+            shop_slug=shop.slug, sku=f"GEN-{number:05d}", name=name, slug=f"{product_slug(name)}-{number}",
+            category_slug=SLUG_PREFIX + product_slug(child), price_cents=rng.randrange(90, 4990, 10),
             unit=rng.choice(UNITS), vat_rate_bp=rng.choice(VAT),
             labels=tuple(sorted(rng.sample(LABELS, rng.randint(0, 2)))),
             description=" ".join(rng.sample(DESCRIPTIONS, 2)), stock=rng.choice([0, 2, 5, 10, 20, 40, 80]),

@@ -12,12 +12,12 @@ from wtforms import SelectChoice
 
 from shopapp.accounts.access import public
 from shopapp.accounts.forms import EmptyForm
-from shopapp.catalog import images, importer, services
+from shopapp.catalog import images, importer, queries, services, tokens
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
 from shopapp.catalog.forms import ImageForm, ImportForm, LogoForm, ProductForm, ShopTokenForm, StockForm
 from shopapp.catalog.models import LABELS, Product
 from shopapp.core import page_cache
-from shopapp.core.forms import save_upload
+from shopapp.core.forms import report_errors, save_upload
 from shopapp.errors import DomainError
 
 bp = Blueprint("catalog", __name__)
@@ -25,19 +25,20 @@ bp = Blueprint("catalog", __name__)
 PER_PAGE = 24
 SORT_LABELS = {"": _l("Pertinence / nom"), "name": _l("Nom"), "price": _l("Prix croissant"),
                "-price": _l("Prix décroissant"), "new": _l("Nouveautés")}
+PRODUCT_FIELDS = {"price_cents": "price"}  # the product services' field names → the product form's
 
 
-def _filters(**fixed: str) -> tuple[services.ProductFilters, int]:
+def _filters(**fixed: str) -> tuple[queries.ProductFilters, int]:
     args = request.args
     sort = args.get("sort", "")
     page = args.get("page", "1")
-    filters = services.ProductFilters(
+    filters = queries.ProductFilters(
         q=(args.get("q") or "")[:200] or None,
         shop_slug=fixed.get("shop") or args.get("boutique") or None,
         category_slug=fixed.get("category") or args.get("categorie") or None,
         label=args.get("label") or None,
         in_stock=args.get("en_stock") == "1",
-        sort=sort if sort in services.SORTS else None,
+        sort=sort if sort in queries.SORTS else None,
     )
     return filters, max(1, min(int(page) if page.isdigit() else 1, 10_000))
 
@@ -49,19 +50,19 @@ def _filters(**fixed: str) -> tuple[services.ProductFilters, int]:
 @public
 def products():  # type: ignore[no-untyped-def]
     filters, page = _filters()
-    result = services.list_products(filters, page, PER_PAGE)
+    result = queries.list_products(filters, page, PER_PAGE)
     return render_template("catalog/products.html", result=result, filters=filters,
-                           categories=services.list_categories(), labels=LABELS, sorts=SORT_LABELS)
+                           categories=queries.list_categories(), labels=LABELS, sorts=SORT_LABELS)
 
 
 @bp.get("/produits/<int:product_id>")
 @public
 def product(product_id: int):  # type: ignore[no-untyped-def]
     if not page_cache.serves_anonymous_copy():  # signed in, a basket, a flash message…: the full rendering
-        return render_template("catalog/product.html", product=services.get_visible_product(product_id))
+        return render_template("catalog/product.html", product=queries.get_visible_product(product_id))
     # One light statement reads the page's rows (404 when not visible); the page is rendered from them
     # only when their version is not in the cache yet.
-    page = services.read_product_page(product_id)
+    page = queries.read_product_page(product_id)
     return page_cache.anonymous_page(
         "catalog.product", page.version, lambda: render_template("catalog/product.html", product=page.product())
     )
@@ -70,19 +71,19 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/boutiques/<slug>")
 @public
 def shop(slug: str):  # type: ignore[no-untyped-def]
-    found = services.get_visible_shop(slug)
+    found = queries.get_visible_shop(slug)
     filters, page = _filters(shop=slug)
     return render_template("catalog/shop.html", shop=found, filters=filters,
-                           result=services.list_products(filters, page, PER_PAGE))
+                           result=queries.list_products(filters, page, PER_PAGE))
 
 
 @bp.get("/categories/<slug>")
 @public
 def category(slug: str):  # type: ignore[no-untyped-def]
-    found = services.get_category(slug)
+    found = queries.get_category(slug)
     filters, page = _filters(category=slug)
-    return render_template("catalog/category.html", category=found, children=services.child_categories(found.id),
-                           filters=filters, result=services.list_products(filters, page, PER_PAGE))
+    return render_template("catalog/category.html", category=found, children=queries.child_categories(found.id),
+                           filters=filters, result=queries.list_products(filters, page, PER_PAGE))
 
 
 @bp.get("/media/<path:filename>")
@@ -120,7 +121,7 @@ def bo_products(shop_slug: str):  # type: ignore[no-untyped-def]
 def _product_form(product: Product | None = None) -> ProductForm:
     form = ProductForm(obj=product) if product is not None else ProductForm()
     form.category.choices = [SelectChoice("", _("Sans catégorie"))] + [
-        SelectChoice(c.slug, ("— " if c.parent_id else "") + c.name) for c in services.list_categories()
+        SelectChoice(c.slug, ("— " if c.parent_id else "") + c.name) for c in queries.list_categories()
     ]
     if product is not None and request.method == "GET":
         form.price.data = f"{product.price_cents // 100},{product.price_cents % 100:02d}"
@@ -145,16 +146,6 @@ def _data_from(form: ProductForm, *, creating: bool) -> services.ProductData:
     )
 
 
-def _report(form: ProductForm, error: DomainError) -> None:
-    names = {"price_cents": "price", "category": "category"}
-    for name, message in (error.fields or {"name": error.message}).items():
-        target = names.get(name, name)
-        if target in form:
-            form[target].errors = [*form[target].errors, message]
-        else:
-            form.name.errors = [*form.name.errors, message]
-
-
 @bp.route("/ma-boutique/<shop_slug>/produits/nouveau", methods=["GET", "POST"])
 @shop_staff_required
 def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
@@ -164,7 +155,7 @@ def bo_new_product(shop_slug: str):  # type: ignore[no-untyped-def]
         try:
             created = services.create_product(shop_.id, _data_from(form, creating=True), actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error, aliases=PRODUCT_FIELDS, fallback="name")
         else:
             flash(_("Le produit « %(name)s » est créé.", name=created.name), "success")
             return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=created.id))
@@ -183,7 +174,7 @@ def bo_edit_product(shop_slug: str, product_id: int):  # type: ignore[no-untyped
         try:
             services.update_product(shop_.id, product_id, _data_from(form, creating=False), actor_id=current_user.id)
         except DomainError as error:
-            _report(form, error)
+            report_errors(form, error, aliases=PRODUCT_FIELDS, fallback="name")
         else:
             flash(_("Modifications enregistrées."), "success")
             return redirect(url_for("catalog.bo_edit_product", shop_slug=shop_.slug, product_id=product_id))
@@ -282,12 +273,12 @@ def bo_tokens(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = ShopTokenForm()
     if form.validate_on_submit():
-        _token, plain = services.issue_shop_token(shop_.id, form.label.data or "", actor_id=current_user.id)
+        _token, plain = tokens.issue_shop_token(shop_.id, form.label.data or "", actor_id=current_user.id)
         # Shown once on the next page, never stored in clear.
         session["new_shop_token"] = plain
         return redirect(url_for("catalog.bo_tokens", shop_slug=shop_.slug))
     return render_template("catalog/bo/tokens.html", shop=shop_, form=form, revoke_form=EmptyForm(),
-                           tokens=services.list_shop_tokens(shop_.id),
+                           tokens=tokens.list_shop_tokens(shop_.id),
                            new_token=session.pop("new_shop_token", None)), 422 if form.errors else 200
 
 
@@ -297,6 +288,6 @@ def bo_revoke_token(shop_slug: str, token_id: int):  # type: ignore[no-untyped-d
     shop_ = shop_for_user(current_user.id, shop_slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.revoke_shop_token(shop_.id, token_id)
+    tokens.revoke_shop_token(shop_.id, token_id)
     flash(_("Le jeton est révoqué."), "success")
     return redirect(url_for("catalog.bo_tokens", shop_slug=shop_.slug))

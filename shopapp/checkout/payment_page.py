@@ -14,7 +14,7 @@ from shopapp.extensions import db
 from shopapp.orders.models import Order
 from shopapp.orders.states import OrderStatus
 from shopapp.payments import gateway
-from shopapp.payments.models import Payment, PaymentStatus
+from shopapp.payments.models import CardPaymentStatus, Payment
 
 REAL_STRIPE_JS = "https://js.stripe.com/v3/"
 
@@ -71,7 +71,7 @@ class PaymentState:
     @property
     def is_settled(self) -> bool:
         """Nothing left to pay: paid, or ended (expired, cancelled)."""
-        return self.payment_status != PaymentStatus.PENDING or self.order_status != OrderStatus.PENDING_PAYMENT
+        return self.payment_status != CardPaymentStatus.PENDING or self.order_status != OrderStatus.PENDING_PAYMENT
 
 
 def payment_state(order_id: int) -> PaymentState:
@@ -79,7 +79,7 @@ def payment_state(order_id: int) -> PaymentState:
     order_status = db.session.scalar(select(Order.status).where(Order.id == order_id)) or ""
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
     secret = None
-    if payment is not None and payment.status == PaymentStatus.PENDING and payment.stripe_payment_intent_id:
+    if payment is not None and payment.status == CardPaymentStatus.PENDING and payment.stripe_payment_intent_id:
         secret = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id).client_secret
     return PaymentState(order_status, payment.status if payment else None, secret,
                         payment.hold_expires_at if payment else None)
@@ -92,6 +92,6 @@ def confirm_with_test_token(order_id: int, token: str) -> str:
     confirmed only by the webhook. :raise PaymentDeclined, PaymentRequestRejected: card refused.
     """
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
-    if payment is None or not payment.stripe_payment_intent_id or payment.status != PaymentStatus.PENDING:
+    if payment is None or not payment.stripe_payment_intent_id or payment.status != CardPaymentStatus.PENDING:
         raise gateway.PaymentRequestRejected("Ce paiement n'est plus en attente.")
     return gateway.confirm_with_test_card(payment.stripe_payment_intent_id, token).status

@@ -1,6 +1,6 @@
 """The one checkout use case, for the HTML page and the JSON API alike.
 
-`submit` runs in the request's transaction: it places the order through `orders.checkout.place_order`
+`submit` runs in the request's transaction: it places the order through `orders.placement.place_order`
 (stock and slot taken, rate frozen per part) and then opens the payment through `payments.card`
 (a PaymentIntent for `card`, a pending desk payment for `at_pickup`). Any error rolls the whole
 request back, so an order never exists without its payment record. Steps that join more domains
@@ -16,7 +16,7 @@ from flask import current_app
 from shopapp.animations import registrations
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
-from shopapp.orders import checkout
+from shopapp.orders import placement
 from shopapp.orders.models import Order
 from shopapp.orders.states import PaymentMethod
 from shopapp.payments import card, commission
@@ -63,8 +63,8 @@ def submit(request: SubmitRequest) -> SubmitResult:
     :raise RetryablePaymentError, TerminalPaymentError: Stripe could not open the payment (the caller
     rolls back: no order is left behind). Flushes, never commits.
     """
-    placed = checkout.place_order(
-        checkout.CheckoutRequest(request.user_id, request.pickup_slot_id, request.payment_method,
+    placed = placement.place_order(
+        placement.CheckoutRequest(request.user_id, request.pickup_slot_id, request.payment_method,
                                  request.idempotency_key),
         card_enabled=card_enabled(),
         commission_rate=_rate_for_shop_id,

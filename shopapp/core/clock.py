@@ -35,9 +35,10 @@ def venue_time(value: datetime) -> datetime:
     return as_utc(value).astimezone(venue_zone())
 
 
-def venue_today(now: datetime | None = None) -> date:
-    """Today's date at the venue (or the venue's date of `now`)."""
-    return (now or utcnow()).astimezone(venue_zone()).date()
+def venue_today(now: datetime | None = None, *, zone: ZoneInfo | None = None) -> date:
+    """Today's date at the venue (or the venue's date of `now`), in `VENUE_TIMEZONE` unless `zone` is
+    given (the venue row's own zone, which its calendar of slots and closures follows)."""
+    return (now or utcnow()).astimezone(zone or venue_zone()).date()
 
 
 def local_to_utc(value: datetime, *, field: str = "starts_at") -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -32,3 +32,27 @@ def save_upload(field: Any, store: Callable[[bytes], object]) -> bool:
         field.errors = [*field.errors, error.message]
         return False
     return True
+
+
+def report_errors(form: Any, error: DomainError, *, aliases: Mapping[str, str] | None = None,
+                  fallback: str | None = None) -> None:
+    """Show a service's field errors next to the form's fields.
+
+    `aliases` maps a service's field name to the form's (`price_cents` → `price`). An error naming no field
+    of the form goes next to the `fallback` field, with the error's message when it names no field at all.
+    Without a fallback, an error none of whose fields is on the form is raised again (the error pages
+    show it).
+    """
+    aliases = aliases or {}
+    fields = error.fields or ({fallback: error.message} if fallback is not None else {})
+    placed = False
+    for name, message in fields.items():
+        target = aliases.get(name, name)
+        if target not in form:
+            if fallback is None:
+                continue
+            target = fallback
+        form[target].errors = [*form[target].errors, message]
+        placed = True
+    if not placed:
+        raise error

@@ -1,8 +1,10 @@
-"""Absolute links for e-mails and feeds, built without a request (the worker has none)."""
+"""Links: absolute ones for e-mails and feeds, built without a request (the worker has none), the `int`
+route converter, and the check on where a form may send the browser back to."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from werkzeug.routing import IntegerConverter, Map
@@ -23,3 +25,16 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`target` when it is a path on this site, else `default`: a `next` field never sends the browser to
+    another site. Refused: absolute URLs, `//host` and anything with a backslash (browsers read `/\\host`
+    as `//host`)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    try:
+        netloc = urlsplit(target).netloc  # "/\t/host": urlsplit drops the tab, as browsers do
+    except ValueError:  # e.g. an unclosed "[" where a host would be
+        return default
+    return target if netloc == "" else default

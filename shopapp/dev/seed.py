@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,17 +13,13 @@ from shopapp.animations.models import Animation
 from shopapp.animations.services import AnimationData, create_animation, publish_animation
 from shopapp.catalog.categories import create_default_categories
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
-from shopapp.core.clock import utcnow
+from shopapp.core.clock import venue_today
+from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
 from shopapp.venue.models import OpeningHours, Venue
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo password, documented in the README
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def demo_accounts() -> list[tuple[str, str]]:
@@ -94,7 +88,7 @@ def seed_demo() -> bool:
 def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: int = 2) -> datetime:
     """The next `weekday` (ISO) at least `min_days` ahead, at local `hour:minute`, in UTC."""
     tz = ZoneInfo(zone)
-    day = utcnow().astimezone(tz).date() + timedelta(days=min_days)
+    day = venue_today(zone=tz) + timedelta(days=min_days)
     while day.isoweekday() != weekday:
         day += timedelta(days=1)
     return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)

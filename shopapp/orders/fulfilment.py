@@ -1,7 +1,7 @@
 """After checkout: confirmation, cancellation, shop parts moving to the venue, collection, no-shows.
 
 Every function here locks the order row first (`_lock_order`), then stock rows and the slot row, the
-lock order documented in `checkout.py`. Two shops dropping their parts at the venue at the same
+lock order documented in `placement.py`. Two shops dropping their parts at the venue at the same
 moment therefore queue on the order row, and the second one sees the first part `at_venue`: the order
 becomes ready exactly once.
 """
@@ -19,14 +19,14 @@ from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import InsufficientStock, InvalidTransition, NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
-from shopapp.orders.checkout import emit_confirmation
 from shopapp.orders.models import Order, OrderEvent, OrderPart, PickupSlot
+from shopapp.orders.placement import emit_confirmation
 from shopapp.orders.states import (
+    OrderPaymentStatus,
     OrderStatus,
     PaidVia,
     PartStatus,
     PaymentMethod,
-    PaymentStatus,
 )
 from shopapp.venue.models import Venue
 
@@ -66,7 +66,7 @@ def confirm_order(order_id: int, *, actor_id: int | None = None) -> Order:
 
 
 def _record_card_payment(order: Order) -> None:
-    order.payment_status = PaymentStatus.PAID
+    order.payment_status = OrderPaymentStatus.PAID
     order.paid_via = PaidVia.CARD_ONLINE
     order.paid_cents = order.total_cents
     order.paid_at = utcnow()
@@ -87,7 +87,7 @@ def reinstate_paid_order(order_id: int, *, now: datetime | None = None) -> bool:
     order = _lock_order(order_id)
     parts = list(order.parts)
     if (order.status != OrderStatus.CANCELLED or order.payment_method != PaymentMethod.CARD
-            or order.payment_status == PaymentStatus.PAID
+            or order.payment_status == OrderPaymentStatus.PAID
             or not parts or any(part.status != PartStatus.CANCELLED for part in parts)):
         return False
     if as_utc(order.pickup_slot.starts_at) <= (now or utcnow()):
@@ -153,7 +153,7 @@ def cancel_order(order_id: int, *, actor_id: int | None, owner_id: int | None = 
     for part in order.remaining_parts:
         events.change_part_status(part, PartStatus.CANCELLED, actor_id=actor_id)
     events.change_order_status(order, OrderStatus.CANCELLED, actor_id=actor_id, note=note)
-    order.payment_status = PaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
+    order.payment_status = OrderPaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
     outbox.enqueue(events.ORDER_CANCELLED_TASK, order_id=order.id)
     if order.paid_cents > 0:
         order.refund_due_cents = order.paid_cents
@@ -239,7 +239,7 @@ def set_part_status(part_id: int, new_status: str, *, shop_id: int, actor_id: in
     if not remaining:
         slots.give_back_place(order.pickup_slot_id)
         events.change_order_status(order, OrderStatus.CANCELLED, actor_id=actor_id, note="toutes les parts refusées")
-        order.payment_status = PaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
+        order.payment_status = OrderPaymentStatus.VOID if order.paid_cents == 0 else order.payment_status
         outbox.enqueue(events.ORDER_CANCELLED_TASK, order_id=order.id)
     elif order.is_all_at_venue:
         events.change_order_status(order, OrderStatus.READY_FOR_PICKUP, actor_id=actor_id)
@@ -252,7 +252,7 @@ def _remove_rejected_part(order: Order, part: OrderPart) -> None:
     # Plain attribute arithmetic is safe here: the order row is locked by the caller.
     stock.release(_stock_lines([part]))
     order.total_cents = order.total_cents - part.subtotal_cents
-    if order.payment_status == PaymentStatus.PAID:
+    if order.payment_status == OrderPaymentStatus.PAID:
         order.refund_due_cents = order.refund_due_cents + part.subtotal_cents
         outbox.enqueue(REFUND_DUE_TASK, order_id=order.id)
     outbox.enqueue(events.PART_REJECTED_TASK, part_id=part.id)
@@ -279,7 +279,7 @@ def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None =
         order.paid_via = paid_via
         order.paid_cents = order.total_cents
         order.paid_at = now or utcnow()
-        order.payment_status = PaymentStatus.PAID
+        order.payment_status = OrderPaymentStatus.PAID
     stock.consume(_stock_lines(order.remaining_parts), reason=f"retrait {order.number}", actor_id=actor_id)
     events.change_order_status(order, OrderStatus.COLLECTED, actor_id=actor_id)
     order.collected_at = now or utcnow()
@@ -310,8 +310,8 @@ def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
             continue
         stock.release(_stock_lines(order.remaining_parts))
         events.change_order_status(order, OrderStatus.NO_SHOW, actor_id=None, note="délai de garde dépassé")
-        if order.payment_status == PaymentStatus.DUE:
-            order.payment_status = PaymentStatus.VOID
+        if order.payment_status == OrderPaymentStatus.DUE:
+            order.payment_status = OrderPaymentStatus.VOID
         outbox.enqueue(events.ORDER_NO_SHOW_TASK, order_id=order.id)
         marked += 1
     db.session.flush()

@@ -32,7 +32,7 @@ from shopapp.notices.attachments import CalendarEvent, calendar_attachment, qr_a
 from shopapp.notices.channels import Sms
 from shopapp.notices.rendering import Recipient, render_mail, render_sms
 from shopapp.orders.models import Order, OrderPart, PickupSlot
-from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
+from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 from shopapp.venue.models import Venue
 
 # Hook for other domains (animations): each provider returns the extra calendar events to put in an
@@ -186,7 +186,7 @@ def send_part_rejected(part_id: int) -> int:
         return 0
     order = part.order
     ctx = order_context(order)
-    is_refunded = order.payment_status == PaymentStatus.PAID or order.paid_cents > 0
+    is_refunded = order.payment_status == OrderPaymentStatus.PAID or order.paid_cents > 0
 
     details = {"part": part, "shop": part.shop, "is_refunded": is_refunded,
                "is_cancelled": order.status == OrderStatus.CANCELLED, **ctx.as_dict()}

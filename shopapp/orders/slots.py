@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shopapp.catalog.models import Shop
 from shopapp.core import outbox
-from shopapp.core.clock import as_utc, utcnow
+from shopapp.core.clock import as_utc, utcnow, venue_today
 from shopapp.errors import NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events
@@ -94,7 +94,7 @@ def generate_slots(weeks: int, *, today: date | None = None) -> int:
     if venue is None:
         return 0
     zone = ZoneInfo(venue.timezone)
-    first = today or utcnow().astimezone(zone).date()
+    first = today or venue_today(zone=zone)
     windows = local_starts(venue, first, weeks * 7)
     if not windows:
         return 0
@@ -137,7 +137,7 @@ def follow_calendar(weeks: int = SLOT_WEEKS_AHEAD, *, now: datetime | None = Non
         return CalendarChange()
     zone = ZoneInfo(venue.timezone)
     moment = as_utc(now or utcnow())
-    first = moment.astimezone(zone).date()
+    first = venue_today(moment, zone=zone)
     windows = set(local_starts(venue, first, weeks * 7))
     horizon = datetime.combine(first + timedelta(days=weeks * 7), time(0), tzinfo=zone).astimezone(UTC)
     future = db.session.scalars(

@@ -1,6 +1,6 @@
 """The two state machines of an order (STYLE.md §2.9): statuses and their allowed transitions.
 
-Only the services in `fulfilment.py` and `checkout.py` move a status, through
+Only the services in `fulfilment.py` and `placement.py` move a status, through
 `events.change_order_status` / `events.change_part_status`, which refuse anything not listed here.
 """
 
@@ -35,7 +35,10 @@ class PaymentMethod(enum.StrEnum):
     CARD = "card"
 
 
-class PaymentStatus(enum.StrEnum):
+class OrderPaymentStatus(enum.StrEnum):
+    """Where the order's payment stands. A card payment attempt has its own status
+    (`payments.models.CardPaymentStatus`)."""
+
     PENDING = "pending"  # card: waiting for the payment provider
     DUE = "due"  # at_pickup: paid at the desk
     PAID = "paid"

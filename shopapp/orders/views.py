@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
 from shopapp.core.clock import utcnow, venue_today
+from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, slots
@@ -57,12 +57,6 @@ def _day_arg() -> date:
         return venue_today()
 
 
-def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("orders.basket")
-
-
 # -- basket -------------------------------------------------------------------------------------------
 
 def _render_basket(error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -87,7 +81,7 @@ def basket_add():  # type: ignore[no-untyped-def]
     except DomainError as error:
         return _render_basket(error.message, 422)
     flash(_("Ajouté à votre panier."), "success")
-    return redirect(_safe_next(form.next.data))
+    return redirect(safe_next(form.next.data, url_for("orders.basket")))
 
 
 @bp.post("/panier/lignes/<int:product_id>")

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from shopapp.core import outbox
 from shopapp.core.clock import as_utc, utcnow
 from shopapp.extensions import db
+from shopapp.orders.states import PaymentMethod
 from shopapp.payments import gateway, order_port
 from shopapp.payments.ledger import insert_ignoring_duplicates
-from shopapp.payments.models import Payment, PaymentMethod, PaymentStatus
+from shopapp.payments.models import CardPaymentStatus, Payment
 
 CANCEL_INTENT_TASK = "payments.cancel_payment_intent"
 
@@ -30,7 +31,7 @@ def _get_or_create_payment(order_id: int, order_ref: str, method: PaymentMethod,
                            currency: str, hold_expires_at: datetime | None) -> Payment:
     # One Payment per order (unique order_id): a repeated checkout call finds the first one.
     insert_ignoring_duplicates(Payment, [{
-        "order_id": order_id, "order_ref": order_ref, "method": str(method), "status": str(PaymentStatus.PENDING),
+        "order_id": order_id, "order_ref": order_ref, "method": str(method), "status": str(CardPaymentStatus.PENDING),
         "amount_cents": amount_cents, "amount_captured_cents": 0, "amount_refunded_cents": 0,
         "currency": currency, "hold_expires_at": hold_expires_at, "created_at": utcnow(),
     }])
@@ -84,8 +85,8 @@ def record_pickup_payment(order_id: int, received_cents: int | None = None) -> P
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
     if payment is None or payment.method != PaymentMethod.AT_PICKUP:
         raise ValueError(f"order {order_id} has no pay-at-pickup payment")
-    if payment.status != PaymentStatus.SUCCEEDED:
-        payment.status = PaymentStatus.SUCCEEDED
+    if payment.status != CardPaymentStatus.SUCCEEDED:
+        payment.status = CardPaymentStatus.SUCCEEDED
         payment.amount_captured_cents = payment.amount_cents if received_cents is None else received_cents
         payment.succeeded_at = utcnow()
         db.session.flush()
@@ -120,7 +121,7 @@ def expire_unpaid_payments(*, now: datetime | None = None, limit: int = 100) -> 
         select(Payment)
         .where(
             Payment.method == PaymentMethod.CARD,
-            Payment.status == PaymentStatus.PENDING,
+            Payment.status == CardPaymentStatus.PENDING,
             Payment.hold_expires_at <= moment,
         )
         .order_by(Payment.id)
@@ -129,7 +130,7 @@ def expire_unpaid_payments(*, now: datetime | None = None, limit: int = 100) -> 
     )
     expired = 0
     for payment in db.session.scalars(stmt).all():
-        payment.status = PaymentStatus.EXPIRED
+        payment.status = CardPaymentStatus.EXPIRED
         order_port.release_unpaid_order(payment.order_ref)
         if payment.stripe_payment_intent_id:
             outbox.enqueue(CANCEL_INTENT_TASK, payment_id=payment.id)
@@ -145,7 +146,7 @@ def cancel_expired_intent(payment_id: int) -> None:
     webhook, which re-allocates or refunds. :raise RetryablePaymentError: try again later.
     """
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status != PaymentStatus.EXPIRED or not payment.stripe_payment_intent_id:
+    if payment is None or payment.status != CardPaymentStatus.EXPIRED or not payment.stripe_payment_intent_id:
         return
     try:
         gateway.cancel_payment_intent(

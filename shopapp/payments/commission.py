@@ -22,9 +22,10 @@ from shopapp.catalog.models import Shop
 from shopapp.core.money import split_commission, vat_on
 from shopapp.errors import NotFoundError, ValidationFailed
 from shopapp.extensions import db
+from shopapp.orders.states import PaymentMethod
 from shopapp.payments import ledger, order_port
 from shopapp.payments.ledger import Posting
-from shopapp.payments.models import CommissionRateChange, LedgerKind, PaymentMethod
+from shopapp.payments.models import CommissionRateChange, LedgerKind
 
 SETTLEMENT_REFERENCE = "settlement"
 

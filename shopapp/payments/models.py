@@ -16,12 +16,10 @@ def _sql_in(values: type[enum.StrEnum]) -> str:
     return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
 
 
-class PaymentMethod(enum.StrEnum):
-    CARD = "card"
-    AT_PICKUP = "at_pickup"
+class CardPaymentStatus(enum.StrEnum):
+    """Where a Payment row stands: a card payment attempt, or the money taken at the desk. The order's own
+    payment status (due, paid, void…) is `orders.states.OrderPaymentStatus`."""
 
-
-class PaymentStatus(enum.StrEnum):
     PENDING = "pending"  # card: PaymentIntent open, stock and slot held until hold_expires_at
     SUCCEEDED = "succeeded"  # money received (card webhook, or the desk at collection)
     FAILED = "failed"  # Stripe reported the attempt failed; the order was released
@@ -60,8 +58,8 @@ class Payment(TimestampMixin, Base):
 
     __tablename__ = "payment"
     __table_args__ = (
-        CheckConstraint(f"method IN {_sql_in(PaymentMethod)}", name="method_known"),
-        CheckConstraint(f"status IN {_sql_in(PaymentStatus)}", name="status_known"),
+        CheckConstraint("method IN ('card', 'at_pickup')", name="method_known"),  # orders.states.PaymentMethod
+        CheckConstraint(f"status IN {_sql_in(CardPaymentStatus)}", name="status_known"),
         CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
         CheckConstraint("amount_captured_cents >= 0", name="captured_non_negative"),
         CheckConstraint("amount_refunded_cents >= 0", name="refunded_non_negative"),
@@ -73,7 +71,7 @@ class Payment(TimestampMixin, Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), unique=True)
     order_ref: Mapped[str] = mapped_column(String(40), unique=True)
     method: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(12), default=CardPaymentStatus.PENDING)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     # The charge that paid the intent: transfers name it as their source_transaction.
     stripe_charge_id: Mapped[str | None] = mapped_column(String(255), default=None)

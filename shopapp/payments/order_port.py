@@ -17,7 +17,7 @@ from shopapp.errors import InvalidTransition, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, OrderPart
-from shopapp.orders.states import OrderStatus, PartStatus, PaymentStatus
+from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 
 
 class ConfirmOutcome(enum.StrEnum):
@@ -100,7 +100,7 @@ def part_facts(part_id: int) -> PartFacts:
         currency=part.currency,
         commission_rate_bps=part.commission_rate_bps,
         payment_method=order.payment_method,
-        is_paid=order.payment_status == PaymentStatus.PAID,
+        is_paid=order.payment_status == OrderPaymentStatus.PAID,
         is_collected=order.status == OrderStatus.COLLECTED and part.is_remaining,
     )
 

@@ -10,18 +10,10 @@ from shopapp.core.clock import utcnow
 from shopapp.core.money import split_commission
 from shopapp.errors import DomainError
 from shopapp.extensions import db
+from shopapp.orders.states import PaymentMethod
 from shopapp.payments import commission, gateway, ledger, order_port
 from shopapp.payments.ledger import Posting, insert_ignoring_duplicates
-from shopapp.payments.models import (
-    LedgerEntry,
-    LedgerKind,
-    Payment,
-    PaymentMethod,
-    Payout,
-    PayoutStatus,
-    Refund,
-    RefundStatus,
-)
+from shopapp.payments.models import LedgerEntry, LedgerKind, Payment, Payout, PayoutStatus, Refund, RefundStatus
 
 PAY_OUT_PART_TASK = "payments.pay_out_part"
 REVERSE_FOR_REFUND_TASK = "payments.reverse_for_refund"

@@ -16,9 +16,10 @@ from shopapp.core.money import split_commission, vat_on
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import OrderLine
+from shopapp.orders.states import PaymentMethod
 from shopapp.payments import card, commission, gateway, ledger, order_port
 from shopapp.payments.ledger import Posting
-from shopapp.payments.models import LedgerKind, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from shopapp.payments.models import CardPaymentStatus, LedgerKind, Payment, Refund, RefundStatus
 from shopapp.payments.payouts import REVERSE_FOR_REFUND_TASK
 
 EXECUTE_REFUND_TASK = "payments.execute_refund"
@@ -50,7 +51,7 @@ def request_refund(
     if amount_cents <= 0:
         raise ValueError("a refund needs a positive amount")
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+    if payment is None or payment.status != CardPaymentStatus.SUCCEEDED:
         raise NotFoundError(str(_l("Paiement introuvable.")))
     reserved = db.session.execute(
         update(Payment)
@@ -185,7 +186,7 @@ def _paid_payment_locked(order_id: int) -> Payment:
     # A pay-at-pickup order collected moments ago may not have its payment recorded by the worker yet.
     card.record_desk_payment(order_id)
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
-    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+    if payment is not None and payment.status == CardPaymentStatus.SUCCEEDED:
         return payment
     parts = order_port.order_parts(order_id)
     if parts and parts[0].payment_method == PaymentMethod.AT_PICKUP:

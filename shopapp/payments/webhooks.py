@@ -28,7 +28,7 @@ from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.payments import gateway, order_port, refunds
 from shopapp.payments.ledger import insert_ignoring_duplicates
-from shopapp.payments.models import Payment, PaymentStatus, StripeEvent
+from shopapp.payments.models import CardPaymentStatus, Payment, StripeEvent
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ def handle_payment_succeeded(payment_intent_id: str) -> str:
     if payment is None:
         log.warning("succeeded intent without payment", extra={"payment_intent": payment_intent_id})
         return "unknown_payment"
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if payment.status == CardPaymentStatus.SUCCEEDED:
         return "already_succeeded"
-    payment.status = PaymentStatus.SUCCEEDED
+    payment.status = CardPaymentStatus.SUCCEEDED
     payment.amount_captured_cents = intent.amount_received_cents
     payment.stripe_charge_id = intent.latest_charge_id
     payment.succeeded_at = utcnow()
@@ -129,9 +129,9 @@ def handle_payment_failed(payment_intent_id: str) -> str:
     payment = _locked_payment(payment_intent_id)
     if payment is None:
         return "unknown_payment"
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != CardPaymentStatus.PENDING:
         return f"already_{payment.status}"
-    payment.status = PaymentStatus.FAILED
+    payment.status = CardPaymentStatus.FAILED
     db.session.flush()
     order_port.release_unpaid_order(payment.order_ref)
     return "released"

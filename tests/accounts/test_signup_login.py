@@ -126,6 +126,18 @@ def test_open_redirect_after_login_is_ignored(client, make_user):
     assert response.headers["Location"] == "/"
 
 
+def test_backslash_redirect_after_login_is_ignored(client, make_user):
+    # Browsers read "/\\evil.example" as "//evil.example", another site.
+    make_user(email="remi@example.org")
+    token = csrf_token(client, "/connexion")
+
+    response = client.post("/connexion", data={"email": "remi@example.org", "password": "motdepasse1",
+                                               "next": "/\\evil.example", "csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
 def test_language_switch_renders_english(client):
     token = csrf_token(client, "/")
 

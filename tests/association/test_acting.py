@@ -47,7 +47,7 @@ def test_acting_for_a_shop_shows_a_banner_and_logs_each_change_with_both_identit
     assert _log(app) == [
         (admin, shop_id, "POST", "/association/boutiques/fromagerie-lucas/agir", "association.act_start"),
         (admin, shop_id, "POST", "/api/v1/shop/products", "catalog_api.shop_create_product"),
-        (admin, shop_id, "POST", "/boutique/equipe/inviter", "association.team_invite"),
+        (admin, shop_id, "POST", "/boutique/equipe/inviter", "shop_team.team_invite"),
     ]
 
     stopped = post(client, "/association/agir/arreter")

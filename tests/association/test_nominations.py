@@ -17,7 +17,7 @@ def _nominate(client, name: str, trade: str = "Librairie") -> int:  # type: igno
 
 def _supports(app) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        from shopapp.association.services import ranked_nominations
+        from shopapp.association.nominations import ranked_nominations
 
         return {item.nomination.name: item.supports for item in ranked_nominations()}
 

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import delete, event
 
-from shopapp.catalog import services
+from shopapp.catalog import queries, services
 from shopapp.catalog.models import Shop
 from shopapp.extensions import cache, db
 from tests.conftest import IS_POSTGRES, text_of
@@ -166,15 +166,15 @@ def test_the_copy_from_the_light_read_renders_like_the_loaded_product(app, chees
     # Anonymous pages are rendered from the one-statement read; everyone else's from the ORM load.
     shop_id, product_id = cheese
     with app.test_request_context(f"/produits/{product_id}"):
-        loaded = render_template("catalog/product.html", product=services.get_visible_product(product_id))
-        copied = render_template("catalog/product.html", product=services.read_product_page(product_id).product())
+        loaded = render_template("catalog/product.html", product=queries.get_visible_product(product_id))
+        copied = render_template("catalog/product.html", product=queries.read_product_page(product_id).product())
         assert copied == loaded
         assert "Comté 18 mois" in copied and "Crèmerie" in copied and "Fromagerie Lucas" in copied
 
-        version = services.read_product_page(product_id).version
+        version = queries.read_product_page(product_id).version
         db.session.get(Shop, shop_id).name = "Fromagerie Lucas & fils"
         db.session.commit()
-        assert services.read_product_page(product_id).version != version
+        assert queries.read_product_page(product_id).version != version
 
 
 def test_a_product_without_category_or_stock_row(app, catalog):  # type: ignore[no-untyped-def]
@@ -185,7 +185,7 @@ def test_a_product_without_category_or_stock_row(app, catalog):  # type: ignore[
     with app.app_context():
         db.session.execute(delete(StockRecord).where(StockRecord.product_id == product_id))
         db.session.commit()
-        copy = services.read_product_page(product_id).product()
+        copy = queries.read_product_page(product_id).product()
         assert copy.category is None and copy.stock is None
     page = text_of(app.test_client().get(f"/produits/{product_id}"))
     assert "Sel de Guérande" in page and "Épuisé" in page
@@ -228,10 +228,10 @@ def test_the_autocommit_read_gives_back_a_transactional_connection(app, cheese):
 
         event.listen(db.engine, "checkin", checkin)
         try:
-            services.read_product_page(product_id)
+            queries.read_product_page(product_id)
         finally:
             event.remove(db.engine, "checkin", checkin)
         assert returned == [False]
         services.set_product_active(cheese[0], product_id, False)
         db.session.rollback()
-        assert services.get_visible_product(product_id).is_active
+        assert queries.get_visible_product(product_id).is_active

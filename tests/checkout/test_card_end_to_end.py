@@ -11,7 +11,7 @@ from shopapp.core.clock import utcnow
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card, ledger
-from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus, Payout, PayoutStatus, Refund
+from shopapp.payments.models import CardPaymentStatus, LedgerEntry, Payment, Payout, PayoutStatus, Refund
 from tests.checkout.flow import (
     bring_to_venue_and_collect,
     deliver,
@@ -127,7 +127,7 @@ def test_3d_secure_payment_confirms_once(app, client, world, make_user, localstr
         assert deliver(client, event_id, "payment_intent.succeeded", intent).status_code == 200
     assert order_status(app, order_id) == ("confirmed", "paid")
     with app.app_context():
-        assert db.session.scalar(select(Payment.status)) == PaymentStatus.SUCCEEDED
+        assert db.session.scalar(select(Payment.status)) == CardPaymentStatus.SUCCEEDED
 
 
 def test_payment_after_hold_expiry_reallocates_when_possible(app, client, world, make_user, localstripe,

@@ -17,7 +17,7 @@ from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders.models import OrderLine, OrderPart
 from shopapp.payments import ledger, payouts, refunds, settlement
-from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus, Payout, Refund, RefundStatus
+from shopapp.payments.models import CardPaymentStatus, LedgerEntry, Payment, Payout, Refund, RefundStatus
 from tests.checkout.flow import bring_to_venue_and_collect, order_by_api, token_headers
 from tests.conftest import csrf_token, text_of
 
@@ -99,7 +99,7 @@ def test_part_rejected_before_collection_is_no_longer_due(
         settlement.settle_collected_order(order_id)
         commit()
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
-        assert (payment.status, payment.amount_captured_cents) == (PaymentStatus.SUCCEEDED, 1299)
+        assert (payment.status, payment.amount_captured_cents) == (CardPaymentStatus.SUCCEEDED, 1299)
         assert _part_kinds(bread_part) == {}
         assert _part_kinds(cheese_part) == {"pickup_receipt": 1299, "commission": -97, "commission_vat": -19}
     # The rejected part was never paid: it cannot be refunded after collection either.

@@ -7,7 +7,7 @@ from typing import Any
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.basket import BasketOwner, add_line
-from shopapp.orders.checkout import CheckoutRequest, place_order
+from shopapp.orders.placement import CheckoutRequest, place_order
 
 
 def fill_basket(app: Any, user_id: int, *lines: tuple[int, int]) -> None:

@@ -219,7 +219,7 @@ def test_no_show_after_the_holding_period_releases_stock_once(app, world, two_sh
 
 
 def test_confirm_order_moves_a_card_order_out_of_pending_payment(app, world, make_user, no_dispatch):
-    from shopapp.orders.checkout import CheckoutRequest, place_order
+    from shopapp.orders.placement import CheckoutRequest, place_order
 
     shop = world.shop()
     bread = world.product(shop)

@@ -24,7 +24,7 @@ from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart
 from shopapp.payments import card, ledger, refunds, settlement
-from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus
+from shopapp.payments.models import CardPaymentStatus, LedgerEntry, Payment
 from tests.payments.conftest import pay_on_localstripe
 from tests.support.order_rows import make_order_rows
 
@@ -90,7 +90,7 @@ def test_every_order_and_shop_balances_to_the_cent(app, localstripe, parts, pay_
             started = card.start_card_payment(rows.order_id, rows.number, total, "EUR")
             pay_on_localstripe(localstripe, started.payment_intent_id)
             payment = db.session.get(Payment, started.payment_id)
-            payment.status = PaymentStatus.SUCCEEDED
+            payment.status = CardPaymentStatus.SUCCEEDED
             payment.amount_captured_cents = total
             db.session.get(Order, rows.order_id).payment_status = "paid"
         _collect(rows.order_id)
@@ -137,7 +137,7 @@ def test_every_order_and_shop_balances_to_the_cent(app, localstripe, parts, pay_
 
         payment = db.session.scalar(select(Payment).where(Payment.order_id == rows.order_id))
         received, refunded = payment.amount_captured_cents, payment.amount_refunded_cents
-        assert payment.status == PaymentStatus.SUCCEEDED and received == total
+        assert payment.status == CardPaymentStatus.SUCCEEDED and received == total
         assert 0 <= refunded <= received
 
         order_owed = order_commission = 0

@@ -12,7 +12,7 @@ from shopapp.core.clock import as_utc, utcnow
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card, refunds
-from shopapp.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from shopapp.payments.models import CardPaymentStatus, Payment, Refund, RefundStatus
 from tests.payments.conftest import pay_on_localstripe
 from tests.support.order_rows import make_order_rows
 
@@ -49,7 +49,7 @@ def test_expired_holds_are_released_once(app, localstripe, fake_orders):  # type
         statuses = db.session.scalars(select(Payment.status)).all()
         jobs = db.session.scalars(select(outbox.OutboxJob.task_name)).all()
     assert fake_orders.released == ["AMC-1", "AMC-2"]
-    assert statuses == [PaymentStatus.EXPIRED, PaymentStatus.EXPIRED]
+    assert statuses == [CardPaymentStatus.EXPIRED, CardPaymentStatus.EXPIRED]
     assert jobs == [card.CANCEL_INTENT_TASK, card.CANCEL_INTENT_TASK]
 
 
@@ -76,7 +76,7 @@ def test_pay_at_pickup_succeeds_once_at_the_desk(app):  # type: ignore[no-untype
         commit()
         assert first_time is not None and payment.succeeded_at is not None
         assert (payment.status, payment.amount_captured_cents, as_utc(payment.succeeded_at)) == (
-            PaymentStatus.SUCCEEDED, 1800, as_utc(first_time))
+            CardPaymentStatus.SUCCEEDED, 1800, as_utc(first_time))
 
 
 def paid_payment(app, localstripe, amount: int = 3000) -> int:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def paid_payment(app, localstripe, amount: int = 3000) -> int:  # type: ignore[n
         started = card.start_card_payment(o1.order_id, "AMC-1", amount, "EUR")
         pay_on_localstripe(localstripe, started.payment_intent_id)
         payment = db.session.get(Payment, started.payment_id)
-        payment.status = PaymentStatus.SUCCEEDED
+        payment.status = CardPaymentStatus.SUCCEEDED
         payment.amount_captured_cents = amount
         commit()
         return started.payment_id

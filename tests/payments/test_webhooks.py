@@ -13,7 +13,7 @@ from shopapp.core import outbox
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.payments import card
-from shopapp.payments.models import Payment, PaymentStatus, Refund, StripeEvent
+from shopapp.payments.models import CardPaymentStatus, Payment, Refund, StripeEvent
 from tests.payments.conftest import authenticate_on_localstripe, event_payload, pay_on_localstripe, sign
 from tests.support.order_rows import make_order_rows
 
@@ -57,7 +57,7 @@ def test_valid_succeeded_event_confirms_the_order_once(app, client, localstripe,
     with app.app_context():
         payment = db.session.get(Payment, payment_id)
         assert payment is not None
-        assert (payment.status, payment.amount_captured_cents) == (PaymentStatus.SUCCEEDED, 2500)
+        assert (payment.status, payment.amount_captured_cents) == (CardPaymentStatus.SUCCEEDED, 2500)
         assert payment.stripe_charge_id and payment.stripe_charge_id.startswith("ch_")
         event = db.session.scalar(select(StripeEvent))
         assert event is not None and event.outcome == "confirmed" and event.processed_at is not None
@@ -92,7 +92,7 @@ def test_bad_signature_is_400_and_changes_nothing(app, client, localstripe, fake
 
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_signature"
-    assert counts(app) == (0, PaymentStatus.PENDING)
+    assert counts(app) == (0, CardPaymentStatus.PENDING)
     assert fake_orders.confirmed == []
 
 
@@ -102,7 +102,7 @@ def test_tampered_body_is_400(app, client, localstripe, fake_orders):  # type: i
     signature = sign(payload)
     tampered = payload.replace(b"payment_failed", b"succeeded")
     assert post(client, tampered, signature).status_code == 400
-    assert counts(app) == (0, PaymentStatus.PENDING) and fake_orders.confirmed == fake_orders.released == []
+    assert counts(app) == (0, CardPaymentStatus.PENDING) and fake_orders.confirmed == fake_orders.released == []
 
 
 def test_stale_signature_is_400(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -110,7 +110,7 @@ def test_stale_signature_is_400(app, client, localstripe, fake_orders):  # type:
     pay_on_localstripe(localstripe, intent_id)
     payload = event_payload("evt_old", "payment_intent.succeeded", intent_id)
     assert post(client, payload, sign(payload, timestamp=int(time.time()) - 301)).status_code == 400
-    assert counts(app) == (0, PaymentStatus.PENDING) and fake_orders.confirmed == []
+    assert counts(app) == (0, CardPaymentStatus.PENDING) and fake_orders.confirmed == []
 
 
 def test_signature_with_another_secret_is_400(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -130,7 +130,7 @@ def test_same_event_twice_is_processed_once(app, client, localstripe, fake_order
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.json == {"received": True, "duplicate": True}
     assert len(fake_orders.confirmed) == 1
-    assert counts(app) == (1, PaymentStatus.SUCCEEDED)
+    assert counts(app) == (1, CardPaymentStatus.SUCCEEDED)
 
 
 def test_concurrent_duplicates_are_processed_once(app, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -152,7 +152,7 @@ def test_concurrent_duplicates_are_processed_once(app, localstripe, fake_orders)
 
     assert statuses == [200, 200, 200, 200]
     assert len(fake_orders.confirmed) == 1
-    assert counts(app) == (1, PaymentStatus.SUCCEEDED)
+    assert counts(app) == (1, CardPaymentStatus.SUCCEEDED)
 
 
 def test_a_different_event_for_the_same_success_changes_nothing(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -162,7 +162,7 @@ def test_a_different_event_for_the_same_success_changes_nothing(app, client, loc
         payload = event_payload(event_id, "payment_intent.succeeded", intent_id)
         assert post(client, payload, sign(payload)).status_code == 200
     assert len(fake_orders.confirmed) == 1
-    assert counts(app) == (2, PaymentStatus.SUCCEEDED)
+    assert counts(app) == (2, CardPaymentStatus.SUCCEEDED)
 
 
 def test_declined_attempt_keeps_the_order_payable(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -172,7 +172,7 @@ def test_declined_attempt_keeps_the_order_payable(app, client, localstripe, fake
         payload = event_payload(event_id, "payment_intent.payment_failed", intent_id)
         assert post(client, payload, sign(payload)).status_code == 200
     assert fake_orders.released == []  # the customer may try another card until the hold expires
-    assert counts(app) == (2, PaymentStatus.PENDING)
+    assert counts(app) == (2, CardPaymentStatus.PENDING)
 
 
 def test_cancelled_intent_releases_the_order_once(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -185,7 +185,7 @@ def test_cancelled_intent_releases_the_order_once(app, client, localstripe, fake
         payload = event_payload(event_id, "payment_intent.canceled", intent_id)
         assert post(client, payload, sign(payload)).status_code == 200
     assert fake_orders.released == ["AMC-1"]
-    assert counts(app) == (2, PaymentStatus.FAILED)
+    assert counts(app) == (2, CardPaymentStatus.FAILED)
 
 
 def test_late_failure_event_after_success_never_goes_backwards(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -196,7 +196,7 @@ def test_late_failure_event_after_success_never_goes_backwards(app, client, loca
     assert post(client, succeeded, sign(succeeded)).status_code == 200
     assert post(client, failed, sign(failed)).status_code == 200
     assert fake_orders.released == []
-    assert counts(app) == (2, PaymentStatus.SUCCEEDED)
+    assert counts(app) == (2, CardPaymentStatus.SUCCEEDED)
 
 
 def test_out_of_order_failure_arriving_first_is_ignored_when_stripe_says_paid(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
@@ -205,13 +205,13 @@ def test_out_of_order_failure_arriving_first_is_ignored_when_stripe_says_paid(ap
     failed = event_payload("evt_f", "payment_intent.payment_failed", intent_id, status="requires_payment_method")
     assert post(client, failed, sign(failed)).status_code == 200
     assert fake_orders.released == []
-    assert counts(app) == (1, PaymentStatus.PENDING)
+    assert counts(app) == (1, CardPaymentStatus.PENDING)
 
 
 def test_late_success_without_stock_is_refunded(app, client, localstripe, fake_orders):  # type: ignore[no-untyped-def]
     payment_id, intent_id = open_payment(app)
     with app.app_context():
-        db.session.get(Payment, payment_id).status = PaymentStatus.EXPIRED  # type: ignore[union-attr]
+        db.session.get(Payment, payment_id).status = CardPaymentStatus.EXPIRED  # type: ignore[union-attr]
         commit()
     pay_on_localstripe(localstripe, intent_id)
     fake_orders.confirm_outcome = "unavailable"
@@ -240,7 +240,7 @@ def test_stripe_unreachable_rolls_back_so_stripe_redelivers(app, client, localst
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")
     payload = event_payload("evt_retry", "payment_intent.succeeded", intent_id)
     assert post(client, payload, sign(payload)).status_code == 503
-    assert counts(app) == (0, PaymentStatus.PENDING)
+    assert counts(app) == (0, CardPaymentStatus.PENDING)
 
 
 def test_webhook_without_a_configured_secret_is_503_so_stripe_resends(  # type: ignore[no-untyped-def]
@@ -257,5 +257,5 @@ def test_webhook_without_a_configured_secret_is_503_so_stripe_resends(  # type: 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert response.json["error"]["code"] == "payments_not_configured"
-    assert counts(app) == (0, PaymentStatus.PENDING)
+    assert counts(app) == (0, CardPaymentStatus.PENDING)
     assert fake_orders.confirmed == []

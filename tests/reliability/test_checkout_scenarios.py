@@ -1,7 +1,7 @@
 """Checkout under contention: last units, a full slot, a line sold out mid-checkout, opposite baskets,
 a double submit. Each asserts the outcome, the invariants (conftest) and that nothing else changed.
 
-The feature-level versions (with more buyers) are in tests/orders/test_checkout.py; these reuse its race.
+The feature-level versions (with more buyers) are in tests/orders/test_placement.py; these reuse its race.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from shopapp.orders.models import Order
 from tests.checkout.flow import token_headers
 from tests.conftest import IS_POSTGRES
 from tests.orders.services import fill_basket
-from tests.orders.test_checkout import _race
+from tests.orders.test_placement import _race
 from tests.reliability.conftest import assert_only_changed, snapshot
 from tests.support.races import at_once
 

@@ -35,7 +35,7 @@ class Town:
         from shopapp.accounts.services import issue_api_token
         from shopapp.animations import registrations
         from shopapp.catalog.models import Shop, ShopStaff
-        from shopapp.catalog.services import issue_shop_token
+        from shopapp.catalog.tokens import issue_shop_token
         from shopapp.core.transaction import commit
         from shopapp.orders.models import Order, OrderPart
 

@@ -25,7 +25,7 @@ from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import OrderPart
 from shopapp.payments import ledger
-from shopapp.payments.models import LedgerEntry, Payment, PaymentStatus, Payout, PayoutStatus
+from shopapp.payments.models import CardPaymentStatus, LedgerEntry, Payment, Payout, PayoutStatus
 from tests.checkout.flow import bring_to_venue_and_collect, order_by_api, token_headers
 from tests.conftest import IS_POSTGRES
 from tests.payments.conftest import TEST_SECRET_KEY
@@ -119,7 +119,7 @@ def _assert_one_transfer_per_shop_and_balanced(app, connect_fake, order_id: int,
         assert sorted((p.part_id, p.status) for p in payouts) == sorted((part, "paid") for part in parts)
         assert {p.stripe_transfer_id for p in payouts} == {t["id"] for t in connect_fake.transfers}
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
-        assert (payment.status, payment.amount_captured_cents) == (PaymentStatus.SUCCEEDED, 2304)
+        assert (payment.status, payment.amount_captured_cents) == (CardPaymentStatus.SUCCEEDED, 2304)
         for part, shop in parts.items():
             kinds = db.session.execute(
                 select(LedgerEntry.kind, func.count(), func.sum(LedgerEntry.amount_cents))
@@ -216,7 +216,8 @@ def test_worker_killed_in_the_middle_of_settlement_then_restarted_settles_and_tr
     with app.app_context():
         db.session.remove()
         # Everything the killed settlement did (the payment, the first part's postings, its payout job) is gone.
-        assert db.session.scalar(select(Payment.status).where(Payment.order_id == order_id)) == PaymentStatus.PENDING
+        status = db.session.scalar(select(Payment.status).where(Payment.order_id == order_id))
+        assert status == CardPaymentStatus.PENDING
         assert db.session.scalar(select(func.count(LedgerEntry.id))) == 0
         assert (
             db.session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.task_name == "payments.pay_out_part"))

@@ -22,7 +22,7 @@ from shopapp.core.outbox import OutboxJob
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
-from shopapp.orders.checkout import CheckoutRequest, place_order
+from shopapp.orders.placement import CheckoutRequest, place_order
 from tests.conftest import IS_POSTGRES
 from tests.orders.services import fill_basket
 from tests.support.processes import ROOT, start_worker_process

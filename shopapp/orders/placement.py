@@ -1,6 +1,6 @@
-"""Checkout: the basket becomes one order split into one part per shop, in one transaction.
+"""Placing an order: the basket becomes one order split into one part per shop, in one transaction.
 
-Lock order, the same in every path that touches these rows (checkout, cancellation, rejection,
+Lock order, the same in every path that touches these rows (placing, cancellation, rejection,
 no-show), so that concurrent transactions queue instead of deadlocking:
   basket or order row → stock rows (ascending product id, catalog.stock) → pickup slot row.
 Stock and slot capacity change only by conditional UPDATEs whose row count decides success, so no
@@ -27,7 +27,7 @@ from shopapp.extensions import db
 from shopapp.orders import events, slots
 from shopapp.orders.basket import BasketOwner, empty_basket, lock_basket, view_basket
 from shopapp.orders.models import Order, OrderLine, OrderPart
-from shopapp.orders.states import OrderStatus, PartStatus, PaymentMethod, PaymentStatus
+from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the desk
 
@@ -137,7 +137,7 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
         pickup_slot_id=slot.id,
         status=OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
         payment_method=request.payment_method,
-        payment_status=PaymentStatus.PENDING if is_card else PaymentStatus.DUE,
+        payment_status=OrderPaymentStatus.PENDING if is_card else OrderPaymentStatus.DUE,
         total_cents=summary.total_cents,
         currency=summary.currency,
         idempotency_key=request.idempotency_key or None,

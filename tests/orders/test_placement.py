@@ -12,8 +12,8 @@ from shopapp.core.outbox import OutboxJob
 from shopapp.core.transaction import commit
 from shopapp.errors import InsufficientStock, SlotFull
 from shopapp.extensions import db
-from shopapp.orders.checkout import CheckoutRequest, place_order
 from shopapp.orders.models import Basket, BasketLine, Order, OrderEvent
+from shopapp.orders.placement import CheckoutRequest, place_order
 from tests.orders.services import call, checkout, fill_basket
 from tests.support.races import at_once
 

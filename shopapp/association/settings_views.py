@@ -1,0 +1,182 @@
+"""The association's settings page (`/association/reglages`, admins only): the venue's slots and holding,
+its opening hours and closed days (each change re-cuts the pickup slots), and the platform commission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from shopapp.accounts.access import role_required
+from shopapp.accounts.forms import EmptyForm
+from shopapp.accounts.models import Role
+from shopapp.association import services
+from shopapp.association import settings as venue_settings
+from shopapp.association.forms import ClosedDayForm, CommissionForm, HoursForm, VenueSettingsForm
+from shopapp.core.forms import report_errors
+from shopapp.errors import DomainError
+from shopapp.extensions import db
+from shopapp.orders import queries as order_queries
+from shopapp.orders.slots import CalendarChange
+from shopapp.payments import commission
+from shopapp.payments.models import CommissionRateChange
+from shopapp.templating import format_day
+
+bp = Blueprint("venue_settings", __name__)
+admin_only = role_required(Role.ADMIN)
+
+
+def _hours_form(venue: Any) -> HoursForm:
+    form = HoursForm()
+    if not form.is_submitted():
+        rows = [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in venue.opening_hours]
+        form = HoursForm(data={"hours": rows + [{"weekday": 0, "opens": None, "closes": None}] * 3})
+    return form
+
+
+def _flash_calendar(change: CalendarChange | None) -> None:
+    """Tell the association what a calendar change did to the pickup slots, and which orders to warn."""
+    if change is None:
+        return
+    flash(_("Créneaux de retrait mis à jour : %(created)s ajouté(s), %(removed)s supprimé(s), "
+            "%(withdrawn)s retiré(s), %(reopened)s proposé(s) de nouveau.", created=change.created,
+            removed=change.removed, withdrawn=change.withdrawn, reopened=change.reopened), "info")
+    if change.orders_to_tell:
+        flash(_("Ces commandes gardent un retrait sur un créneau retiré : %(orders)s. Leurs clients reçoivent "
+                "un message qui les invite à choisir un autre créneau.", orders=", ".join(change.orders_to_tell)),
+              "warning")
+
+
+def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
+                   **forms: FlaskForm):  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    platform_rate = commission.platform_rate_bps()
+    venue_form = forms.get("venue_form")
+    if venue is not None and venue_form is None:
+        venue_form = VenueSettingsForm(obj=venue, formdata=None)
+    commission_form = forms.get("commission_form") or CommissionForm(formdata=None, data={"rate_bps": platform_rate})
+    shops = services.list_shops()
+    overrides = [s for s in shops if s.commission_rate_bps is not None]
+    commission_changes = list(db.session.scalars(
+        select(CommissionRateChange).order_by(CommissionRateChange.id.desc()).limit(50)
+    ))
+    return render_template(
+        "association/settings.html", venue=venue, venue_form=venue_form,
+        hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
+        commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
+        changes=venue_settings.recent_changes(), commission_changes=commission_changes,
+        shops_by_id={s.id: s for s in shops}, hours_problems=hours_problems or [],
+        closed_day_form=forms.get("closed_day_form") or ClosedDayForm(formdata=None),
+        closed_days=venue_settings.upcoming_closed_days(venue) if venue is not None else [],
+        stranded=order_queries.orders_on_withdrawn_slots(),
+        reopen_form=EmptyForm(formdata=None),
+    ), status
+
+
+@bp.get("/association/reglages")
+@admin_only
+def settings():  # type: ignore[no-untyped-def]
+    return _settings_page()
+
+
+@bp.post("/association/reglages/lieu")
+@admin_only
+def settings_venue():  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None:
+        abort(404)
+    form = VenueSettingsForm()
+    if form.validate_on_submit():
+        try:
+            _changes, calendar = venue_settings.update_venue_settings(venue.id, venue_settings.VenueSettings(
+                slot_capacity=form.slot_capacity.data or 0, slot_minutes=form.slot_minutes.data or 0,
+                holding_minutes=form.holding_minutes.data or 0,
+                booking_cutoff_minutes=form.booking_cutoff_minutes.data or 0,
+            ), actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error)
+        else:
+            flash(_("Les réglages du lieu sont enregistrés."), "success")
+            _flash_calendar(calendar)
+            return redirect(url_for("venue_settings.settings"))
+    return _settings_page(422, venue_form=form)
+
+
+@bp.post("/association/reglages/horaires")
+@admin_only
+def settings_hours():  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None:
+        abort(404)
+    form = HoursForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        rows = []
+        for entry in form.hours:
+            if not entry.weekday.data:
+                continue  # an empty line
+            if entry.opens.data is None or entry.closes.data is None:
+                problems.append(_("Indiquez l'ouverture et la fermeture de chaque jour choisi."))
+                continue
+            rows.append(venue_settings.HoursRow(entry.weekday.data, entry.opens.data, entry.closes.data))
+        if not problems:
+            try:
+                change = venue_settings.set_opening_hours(venue.id, rows, actor_id=current_user.id)
+            except DomainError as error:
+                if error.status != 422:
+                    raise
+                problems.extend(dict.fromkeys(error.fields.values()))
+            else:
+                flash(_("Les horaires d'ouverture sont enregistrés."), "success")
+                _flash_calendar(change)
+                return redirect(url_for("venue_settings.settings"))
+    else:
+        problems.append(_("Les horaires ne sont pas valides : vérifiez les heures saisies."))
+    return _settings_page(422, hours_form=form, hours_problems=problems)
+
+
+@bp.post("/association/reglages/fermetures")
+@admin_only
+def settings_close_day():  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None:
+        abort(404)
+    form = ClosedDayForm()
+    if form.validate_on_submit() and form.day.data is not None:
+        try:
+            change = venue_settings.close_day(venue.id, form.day.data, form.reason.data or "",
+                                              actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error)
+        else:
+            flash(_("Le lieu sera fermé le %(day)s.", day=format_day(form.day.data)), "success")
+            _flash_calendar(change)
+            return redirect(url_for("venue_settings.settings"))
+    return _settings_page(422, closed_day_form=form)
+
+
+@bp.post("/association/reglages/fermetures/<int:closed_day_id>/rouvrir")
+@admin_only
+def settings_reopen_day(closed_day_id: int):  # type: ignore[no-untyped-def]
+    venue = venue_settings.current_venue()
+    if venue is None or not EmptyForm().validate_on_submit():
+        abort(404 if venue is None else 400)
+    change = venue_settings.reopen_day(venue.id, closed_day_id, actor_id=current_user.id)
+    flash(_("La fermeture est annulée : le lieu ouvre ce jour-là selon ses horaires."), "success")
+    _flash_calendar(change)
+    return redirect(url_for("venue_settings.settings"))
+
+
+@bp.post("/association/reglages/commission")
+@admin_only
+def settings_commission():  # type: ignore[no-untyped-def]
+    form = CommissionForm()
+    if not form.validate_on_submit():
+        return _settings_page(422, commission_form=form)
+    commission.set_platform_rate(form.rate_bps.data or 0, actor_id=current_user.id)
+    flash(_("La commission par défaut est enregistrée."), "success")
+    return redirect(url_for("venue_settings.settings"))

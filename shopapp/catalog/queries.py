@@ -1,0 +1,233 @@
+"""The catalog's read side: browsing and searching the products of approved shops, the product page,
+shops and categories. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, bindparam, exists, func, literal, or_, select
+from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedload
+
+from shopapp.catalog import search
+from shopapp.catalog.models import Category, Product, Shop, ShopStatus, StockRecord
+from shopapp.errors import NotFoundError
+from shopapp.extensions import db
+
+SORTS = ("name", "price", "-price", "new", "relevance")
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str | None = None
+    shop_slug: str | None = None
+    category_slug: str | None = None
+    label: str | None = None
+    in_stock: bool = False
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: Sequence[Product]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _label_filter(label: str) -> Any:
+    # Labels are a JSON array; each engine has its own table function to look inside it.
+    if db.engine.dialect.name == "postgresql":
+        values = func.json_array_elements_text(Product.labels).table_valued("value")
+    else:
+        values = func.json_each(Product.labels).table_valued("value")
+    return exists(select(literal(1)).select_from(values).where(values.c.value == label))
+
+
+def _category_ids(slug: str) -> list[int]:
+    """The category named by slug and its sub-categories (two levels). 404 when unknown."""
+    named = select(Category.id).where(Category.slug == slug).scalar_subquery()
+    ids = db.session.scalars(
+        select(Category.id).where(or_(Category.id == named, Category.parent_id == named)).order_by(Category.id)
+    ).all()
+    if not ids:
+        raise NotFoundError("Catégorie introuvable.")
+    return list(ids)
+
+
+def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) -> ProductPage:
+    """Active products of approved shops, filtered, searched and sorted, one page of them.
+
+    Two SQL statements whatever the page size (the rows with shop, category and stock joined in, and
+    the count), plus one to resolve a category slug. :raise NotFoundError: unknown category.
+    """
+    base = (
+        select(Product)
+        .join(Product.shop)
+        .outerjoin(Product.stock)
+        .where(Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED)
+    )
+    if filters.shop_slug:
+        base = base.where(Shop.slug == filters.shop_slug)
+    if filters.category_slug:
+        base = base.where(Product.category_id.in_(_category_ids(filters.category_slug)))
+    if filters.label:
+        base = base.where(_label_filter(filters.label))
+    if filters.in_stock:
+        base = base.where(StockRecord.on_hand - StockRecord.allocated > 0)
+    rank = None
+    if filters.q is not None and filters.q.strip():
+        query = search.SearchQuery(search.query_terms(filters.q))
+        if query.is_empty:
+            return ProductPage([], 0, page, per_page)
+        match = search.matches(db.engine.dialect.name, query)
+        base = base.join(match, match.c.product_id == Product.id)
+        rank = match.c.rank
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    stmt = _sorted(base, filters.sort, rank).options(
+        contains_eager(Product.shop), contains_eager(Product.stock), joinedload(Product.category)
+    )
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return ProductPage(items, total, page, per_page)
+
+
+def _sorted(stmt: Select[Any], sort: str | None, rank: Any) -> Select[Any]:
+    if sort in (None, "", "relevance") and rank is not None:
+        return stmt.order_by(rank, Product.id)
+    if sort == "price":
+        return stmt.order_by(Product.price_cents, Product.id)
+    if sort == "-price":
+        return stmt.order_by(Product.price_cents.desc(), Product.id)
+    if sort == "new":
+        return stmt.order_by(Product.created_at.desc(), Product.id.desc())
+    return stmt.order_by(Product.name, Product.id)
+
+
+def get_visible_product(product_id: int) -> Product:
+    """An active product of an approved shop, with shop, category and stock loaded.
+
+    :raise NotFoundError: unknown, inactive, or its shop is not approved.
+    """
+    product = db.session.scalar(
+        select(Product)
+        .join(Product.shop)
+        .outerjoin(Product.stock)
+        .where(Product.id == product_id, Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED)
+        .options(contains_eager(Product.shop), contains_eager(Product.stock), joinedload(Product.category))
+    )
+    if product is None:
+        raise NotFoundError("Produit introuvable.")
+    return product
+
+
+# The product page shows a product with its shop, category and stock: its cache version covers every
+# column of those four rows, so any change to them (price, stock, name, deactivation…) is a new page.
+_PRODUCT_PAGE_ROWS: tuple[type[Any], ...] = (Product, Shop, Category, StockRecord)
+
+
+def _page_attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
+    return list(class_mapper(model).column_attrs)
+
+
+@dataclass(frozen=True)
+class ProductPageRow:
+    """A visible product's row, with its shop's, category's and stock's, as one tuple of values."""
+
+    values: tuple[Any, ...]
+
+    @functools.cached_property
+    def version(self) -> str:
+        """A digest of every value: any change to the four rows gives another version."""
+        return hashlib.blake2b(repr(self.values).encode(), digest_size=16).hexdigest()
+
+    def product(self) -> Product:
+        """A detached copy of the product, with its shop, category and stock (outside the session:
+        read-only, and nothing more than these four rows can be reached from it)."""
+        values = iter(self.values)
+        rows: list[Any] = []
+        for model in _PRODUCT_PAGE_ROWS:
+            fields = {attr.key: next(values) for attr in _page_attrs(model)}
+            rows.append(model(**fields) if fields["id"] is not None else None)  # outer joins: no row
+        product, shop, category, stock_ = rows
+        product.shop, product.category, product.stock = shop, category, stock_
+        return product  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _product_page_statement() -> Select[Any]:
+    # Built once, on the tables (plain Core, no ORM entities): the per-request cost is one round trip.
+    product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
+    columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
+    return (
+        select(*columns)
+        .select_from(product)
+        .join(shop, shop.c.id == product.c.shop_id)
+        .outerjoin(category, category.c.id == product.c.category_id)
+        .outerjoin(stock_, stock_.c.product_id == product.c.id)
+        .where(product.c.id == bindparam("product_id"), product.c.is_active.is_(True),
+               shop.c.status == ShopStatus.APPROVED.value)
+    )
+
+
+def read_product_page(product_id: int) -> ProductPageRow:
+    """A visible product's page data, read in one statement (no ORM objects, no transaction).
+
+    :raise NotFoundError: unknown, inactive, or its shop is not approved.
+    """
+    statement, params = _product_page_statement(), {"product_id": product_id}
+    if db.engine.dialect.name == "postgresql":
+        # One statement needs no transaction: in autocommit there is no BEGIN nor COMMIT to wait for,
+        # which on a busy server are two of the request's round trips to the database.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(statement, params).first()
+    else:  # SQLite: the session's connection (its writes are serialised by BEGIN IMMEDIATE, see core.db)
+        row = db.session.execute(statement, params).first()
+    if row is None:
+        raise NotFoundError("Produit introuvable.")
+    return ProductPageRow(tuple(row))
+
+
+def list_shops(page: int = 1, per_page: int = 20) -> tuple[Sequence[Shop], int]:
+    """Approved shops by name, one page, and their count."""
+    visible = select(Shop).where(Shop.status == ShopStatus.APPROVED)
+    total = db.session.scalar(select(func.count()).select_from(visible.subquery())) or 0
+    shops = db.session.scalars(visible.order_by(Shop.name, Shop.id).limit(per_page).offset((page - 1) * per_page))
+    return shops.all(), total
+
+
+def get_visible_shop(slug: str) -> Shop:
+    """:raise NotFoundError: unknown or not approved."""
+    shop = db.session.scalar(select(Shop).where(Shop.slug == slug, Shop.status == ShopStatus.APPROVED))
+    if shop is None:
+        raise NotFoundError("Boutique introuvable.")
+    return shop
+
+
+def list_categories() -> Sequence[Category]:
+    """Every category, parents before their children, by position."""
+    return db.session.scalars(
+        select(Category).order_by(func.coalesce(Category.parent_id, Category.id), Category.parent_id.is_not(None),
+                                  Category.position, Category.id)
+    ).all()
+
+
+def get_category(slug: str) -> Category:
+    """:raise NotFoundError: unknown slug."""
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFoundError("Catégorie introuvable.")
+    return category
+
+
+def child_categories(category_id: int) -> Sequence[Category]:
+    return db.session.scalars(
+        select(Category).where(Category.parent_id == category_id).order_by(Category.position, Category.id)
+    ).all()
