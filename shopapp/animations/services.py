@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from shopapp.accounts.models import Role, User
 from shopapp.animations import registrations
-from shopapp.animations.models import Animation, AnimationKind, AnimationStatus, Audience
+from shopapp.animations.models import Animation, AnimationKind, AnimationShop, AnimationStatus, Audience
 from shopapp.animations.queries import get_animation
 from shopapp.catalog.models import Product, Shop
 from shopapp.core import outbox
@@ -205,7 +205,6 @@ def _transition(animation: Animation, new: str) -> None:
 
 def proposals_for_shop(shop_id: int) -> list[Animation]:
     """The animations a shop proposed or is featured in, newest first."""
-    from shopapp.animations.models import AnimationShop
 
     featured = select(AnimationShop.animation_id).where(AnimationShop.shop_id == shop_id)
     return list(db.session.scalars(
