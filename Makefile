@@ -41,8 +41,10 @@ test: install
 test-future: install
 	$(BIN)/python scripts/run_tests.py --future $(ARGS)
 
+## make lint: ruff, and the floors of the house (import-linter contracts in pyproject.toml: every import runs down).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy shopapp worker
