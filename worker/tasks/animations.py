@@ -7,8 +7,8 @@ from celery import shared_task
 from shopapp.animations import notices
 from shopapp.animations.registrations import PROMOTION_TASK, REGISTRATION_TASK
 from shopapp.animations.services import ANIMATION_CANCELLED_TASK
-from shopapp.core.transaction import commit
 from shopapp.core.mail import TemporaryMailError
+from shopapp.core.transaction import commit
 from worker.tasks.base import outbox_task
 
 

@@ -9,8 +9,8 @@ from celery import shared_task
 
 from shopapp.catalog import notices as catalog_notices
 from shopapp.catalog.stock import LOW_STOCK_TASK
-from shopapp.core.transaction import commit
 from shopapp.core.mail import TemporaryMailError
+from shopapp.core.transaction import commit
 from shopapp.orders import events, reminders
 from shopapp.orders import notices as order_notices
 from worker.tasks.base import outbox_task
