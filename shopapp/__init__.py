@@ -130,7 +130,7 @@ def _register_animation_blueprints(app: Flask) -> None:
 def content_security_policy(config: Any) -> str:
     """The CSP: our own origin only, plus Stripe.js and the Stripe API it talks to (frames for 3-D
     Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo."""
-    from shopapp.checkout.payment_page import stripe_origins
+    from shopapp.payments.stripe_js import stripe_origins
 
     script, connect, frame = stripe_origins(config)
     return (

@@ -21,6 +21,7 @@ from shopapp.orders import queries, slots
 from shopapp.orders.forms import CheckoutForm
 from shopapp.orders.session import current_owner
 from shopapp.orders.states import PaymentMethod
+from shopapp.payments.stripe_js import stripe_js_url
 
 bp = Blueprint("checkout", __name__)
 
@@ -83,7 +84,7 @@ def pay(order_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("checkout.payment_return", order_id=order.id))
     return render_template("checkout/pay.html", order=order, state=state,
                            publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
-                           stripe_js_url=payment_page.stripe_js_url(),
+                           stripe_js_url=stripe_js_url(),
                            is_localstripe=bool(current_app.config.get("STRIPE_LOCALSTRIPE")))
 
 
