@@ -107,9 +107,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_views.bp)
     app.register_blueprint(checkout_api.bp)
     app.register_blueprint(payments_pages.bp)
-    from shopapp.notices import views as notices_views
-
-    app.register_blueprint(notices_views.bp)
     _register_animation_blueprints(app)
 
 

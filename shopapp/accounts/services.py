@@ -275,6 +275,19 @@ def list_api_tokens(user: User) -> list[ApiToken]:
     )
 
 
+def set_sms_settings(user_id: int, phone: str | None, opt_in: bool) -> None:
+    """Record a resident's mobile number (already normalised to E.164, or None) and SMS choice. Flushes.
+
+    :raise ValidationFailed: opting in without a number.
+    """
+    if opt_in and not phone:
+        raise ValidationFailed("Indiquez votre numéro de mobile pour recevoir les SMS.")
+    user = db.session.get_one(User, user_id)
+    user.phone = phone or None
+    user.sms_opt_in = opt_in
+    db.session.flush()
+
+
 def set_locale(user: User, locale: str) -> None:
     """Record the user's preferred language ('fr' or 'en'). Flushes."""
     if locale not in ("fr", "en"):
