@@ -111,8 +111,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_animation_blueprints(app: Flask) -> None:
-    # Animations, membership and privacy sit above orders: they register the slot picker's
-    # animations provider themselves (orders.slot_extras) when their API blueprint is registered.
     from shopapp.animations import api as animations_api
     from shopapp.animations import venue_views as animations_venue_views
     from shopapp.animations import views as animations_views

@@ -309,7 +309,7 @@ def send_slot_withdrawn(order_id: int, slot_id: int) -> int:
         return 0
     if ctx.order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
         return 0
-    details = {**ctx.as_dict(), "change_link": public_url("orders.change_slot", order_id=order_id)}
+    details = {**ctx.as_dict(), "change_link": public_url("checkout.change_slot", order_id=order_id)}
     return _send(f"slot_withdrawn:{order_id}:{slot_id}", ctx.resident, "slot_withdrawn",
                  lambda: render_mail("slot_withdrawn", ctx.resident, **details),
                  lambda: render_sms("slot_withdrawn", ctx.resident, **details))
