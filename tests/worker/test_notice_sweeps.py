@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from shopapp.catalog import stock
 from shopapp.catalog.stock import LOW_STOCK_TASK, StockLine
-from shopapp.core.clock import utcnow
+from shopapp.checkout import services as checkout_services
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
@@ -239,7 +240,7 @@ def test_the_invitation_keeps_the_local_time_across_a_daylight_saving_change(app
     order_id = checkout(app, town.resident_id, town.slot)
 
     with app.app_context():
-        assert order_notices.send_order_confirmed(order_id) == 1
+        assert order_notices.send_order_confirmed(order_id, extra_events=()) == 1
         commit()
 
     (message,) = mail_outbox()
@@ -253,25 +254,41 @@ def test_the_invitation_keeps_the_local_time_across_a_daylight_saving_change(app
     assert event.decoded("dtend") - local_start == timedelta(hours=1)
 
 
-def test_the_invitation_carries_events_added_by_other_domains(app, town, mail_outbox, monkeypatch):
-    from shopapp.notices.attachments import CalendarEvent
-
-    def animation(order: Order) -> list[CalendarEvent]:
-        slot = order.pickup_slot
-        return [CalendarEvent(uid=f"animation-{order.id}@test", summary="Dégustation de fromages",
-                              starts_at=slot.starts_at, ends_at=slot.ends_at, timezone="Europe/Paris")]
-
-    monkeypatch.setattr(order_notices, "EXTRA_CALENDAR_EVENTS", [animation])
-    fill_basket(app, town.resident_id, (town.bread, 1))
-    order_id = checkout(app, town.resident_id, town.slot)
+def test_the_invitation_carries_the_animations_joined_for_that_slot(app, town, make_user, mail_outbox):
     with app.app_context():
-        order_notices.send_order_confirmed(order_id)
-        commit()
+        slot = db.session.get_one(PickupSlot, town.slot)
+        starts_at, ends_at = slot.starts_at, slot.ends_at
+    staff = make_user(email="lieu@example.org", roles=("venue",))
+    joined = call(app, _published_animation, "Dégustation de fromages", starts_at, ends_at, staff)
+    call(app, _published_animation, "Atelier pain", starts_at, ends_at, staff)  # during the slot, not joined
+    fill_basket(app, town.resident_id, (town.bread, 1))
+    order_id = call(app, lambda: checkout_services.submit(checkout_services.SubmitRequest(
+        town.resident_id, town.slot, "at_pickup", join_animation_ids=(joined,))).order)
+
+    with app.app_context():
+        job = db.session.scalar(select(OutboxJob).where(OutboxJob.task_name == notice_tasks.order_confirmed.name))
+        job_id = job.id
+    notice_tasks.order_confirmed.apply(kwargs={"order_id": order_id, "outbox_job_id": job_id}).get()
 
     (message,) = mail_outbox()
     calendar = icalendar.Calendar.from_ical(attachments(message)["retrait.ics"].get_content())
-    assert [str(e["summary"]) for e in calendar.walk("VEVENT")][1] == "Dégustation de fromages"
+    pickup, animation = calendar.walk("VEVENT")
+    assert str(pickup["uid"]).startswith("retrait-")
+    assert str(animation["summary"]) == "Dégustation de fromages"
+    assert str(animation["uid"]).startswith(f"animation-{joined}@")
+    assert animation.decoded("dtstart").astimezone(UTC) == as_utc(starts_at)
     assert "Aussi à votre agenda : Dégustation de fromages" in body(message)
+    assert "Atelier pain" not in body(message)
+
+
+def _published_animation(title: str, starts_at: datetime, ends_at: datetime, staff_id: int) -> int:
+    from shopapp.animations import services as animations
+
+    animation = animations.create_animation(animations.AnimationData(
+        title=title, kind="tasting", starts_at=starts_at, ends_at=ends_at, capacity=10, audience="everyone",
+        description="Venez goûter."), actor_id=staff_id)
+    animations.publish_animation(animation.id, actor_id=staff_id)
+    return animation.id
 
 
 def _low_stock_jobs(app) -> list[dict[str, int]]:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shopapp.animations import calendar as animation_calendar
 from shopapp.catalog import notices as catalog_notices
 from shopapp.catalog.stock import LOW_STOCK_TASK
 from shopapp.core.mail import TemporaryMailError
@@ -34,7 +35,8 @@ IMPLEMENTED_EVENT_TASKS = (
 
 @outbox_task(events.ORDER_CONFIRMED_TASK, retry_on=(TemporaryMailError,))
 def order_confirmed(order_id: int) -> None:
-    order_notices.send_order_confirmed(order_id)
+    # The invitation also holds the animations the resident joined for that pickup slot.
+    order_notices.send_order_confirmed(order_id, extra_events=animation_calendar.joined_during_pickup(order_id))
 
 
 @outbox_task(events.PART_TO_PREPARE_TASK, retry_on=(TemporaryMailError,))
