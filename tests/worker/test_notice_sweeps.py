@@ -23,6 +23,7 @@ from shopapp.notices import services as notices
 from shopapp.notices.models import NoticeLog
 from shopapp.orders import fulfilment, reminders
 from shopapp.orders import notices as order_notices
+from shopapp.orders.events import EVENT_TASKS
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from tests.orders.services import call, checkout, fill_basket
 from tests.worker.conftest import attachments, body, subject
@@ -89,12 +90,9 @@ def test_every_notice_task_and_schedule_is_registered(app):
     registered = set(app.extensions["celery"].tasks)
 
     assert {entry["task"] for entry in SCHEDULE.values()} <= registered
-    assert set(notice_tasks.IMPLEMENTED_EVENT_TASKS) | {LOW_STOCK_TASK} <= registered
+    assert set(EVENT_TASKS) | {LOW_STOCK_TASK} <= registered
     assert {"notices.send_slot_reminders", "notices.send_uncollected_reminders", "notices.send_daily_digests",
             "outbox.sweep", "orders.mark_no_shows", "orders.generate_slots"} <= {e["task"] for e in SCHEDULE.values()}
-    from worker.tasks.orders import PLACEHOLDER_EVENT_TASKS
-
-    assert not set(PLACEHOLDER_EVENT_TASKS) & set(notice_tasks.IMPLEMENTED_EVENT_TASKS)
 
 
 def test_slot_reminder_run_twice_at_once_sends_one_reminder(app, town, mail_outbox):

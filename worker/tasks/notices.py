@@ -20,19 +20,6 @@ SLOT_REMINDERS_TASK = "notices.send_slot_reminders"
 UNCOLLECTED_REMINDERS_TASK = "notices.send_uncollected_reminders"
 DAILY_DIGESTS_TASK = "notices.send_daily_digests"
 
-# The order event names this module implements (worker/tasks/orders.py leaves them out of its placeholders).
-IMPLEMENTED_EVENT_TASKS = (
-    events.ORDER_CONFIRMED_TASK,
-    events.PART_TO_PREPARE_TASK,
-    events.PART_REJECTED_TASK,
-    events.ORDER_READY_TASK,
-    events.ORDER_CANCELLED_TASK,
-    events.ORDER_NO_SHOW_TASK,
-    events.PICKUP_MOVED_TASK,
-    events.SLOT_WITHDRAWN_TASK,
-)
-
-
 @outbox_task(events.ORDER_CONFIRMED_TASK, retry_on=(TemporaryMailError,))
 def order_confirmed(order_id: int) -> None:
     # The invitation also holds the animations the resident joined for that pickup slot.
