@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -84,12 +84,6 @@ def _report(form: FlaskForm, error: DomainError) -> None:
         raise error
 
 
-def _landing_url() -> str:
-    if "catalog.backoffice" in current_app.view_functions:
-        return url_for("catalog.backoffice")
-    return url_for("accounts.account")
-
-
 # -- joining ------------------------------------------------------------------------------------------
 
 
@@ -133,7 +127,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         else:
             start_session(user)
             flash(_("Bienvenue %(name)s ! Votre mot de passe est enregistré.", name=user.name), "success")
-            return redirect(_landing_url())
+            return redirect(url_for("catalog.backoffice"))
     shop = db.session.get(Shop, invitation.shop_id)
     return render_template("association/invitation.html", form=form, shop=shop, error=None), \
         422 if form.errors else 200
@@ -297,7 +291,7 @@ def act_start(slug: str):  # type: ignore[no-untyped-def]
     shop_ = services.start_acting(slug, admin_id=current_user.id, path=request.path)
     session[ACTING_SESSION_KEY] = shop_.id
     flash(_("Vous agissez maintenant pour %(name)s.", name=shop_.name), "info")
-    return redirect(_landing_url())
+    return redirect(url_for("catalog.backoffice"))
 
 
 @bp.post("/association/agir/arreter")
