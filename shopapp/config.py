@@ -37,7 +37,8 @@ def _sqlite_url(path: Path) -> str:
 
 
 def celery_settings(broker_url: str, *, embedded: bool) -> dict[str, Any]:
-    """Celery settings shared by every profile (see STYLE.md §3 and the worker issue)."""
+    """Celery settings shared by every profile: one task at a time per worker process, acknowledged after it
+    ran (a worker killed mid-task leaves the job to be redelivered), results not kept."""
     settings: dict[str, Any] = {
         "broker_url": broker_url,
         "task_ignore_result": True,

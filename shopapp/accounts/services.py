@@ -1,6 +1,7 @@
 """Account rules: registration, authentication, roles, password reset, API tokens.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is
+one transaction.
 """
 
 from __future__ import annotations

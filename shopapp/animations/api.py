@@ -1,4 +1,4 @@
-"""JSON API: /api/v1/animations…, /api/v1/venue/animations…, /api/v1/shop/animations (API.md)."""
+"""JSON API: /api/v1/animations…, /api/v1/venue/animations…, /api/v1/shop/animations."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The association's rules: applications and decisions, shop staff and invitations, acting for a shop,
 nominations. Venue settings live in `association/settings.py`.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8). E-mails are
-outbox jobs written in the same transaction.
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is one
+transaction. E-mails are outbox jobs written in the same transaction.
 """
 
 from __future__ import annotations

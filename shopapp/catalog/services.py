@@ -1,6 +1,7 @@
 """Catalog use cases: browsing, search, a shop's products, low stock, shop API tokens.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is
+one transaction.
 Stock counters change only through `shopapp.catalog.stock`.
 """
 

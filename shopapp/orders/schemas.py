@@ -1,4 +1,4 @@
-"""API request/response models for basket, slots, orders, shop parts and the desk (API.md)."""
+"""API request/response models for basket, slots, orders, shop parts and the desk."""
 
 from __future__ import annotations
 
