@@ -23,7 +23,7 @@ from shopapp.notices import services as notices
 from shopapp.notices.models import NoticeLog
 from shopapp.orders import fulfilment, reminders
 from shopapp.orders import notices as order_notices
-from shopapp.orders.events import EVENT_TASKS
+from shopapp.orders.events import EVENT_TASKS, ORDER_CONFIRMED_TASK
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from tests.orders.services import call, checkout, fill_basket
 from tests.worker.conftest import attachments, body, subject
@@ -264,9 +264,10 @@ def test_the_invitation_carries_the_animations_joined_for_that_slot(app, town, m
         town.resident_id, town.slot, "at_pickup", join_animation_ids=(joined,))).order)
 
     with app.app_context():
-        job = db.session.scalar(select(OutboxJob).where(OutboxJob.task_name == notice_tasks.order_confirmed.name))
-        job_id = job.id
-    notice_tasks.order_confirmed.apply(kwargs={"order_id": order_id, "outbox_job_id": job_id}).get()
+        job_id = db.session.scalar(select(OutboxJob.id).where(OutboxJob.task_name == ORDER_CONFIRMED_TASK))
+    # The real task, from this app's Celery (another test may have made a different app current).
+    app.extensions["celery"].tasks[ORDER_CONFIRMED_TASK].apply(
+        kwargs={"order_id": order_id, "outbox_job_id": job_id}).get()
 
     (message,) = mail_outbox()
     calendar = icalendar.Calendar.from_ical(attachments(message)["retrait.ics"].get_content())
