@@ -1,7 +1,7 @@
 """Catalog benchmark: the app under gunicorn (2 sync workers) on PostgreSQL with the 10,000-product
 data set, driven over HTTP at concurrency 16, against a bare Flask app returning a body of the same
-size served the same way (the floor). The product page is measured twice: one product (as the issue
-states it), and visits spread over the whole catalogue with a popularity skew (Zipf), since anonymous
+size served the same way (the floor). The product page is measured twice: one product (the same page
+over and over), and visits spread over the whole catalogue with a popularity skew (Zipf), since anonymous
 product pages are cached per product.
 
 Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/shopapp_bench),

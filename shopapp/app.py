@@ -34,7 +34,6 @@ from shopapp.catalog import views as catalog_views
 from shopapp.celery import celery_init_app
 from shopapp.checkout import api as checkout_api
 from shopapp.checkout import views as checkout_views
-from shopapp.checkout.payment_page import stripe_origins
 from shopapp.cli import register_cli
 from shopapp.config import Config, config_for_environment
 from shopapp.core import outbox
@@ -46,11 +45,11 @@ from shopapp.core.urls import DatabaseIdConverter
 from shopapp.errors import register_error_handlers
 from shopapp.extensions import babel, cache, csrf, db, limiter, migrate
 from shopapp.main import views as main_views
-from shopapp.notices import views as notices_views
 from shopapp.orders import api as orders_api
 from shopapp.orders import views as orders_views
 from shopapp.payments import pages as payments_pages
 from shopapp.payments import views as payments_views
+from shopapp.payments.stripe_js import stripe_origins
 from shopapp.privacy import views as privacy_views
 from shopapp.templating import register_template_filters
 
@@ -99,7 +98,6 @@ def _register_blueprints(app: Flask) -> None:
         catalog_views.bp, catalog_api.bp,
         orders_views.bp, orders_api.bp,
         checkout_views.bp, checkout_api.bp,
-        notices_views.bp,
         animations_api.bp, animations_views.bp, animations_venue_views.bp,
         privacy_views.bp,
     ):

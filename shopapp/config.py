@@ -37,7 +37,8 @@ def _sqlite_url(path: Path) -> str:
 
 
 def celery_settings(broker_url: str, *, embedded: bool) -> dict[str, Any]:
-    """Celery settings shared by every profile: acks late, one message at a time, fail fast on publish."""
+    """Celery settings shared by every profile: one task at a time per worker process, acknowledged after it
+    ran (a worker killed mid-task leaves the job to be redelivered), results not kept."""
     settings: dict[str, Any] = {
         "broker_url": broker_url,
         "task_ignore_result": True,

@@ -4,9 +4,9 @@ The suite runs once per backend (scripts/run_tests.py sets SHOPAPP_TEST_BACKEND)
 - `embedded`: SQLite file + Celery on kombu's SQLAlchemy transport (SQLite), as in the demo;
 - `services`: PostgreSQL + Redis on 127.0.0.1.
 
-Isolation: one app per session; after each test every table is emptied. The savepoint recipe of
-STYLE.md §2.21 does not fit here because real Celery workers, concurrent threads and browser tests
-read and write through their own connections, which a rolled-back outer transaction would hide.
+Isolation: one app per session; after each test every table is emptied. Wrapping each test in a
+rolled-back outer transaction (with savepoints) does not fit here because real Celery workers, concurrent
+threads and browser tests read and write through their own connections, which that transaction would hide.
 """
 
 from __future__ import annotations

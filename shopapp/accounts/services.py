@@ -1,6 +1,7 @@
 """Account rules: registration, authentication, roles, password reset, API tokens.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is
+one transaction.
 """
 
 from __future__ import annotations
@@ -273,6 +274,19 @@ def list_api_tokens(user: User) -> list[ApiToken]:
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
         )
     )
+
+
+def set_sms_settings(user_id: int, phone: str | None, opt_in: bool) -> None:
+    """Record a resident's mobile number (already normalised to E.164, or None) and SMS choice. Flushes.
+
+    :raise ValidationFailed: opting in without a number.
+    """
+    if opt_in and not phone:
+        raise ValidationFailed("Indiquez votre numéro de mobile pour recevoir les SMS.")
+    user = db.session.get_one(User, user_id)
+    user.phone = phone or None
+    user.sms_opt_in = opt_in
+    db.session.flush()
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -1,4 +1,4 @@
-"""Account pages: sign-up, log-in, log-out, password reset, account, API tokens, language."""
+"""Account pages: sign-up, log-in, log-out, password reset, account, notice settings, API tokens, language."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shopapp.accounts.forms import (
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
+    NoticeSettingsForm,
     ResetPasswordForm,
     SignupForm,
     TokenForm,
@@ -119,10 +120,12 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/compte")
 @login_required
-def account(notice_form=None):  # type: ignore[no-untyped-def]
-    """The account page; `notice_form` is the notice settings form re-shown with its errors (422)."""
-    from shopapp.notices.forms import NoticeSettingsForm
+def account():  # type: ignore[no-untyped-def]
+    return _render_account()
 
+
+def _render_account(notice_form: NoticeSettingsForm | None = None):  # type: ignore[no-untyped-def]
+    """The account page; `notice_form` is the notice settings form re-shown with its errors (422)."""
     return render_template(
         "accounts/account.html",
         tokens=services.list_api_tokens(current_user),
@@ -132,6 +135,20 @@ def account(notice_form=None):  # type: ignore[no-untyped-def]
         notice_preferences=notices.preferences_of(current_user.id),
         notice_form=notice_form or NoticeSettingsForm(formdata=None, obj=current_user),
     ), 422 if notice_form is not None else 200
+
+
+@bp.post("/compte/notifications")
+@login_required
+def notice_preferences():  # type: ignore[no-untyped-def]
+    """The optional notice kinds (checkboxes), the mobile number and the SMS opt-in."""
+    form = NoticeSettingsForm()
+    if not form.validate_on_submit():
+        return _render_account(notice_form=form)
+    chosen = {kind for kind in notices.OPTIONAL_KINDS if request.form.get(kind) == "on"}
+    notices.set_preferences(current_user.id, chosen)
+    services.set_sms_settings(current_user.id, form.phone.data, bool(form.sms_opt_in.data))
+    flash(_("Vos préférences de notification sont enregistrées."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/compte/jetons", methods=["POST"])

@@ -1,4 +1,4 @@
-"""JSON API: /api/v1/animations…, /api/v1/venue/animations…, /api/v1/shop/animations (API.md)."""
+"""JSON API: /api/v1/animations…, /api/v1/venue/animations…, /api/v1/shop/animations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask_login import current_user
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.animations import calendar, queries, registrations, services
-from shopapp.animations.picker import init_picker, viewer_id
+from shopapp.animations.picker import viewer_id
 from shopapp.animations.schemas import (
     AnimationIn,
     AnimationList,
@@ -28,7 +28,6 @@ from shopapp.core.clock import local_to_utc, utcnow, venue_zone
 from shopapp.errors import NotFoundError, ValidationFailed
 
 bp = Blueprint("animations_api", __name__, url_prefix="/api/v1")
-bp.record_once(lambda state: init_picker(state.app))  # type: ignore[arg-type]
 
 DEFAULT_DAYS = 62
 

@@ -1,5 +1,6 @@
 """iCalendar: the venue's public agenda, a resident's personal feed (pickups and animations) at a
-secret revocable URL, and the one-event file attached to a registration e-mail.
+secret revocable URL, the one-event file attached to a registration e-mail, and the animations a resident
+joined for a pickup slot as events of that order's confirmation invitation.
 
 Events carry TZID=Europe/Paris (the venue's zone) with a VTIMEZONE, so calendar apps show the local
 wall-clock time on both sides of a daylight-saving change.
@@ -18,8 +19,11 @@ from sqlalchemy import select
 
 from shopapp.animations.models import Animation, AnimationStatus, Audience, CalendarFeed, Registration
 from shopapp.animations.queries import registrations_of
+from shopapp.animations.registrations import registrations_for_pickup
 from shopapp.core.clock import as_utc, utcnow, venue_zone
+from shopapp.core.urls import public_url
 from shopapp.extensions import db
+from shopapp.notices.attachments import CalendarEvent
 from shopapp.orders.models import Order
 from shopapp.orders.states import OrderStatus
 
@@ -70,8 +74,6 @@ def _finish(cal: icalendar.Calendar) -> bytes:
 
 
 def _animation_url(animation: Animation) -> str:
-    from shopapp.core.urls import public_url
-
     return public_url("animations.animation_page", animation_id=animation.id)
 
 
@@ -96,6 +98,18 @@ def registration_file(registration: Registration) -> bytes:
     cal = _calendar(registration.animation.title)
     cal.add_component(_animation_event(registration.animation, _animation_url(registration.animation)))
     return _finish(cal)
+
+
+def joined_during_pickup(order_id: int) -> list[CalendarEvent]:
+    """The animations the order's resident joined during its pickup slot, as events to add to the order's
+    confirmation invitation. Each keeps the UID of the registration's own .ics: a calendar holds one copy."""
+    return [
+        CalendarEvent(uid=f"animation-{animation.id}@{_domain()}", summary=animation.title,
+                      starts_at=animation.starts_at, ends_at=animation.ends_at,
+                      timezone=str(current_app.config["VENUE_TIMEZONE"]), description=animation.description,
+                      url=_animation_url(animation))
+        for animation in (registration.animation for registration in registrations_for_pickup(order_id))
+    ]
 
 
 def _pickup_events(orders: Iterable[Order]) -> list[icalendar.Event]:

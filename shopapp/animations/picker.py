@@ -1,5 +1,5 @@
-"""Animations next to pickup slots: the provider `orders.slot_extras` calls (API field and slot picker)
-and the template helper the slot picker's include uses, with the basket's shops highlighted.
+"""Animations next to pickup slots: which animations happen during a slot (the pickup-slots API lists
+them), and for the slot picker each one with the basket's shops it features (highlighted).
 
 Animations are loaded once per local day per request (a two-week picker makes ~14 small queries,
 not one per slot) and filtered per slot in Python: there are a handful of animations a week.
@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flask import Flask, g, has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 from shopapp.animations.models import Animation
 from shopapp.animations.queries import list_animations
 from shopapp.core.clock import as_utc, venue_zone
 from shopapp.orders.models import PickupSlot
-from shopapp.orders.slot_extras import SlotAnimation, register_slot_animations
 
 
 @dataclass(frozen=True)
@@ -51,15 +50,7 @@ def animations_during(slot: PickupSlot) -> list[Animation]:
     return [a for a in cache[key] if as_utc(a.starts_at) < end and start < as_utc(a.ends_at)]
 
 
-def slot_animation_refs(slot: PickupSlot) -> list[SlotAnimation]:
-    return [SlotAnimation(a.id, a.title, a.kind) for a in animations_during(slot)]
-
-
 def picker_animations(slot: PickupSlot, basket_shop_ids: Iterable[int]) -> list[PickerAnimation]:
     """For the slot picker: each animation during the slot, with the basket's shops it features."""
     ids = set(basket_shop_ids)
     return [PickerAnimation(a, [s.name for s in a.shops if s.id in ids]) for a in animations_during(slot)]
-
-
-def init_picker(app: Flask) -> None:
-    register_slot_animations(app, slot_animation_refs)

@@ -1,4 +1,4 @@
-"""API request/response models for animations (API.md)."""
+"""API request/response models for animations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""HTML for venue staff (create, edit, publish, cancel, approve proposals, the dashboard) and for
+"""HTML for venue staff (create, edit, publish, cancel, approve proposals, the dashboard, and the pickup
+desk's order page, which shows the order with the check-in of the animations during its slot) and for
 shops (propose an animation featuring their products)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from shopapp.accounts.access import role_required
 from shopapp.accounts.models import Role
-from shopapp.animations import dashboard, queries, services
+from shopapp.animations import dashboard, queries, registrations, services
 from shopapp.animations.forms import AnimationForm, CheckInForm
 from shopapp.animations.models import Animation
 from shopapp.catalog import images
@@ -22,6 +23,9 @@ from shopapp.catalog.models import Product, Shop
 from shopapp.core.clock import local_to_utc, venue_today, venue_zone
 from shopapp.errors import DomainError
 from shopapp.extensions import db
+from shopapp.orders import fulfilment
+from shopapp.orders import queries as order_queries
+from shopapp.orders.forms import CollectForm
 
 bp = Blueprint("venue_animations", __name__)
 
@@ -173,6 +177,42 @@ def venue_dashboard():  # type: ignore[no-untyped-def]
     return render_template("animations/dashboard.html", report=dashboard.week_report(monday),
                            previous_week=(monday - timedelta(days=7)).isoformat(),
                            next_week=(monday + timedelta(days=7)).isoformat())
+
+
+# -- the pickup desk's order page ----------------------------------------------------------------------
+
+def _render_desk_order(order_id: int, form: CollectForm, error: str | None = None,
+                       status: int = 200) -> tuple[str, int]:
+    """The order, its hand-over form, and the resident's registrations for animations during the slot."""
+    order = order_queries.order_by_id(order_id)
+    return render_template("venue/order.html", order=order, form=form, error=error,
+                           checkin_registrations=registrations.registrations_for_pickup(order.id)), status
+
+
+@bp.get("/comptoir/commandes/<int:order_id>")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_order(order_id: int):  # type: ignore[no-untyped-def]
+    return _render_desk_order(order_id, CollectForm())
+
+
+@bp.post("/comptoir/commandes/<int:order_id>/remise")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_collect(order_id: int):  # type: ignore[no-untyped-def]
+    form = CollectForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.collect_order(order_id, actor_id=current_user.id, paid_via=form.paid_via.data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Commande remise. Bonne journée !"), "success")
+            return redirect(url_for("venue_animations.desk_order", order_id=order_id))
+    else:
+        error = _("Le formulaire a expiré. Merci de réessayer.")
+    return _render_desk_order(order_id, form, error, 422)
 
 
 # -- shops ----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.animations import calendar, queries, registrations
 from shopapp.animations.forms import KIND_LABELS, REGISTRATION_LABELS, STATUS_LABELS, CheckInForm, RegisterForm
-from shopapp.animations.picker import picker_animations, viewer_id
+from shopapp.animations.picker import viewer_id
 from shopapp.core.clock import as_utc, utcnow, venue_today, venue_zone
 from shopapp.errors import DomainError
 
@@ -25,8 +25,7 @@ LIST_DAYS = 42
 @bp.app_context_processor
 def animation_globals() -> dict[str, object]:
     return {"animation_kinds": KIND_LABELS, "animation_statuses": STATUS_LABELS,
-            "registration_labels": REGISTRATION_LABELS, "slot_animations": picker_animations,
-            "desk_registrations": registrations.registrations_for_pickup}
+            "registration_labels": REGISTRATION_LABELS}
 
 
 
@@ -148,4 +147,4 @@ def desk_check_in(order_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     done = registrations.check_in(order_id, form.registration_ids.data or [], actor_id=current_user.id)
     flash(_("Présence enregistrée pour %(n)s inscription(s).", n=len(done)), "success")
-    return redirect(url_for("orders.desk_order", order_id=order_id))
+    return redirect(url_for("venue_animations.desk_order", order_id=order_id))

@@ -14,15 +14,15 @@ Which date puts a row in a month (the method notes of the report say the same in
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, distinct, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, distinct, func, or_, select
 
+from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
 from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import ValidationFailed
@@ -266,24 +266,12 @@ def _bucket_of(pickups: int) -> int:
     raise ValueError(pickups)
 
 
-def animations_available() -> bool:
-    """Whether the animations module and its tables exist (they are built separately)."""
-    if importlib.util.find_spec("shopapp.animations.models") is None:
-        return False
-    # Through the session's connection: a second connection would wait on SQLite's write lock.
-    return inspect(db.session.connection()).has_table("animation")
-
-
 def animation_attendance(months: Sequence[Month]) -> dict[int, tuple[int, int, int]]:
     """Per month index: (people present at an animation: checked-in seats, residents' accounts checked in,
     how many of those accounts collected an order the same month).
-
-    Returns {} (every month at zero) while the animations module or its tables are absent.
     """
-    if not months or not animations_available():
+    if not months:
         return {}
-    from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
-
     held = _month_index(Animation.starts_at, months)
     present = (select(held.label("m"), Registration.user_id, Registration.seats)
                .join(Animation, Animation.id == Registration.animation_id)

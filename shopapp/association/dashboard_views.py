@@ -124,7 +124,6 @@ def page():  # type: ignore[no-untyped-def]
         "association/dashboard.html", month=month, figures=figures, selected=selected,
         charts=_trend_charts(figures, selected=len(figures) - 1), pickups_chart=_pickups_chart(selected),
         previous=dashboard.months_ending(month, 2)[0], next=_next_month(month),
-        animations_available=dashboard.animations_available(),
     )
 
 
@@ -142,7 +141,7 @@ def report(month_key: str):  # type: ignore[no-untyped-def]
     return render_template(
         "association/report.html", month=month, figures=figures, selected=selected,
         charts=_trend_charts(figures, selected=len(figures) - 1), pickups_chart=_pickups_chart(selected),
-        generated_at=utcnow(), venue_name=_venue_name(), animations_available=dashboard.animations_available(),
+        generated_at=utcnow(), venue_name=_venue_name(),
     )
 
 

@@ -4,7 +4,8 @@ a shop, with the helpers the other association services share: `record_decision`
 `association/team.py`, nominations in `association/nominations.py`, venue settings in
 `association/settings.py`.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is one
+transaction. E-mails are outbox jobs written in the same transaction.
 """
 
 from __future__ import annotations

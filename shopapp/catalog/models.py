@@ -121,7 +121,8 @@ class Product(TimestampMixin, Base):
 
 
 class StockRecord(Base):
-    """Two-stage stock (STYLE.md §2.10): `allocated` is held by orders until collected or released."""
+    """Two-stage stock: `allocated` is held by orders until collected or released, so an order never
+    takes what another order already holds."""
 
     __tablename__ = "stock_record"
     __table_args__ = (

@@ -1,7 +1,8 @@
 """Catalog use cases, the write side: a shop's products (back-office, shop API, CSV import), their stock
 and low-stock list. Browsing is in `catalog/queries.py`, shop API tokens in `catalog/tokens.py`.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits, so one unit of work is
+one transaction.
 Stock counters change only through `shopapp.catalog.stock`.
 """
 

@@ -1,13 +1,11 @@
-"""What the payment pages show: the payment's state, Stripe.js's address, the localstripe stand-in."""
+"""What the payment pages show: the payment's state, and the localstripe stand-in's card confirmation.
+
+Where Stripe.js comes from is payments configuration (`shopapp.payments.stripe_js`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 
 from shopapp.extensions import db
@@ -15,46 +13,6 @@ from shopapp.orders.models import Order
 from shopapp.orders.states import OrderStatus
 from shopapp.payments import gateway
 from shopapp.payments.models import CardPaymentStatus, Payment
-
-REAL_STRIPE_JS = "https://js.stripe.com/v3/"
-
-
-def stripe_js_url() -> str:
-    """Stripe.js: the real one, or localstripe's stand-in served at `<API base>/js.stripe.com/v3/`."""
-    configured = current_app.config.get("STRIPE_JS_URL")
-    if configured:
-        return str(configured)
-    base = current_app.config.get("STRIPE_API_BASE")
-    if current_app.config.get("STRIPE_LOCALSTRIPE") and base:
-        return f"{str(base).rstrip('/')}/js.stripe.com/v3/"
-    return REAL_STRIPE_JS
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def stripe_origins(config: Mapping[str, Any]) -> tuple[str, str, str]:
-    """Extra CSP sources (script, connect, frame), each " origin…" or "", from the Stripe settings."""
-    if not config.get("STRIPE_SECRET_KEY"):
-        return "", "", ""
-    base = config.get("STRIPE_API_BASE")
-    if config.get("STRIPE_JS_URL"):
-        script = _origin(str(config["STRIPE_JS_URL"]))
-    elif config.get("STRIPE_LOCALSTRIPE") and base:
-        script = _origin(str(base))
-    else:
-        script = _origin(REAL_STRIPE_JS)
-    api = _origin(str(base)) if base else "https://api.stripe.com"
-    frames = " https://js.stripe.com https://hooks.stripe.com" if script == _origin(REAL_STRIPE_JS) else ""
-    return f" {script}", f" {api}", frames
-
-
-def is_test_mode(config: Mapping[str, Any]) -> bool:
-    """Stripe in test mode (an sk_test_ key, or localstripe): every page says no real money moves."""
-    key = str(config.get("STRIPE_SECRET_KEY") or "")
-    return bool(config.get("STRIPE_LOCALSTRIPE")) or key.startswith("sk_test_")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""HTML: the checkout page (both payment methods), the card payment page and its return page."""
+"""HTML: the checkout page (both payment methods), changing an order's pickup slot, the card payment page
+and its return page. Both slot pages show the slot picker with the animations happening during each slot."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -12,17 +14,28 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from shopapp.accounts.access import login_required
+from shopapp.animations.picker import picker_animations
 from shopapp.checkout import payment_page, services
 from shopapp.core.clock import utcnow
 from shopapp.core.forms import is_row_id
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
-from shopapp.orders import queries, slots
-from shopapp.orders.forms import CheckoutForm
+from shopapp.orders import fulfilment, queries, slots
+from shopapp.orders.forms import ChangeSlotForm, CheckoutForm
 from shopapp.orders.session import current_owner
-from shopapp.orders.states import PaymentMethod
+from shopapp.orders.states import PartStatus, PaymentMethod
+from shopapp.payments.stripe_js import stripe_js_url
 
 bp = Blueprint("checkout", __name__)
+
+
+def _slot_picker(views: list[slots.SlotView], shop_ids: Iterable[int]) -> dict[str, object]:
+    """What the slot picker template shows: the slots by local day and, per slot id, the animations
+    happening during it (those featuring one of `shop_ids` highlighted)."""
+    featured = set(shop_ids)
+    return {"slot_days": slots.by_local_day(views),
+            "slot_animations": {view.slot.id: picker_animations(view.slot, featured) for view in views}}
+
 
 @bp.route("/commande", methods=["GET", "POST"])
 @login_required
@@ -63,8 +76,9 @@ def checkout_page():  # type: ignore[no-untyped-def]
     elif request.method == "POST" and form.errors.get("csrf_token"):
         error = _("Le formulaire a expiré. Merci de réessayer.")
     status = 422 if (error or form.errors) else 200
-    return render_template("checkout/checkout.html", form=form, basket=view, slot_days=slots.by_local_day(slot_views),
-                           lead_minutes=lead, error=error, card_enabled=services.card_enabled()), status
+    return render_template("checkout/checkout.html", form=form, basket=view, lead_minutes=lead, error=error,
+                           card_enabled=services.card_enabled(),
+                           **_slot_picker(slot_views, (group.shop.id for group in view.groups))), status
 
 
 def _joined_ids() -> tuple[int, ...]:
@@ -72,6 +86,35 @@ def _joined_ids() -> tuple[int, ...]:
     animation, so the checkout is refused with "not found" instead of joining less than was asked."""
     values = request.form.getlist("join_animation_ids")
     return tuple(int(v) if v.isdigit() and is_row_id(int(v)) else 0 for v in values)
+
+
+@bp.route("/mes-commandes/<int:order_id>/creneau", methods=["GET", "POST"])
+@login_required
+def change_slot(order_id: int):  # type: ignore[no-untyped-def]
+    order = queries.order_for_user(order_id, current_user.id)
+    if not fulfilment.can_change_slot(order):
+        flash(_("Le créneau de cette commande ne peut plus être changé."), "info")
+        return redirect(url_for("orders.my_order", order_id=order.id))
+    form = ChangeSlotForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.change_pickup_slot(order.id, form.slot_id.data or 0, owner_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404 and "pickup_slot_id" not in exc.fields:
+                raise
+            error = exc.message
+        else:
+            flash(_("C'est noté : votre commande vous attend au nouveau créneau."), "success")
+            return redirect(url_for("orders.my_order", order_id=order.id))
+    waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
+    start = utcnow()
+    views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS),
+                             lead_minutes=slots.lead_minutes_for_shops(waiting))
+    views = [view for view in views if view.slot.id != order.pickup_slot_id]
+    status = 422 if (error or form.errors) else 200
+    return render_template("checkout/change_slot.html", order=order, form=form, error=error,
+                           **_slot_picker(views, (part.shop_id for part in order.remaining_parts))), status
 
 
 @bp.get("/commande/<int:order_id>/paiement")
@@ -83,7 +126,7 @@ def pay(order_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("checkout.payment_return", order_id=order.id))
     return render_template("checkout/pay.html", order=order, state=state,
                            publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
-                           stripe_js_url=payment_page.stripe_js_url(),
+                           stripe_js_url=stripe_js_url(),
                            is_localstripe=bool(current_app.config.get("STRIPE_LOCALSTRIPE")))
 
 

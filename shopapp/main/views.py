@@ -1,17 +1,20 @@
-"""Home page, health checks, staff outbox page and the OpenAPI document."""
+"""Home page, health checks, staff pages (mail outbox, notices with resend) and the OpenAPI document."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from shopapp.accounts.access import public, role_required
+from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
 from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core import mail
 from shopapp.core.api import openapi_document
-from shopapp.core.outbox import OutboxJob
+from shopapp.core.outbox import FAILED, OutboxJob
 from shopapp.extensions import db
+from shopapp.notices import services as notices
 
 bp = Blueprint("main", __name__)
 
@@ -75,6 +78,31 @@ def mail_outbox():  # type: ignore[no-untyped-def]
         backend=current_app.config["MAIL_BACKEND"],
         jobs=jobs,
     )
+
+
+@bp.get("/equipe/notifications")
+@role_required(Role.VENUE, Role.ADMIN)
+def staff_notices():  # type: ignore[no-untyped-def]
+    """Staff page: recent notices (with a resend button for those not sent) and failed background jobs."""
+    failed_jobs = db.session.scalars(
+        select(OutboxJob).where(OutboxJob.status == FAILED).order_by(OutboxJob.id.desc()).limit(50)
+    ).all()
+    return render_template(
+        "staff/notices.html",
+        notices=notices.recent(),
+        failed_jobs=failed_jobs,
+        messages=mail.list_outbox(20) if current_app.config["MAIL_BACKEND"] == "outbox" else [],
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/equipe/notifications/<int:notice_id>/renvoyer")
+@role_required(Role.VENUE, Role.ADMIN)
+def resend_notice(notice_id: int):  # type: ignore[no-untyped-def]
+    EmptyForm().validate_on_submit()
+    notices.resend(notice_id)
+    flash(_("La notification est remise en file d'envoi."), "success")
+    return redirect(url_for("main.staff_notices"))
 
 
 @bp.get("/api/v1/openapi.json")

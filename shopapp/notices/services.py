@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from shopapp.core import mail, outbox
 from shopapp.core.clock import as_utc, utcnow
+from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.notices import channels
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference
@@ -232,22 +233,6 @@ def set_preferences(user_id: int, enabled_kinds: set[str]) -> None:
     db.session.flush()
 
 
-def set_sms_settings(user_id: int, phone: str | None, opt_in: bool) -> None:
-    """Record a resident's mobile number (already normalised to E.164, or None) and SMS choice. Flushes.
-
-    :raise ValidationFailed: opting in without a number.
-    """
-    from shopapp.accounts.models import User
-    from shopapp.errors import ValidationFailed
-
-    if opt_in and not phone:
-        raise ValidationFailed("Indiquez votre numéro de mobile pour recevoir les SMS.")
-    user = db.session.get_one(User, user_id)
-    user.phone = phone or None
-    user.sms_opt_in = opt_in
-    db.session.flush()
-
-
 def recent(limit: int = 100) -> list[NoticeLog]:
     return list(db.session.scalars(select(NoticeLog).order_by(NoticeLog.id.desc()).limit(limit)))
 
@@ -257,8 +242,6 @@ def resend(notice_id: int) -> None:
 
     :raise NotFoundError: unknown notice, or one that was sent (never sent twice on purpose).
     """
-    from shopapp.errors import NotFoundError
-
     row = db.session.get(NoticeLog, notice_id)
     if row is None or row.status == SENT or row.outbox_job_id is None:
         raise NotFoundError("Notification introuvable ou déjà envoyée.")

@@ -1,8 +1,8 @@
-"""JSON API: /api/v1/basket, /pickup-slots, /orders, /shop/orders, /venue/… (API.md)."""
+"""JSON API: /api/v1/basket, /orders, /shop/orders, /venue/….
+
+The pickup-slots list shows each slot's animations too, so it lives in checkout/api.py."""
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, request
 from flask_login import current_user
@@ -11,10 +11,9 @@ from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
-from shopapp.core.clock import utcnow, venue_today, venue_zone
-from shopapp.errors import ValidationFailed
+from shopapp.core.clock import venue_today
 from shopapp.orders import basket as baskets
-from shopapp.orders import fulfilment, queries, slots
+from shopapp.orders import fulfilment, queries
 from shopapp.orders.schemas import (
     AddLineIn,
     BasketOut,
@@ -31,25 +30,15 @@ from shopapp.orders.schemas import (
     ShopOrdersQuery,
     ShopPartList,
     ShopPartOut,
-    SlotList,
-    SlotQuery,
     basket_out,
     desk_order_out,
     iso,
     order_out,
     shop_part_out,
-    slot_out,
 )
 from shopapp.orders.session import current_owner
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
-
-
-
-def _as_utc(value: datetime | date) -> datetime:
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=venue_zone())).astimezone(UTC)
-    return datetime.combine(value, time(0), tzinfo=venue_zone()).astimezone(UTC)
 
 
 # -- basket -------------------------------------------------------------------------------------------
@@ -88,28 +77,6 @@ def delete_basket_line(product_id: int):  # type: ignore[no-untyped-def]
     owner = current_owner()
     baskets.remove_line(owner, product_id)
     return respond(basket_out(baskets.view_basket(owner)))
-
-
-# -- slots --------------------------------------------------------------------------------------------
-
-@bp.get("/pickup-slots")
-@public
-@documented("Pickup slots with room left and bookability for the current basket", response=SlotList,
-            query=SlotQuery)
-def list_pickup_slots():  # type: ignore[no-untyped-def]
-    query = parse_query(SlotQuery)
-    page = parse_query(Page)
-    start = _as_utc(query.from_) if query.from_ else utcnow()
-    end = _as_utc(query.to) if query.to else start + timedelta(days=14)
-    if isinstance(query.to, date) and not isinstance(query.to, datetime):
-        end += timedelta(days=1)  # a date `to` includes that whole day
-    if end <= start or end - start > timedelta(days=62):
-        raise ValidationFailed("Période invalide (62 jours au plus).", fields={"to": "après from, 62 jours au plus"})
-    view = baskets.view_basket(current_owner())
-    found = slots.list_slots(start, end, lead_minutes=slots.lead_minutes_for_shops(g.shop.id for g in view.groups))
-    window = found[(page.page - 1) * page.per_page: page.page * page.per_page]
-    return respond(SlotList(items=[slot_out(s) for s in window], page=page.page, per_page=page.per_page,
-                            total=len(found)))
 
 
 # -- orders (resident) --------------------------------------------------------------------------------

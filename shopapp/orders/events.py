@@ -15,15 +15,15 @@ from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderEvent, OrderPart
 from shopapp.orders.states import ORDER_LABELS, PART_LABELS, OrderStatus, PartStatus, can_order_move, can_part_move
 
-# Outbox task names emitted by orders (worker/tasks/orders.py registers each one). The notice
-# e-mails (issue 5) and refunds/settlement (issue 6) fill these tasks in; until then they only exist.
+# Outbox task names emitted by orders; the worker registers each one (notices in worker/tasks/notices.py,
+# settlement and payouts in worker/tasks/payments.py).
 ORDER_CONFIRMED_TASK = "notices.order_confirmed"  # order_id: tell the resident
 PART_TO_PREPARE_TASK = "notices.part_to_prepare"  # part_id: tell the shop
 PART_REJECTED_TASK = "notices.part_rejected"  # part_id: tell the resident (and refund if paid)
 ORDER_READY_TASK = "notices.order_ready"  # order_id: tell the resident
 ORDER_CANCELLED_TASK = "notices.order_cancelled"  # order_id: tell the shops
 ORDER_NO_SHOW_TASK = "notices.order_no_show"  # order_id: tell the shops and the resident
-ORDER_COLLECTED_TASK = "orders.order_collected"  # order_id: settlement and payouts (issue 6)
+ORDER_COLLECTED_TASK = "orders.order_collected"  # order_id: settlement and payouts
 PICKUP_MOVED_TASK = "notices.pickup_moved"  # order_id, slot_id: tell the resident and the shops preparing
 SLOT_WITHDRAWN_TASK = "notices.slot_withdrawn"  # order_id, slot_id: ask the resident to choose another slot
 EVENT_TASKS: tuple[str, ...] = (
@@ -34,6 +34,8 @@ EVENT_TASKS: tuple[str, ...] = (
     ORDER_CANCELLED_TASK,
     ORDER_NO_SHOW_TASK,
     ORDER_COLLECTED_TASK,
+    PICKUP_MOVED_TASK,
+    SLOT_WITHDRAWN_TASK,
 )
 
 

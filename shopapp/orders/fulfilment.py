@@ -31,7 +31,7 @@ from shopapp.orders.states import (
 from shopapp.venue.models import Venue
 
 # Paid money to give back (a rejected part, a cancelled paid order): payments refunds it, once per
-# part (worker/tasks/payments.py). An outbox job because orders never imports payments (STYLE.md §3).
+# part (worker/tasks/payments.py). An outbox job because orders sits below payments and never imports it.
 REFUND_DUE_TASK = "orders.refund_due"  # order_id
 
 

@@ -101,7 +101,7 @@ class Order(TimestampMixin, Base):
     paid_cents: Mapped[int] = mapped_column(default=0)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     total_cents: Mapped[int]
-    # Rejected parts of an order paid in advance: what is owed back (refunded by the payments issue).
+    # Rejected parts of an order paid in advance: what is owed back (payments refunds it).
     refund_due_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)

@@ -1,4 +1,4 @@
-"""Order notices: the e-mails each order event sends, to whom, with what (issue 5).
+"""Order notices: the e-mails each order event sends, to whom, with what.
 
 Each function is called by one outbox task (worker/tasks/notices.py) with the id the event carried.
 It loads fresh rows, decides from their current state whether the notice still makes sense, and sends
@@ -13,7 +13,7 @@ Layering: orders imports notices (the lower, generic exactly-once machinery), ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +34,6 @@ from shopapp.notices.rendering import Recipient, render_mail, render_sms
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 from shopapp.venue.models import Venue
-
-# Hook for other domains (animations): each provider returns the extra calendar events to put in an
-# order's confirmation invitation (e.g. an animation the resident joined for that slot). Providers are
-# appended at import time by the module that owns them; they must only read.
-CalendarProvider = Callable[[Order], Iterable[CalendarEvent]]
-EXTRA_CALENDAR_EVENTS: list[CalendarProvider] = []
 
 
 @dataclass(frozen=True)
@@ -123,17 +117,10 @@ def pickup_event(order: Order, venue: Venue) -> CalendarEvent:
     )
 
 
-def calendar_events(order: Order, venue: Venue) -> list[CalendarEvent]:
-    """The pickup slot, then whatever the registered providers add (animations joined)."""
-    events = [pickup_event(order, venue)]
-    for provider in EXTRA_CALENDAR_EVENTS:
-        events.extend(provider(order))
-    return events
-
-
-def send_order_confirmed(order_id: int) -> int:
-    """The resident's confirmation, with the pickup slot as an .ics invitation. Commits each claim;
-    returns messages sent (0 when the order is gone, unpaid or cancelled by now).
+def send_order_confirmed(order_id: int, *, extra_events: Sequence[CalendarEvent]) -> int:
+    """The resident's confirmation, with an .ics invitation: the pickup slot, then `extra_events` (given by
+    the caller, e.g. the animations the resident joined for that slot), each also named in the text.
+    Commits each claim; returns messages sent (0 when the order is gone, unpaid or cancelled by now).
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
@@ -146,9 +133,9 @@ def send_order_confirmed(order_id: int) -> int:
         from shopapp.core.i18n import force_locale_for
 
         with force_locale_for(ctx.resident.locale):
-            events = calendar_events(order, ctx.venue)
-            invitation = calendar_attachment(events, stamp=order.created_at, filename="retrait.ics")
-        return render_mail("order_confirmed", ctx.resident, attachments=[invitation], extra_events=events[1:],
+            invitation = calendar_attachment([pickup_event(order, ctx.venue), *extra_events],
+                                             stamp=order.created_at, filename="retrait.ics")
+        return render_mail("order_confirmed", ctx.resident, attachments=[invitation], extra_events=extra_events,
                            **ctx.as_dict())
 
     return _send(f"order_confirmed:{order.id}", ctx.resident, "order_confirmed", build)
@@ -309,7 +296,7 @@ def send_slot_withdrawn(order_id: int, slot_id: int) -> int:
         return 0
     if ctx.order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
         return 0
-    details = {**ctx.as_dict(), "change_link": public_url("orders.change_slot", order_id=order_id)}
+    details = {**ctx.as_dict(), "change_link": public_url("checkout.change_slot", order_id=order_id)}
     return _send(f"slot_withdrawn:{order_id}:{slot_id}", ctx.resident, "slot_withdrawn",
                  lambda: render_mail("slot_withdrawn", ctx.resident, **details),
                  lambda: render_sms("slot_withdrawn", ctx.resident, **details))

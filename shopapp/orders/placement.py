@@ -91,7 +91,7 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     Otherwise, in one transaction: lock the basket, snapshot lines at current prices, allocate stock,
     take one place in the slot (re-checked now), create the order and its parts, empty the basket and
     emit the outbox jobs. `at_pickup` orders start `confirmed`; `card` orders start `pending_payment`
-    with stock and slot held (the payments issue confirms them with `fulfilment.confirm_order`).
+    with stock and slot held (payments confirms them with `fulfilment.confirm_order` once the card is paid).
 
     :raise PaymentUnavailable: card payment while not enabled (422).
     :raise BasketEmpty: nothing to order (409).

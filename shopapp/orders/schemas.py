@@ -1,4 +1,4 @@
-"""API request/response models for basket, slots, orders, shop parts and the desk (API.md)."""
+"""API request/response models for basket, slots, orders, shop parts and the desk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shopapp.core.api import ApiModel, RowId
 from shopapp.core.clock import venue_time
-from shopapp.orders import slot_extras
 from shopapp.orders.basket import BasketView
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.slots import SlotView
@@ -242,12 +241,11 @@ def basket_out(view: BasketView) -> BasketOut:
     )
 
 
-def slot_out(view: SlotView) -> SlotOut:
+def slot_out(view: SlotView, animations: list[AnimationRef]) -> SlotOut:
+    """A listed slot, with the animations happening during it (given by the caller that composes them)."""
     return SlotOut(id=view.slot.id, starts_at=iso(view.slot.starts_at) or "", ends_at=iso(view.slot.ends_at) or "",
                    capacity=view.slot.capacity, remaining=view.remaining, bookable=view.is_bookable,
-                   reason=view.refusal.value if view.refusal else None,
-                   animations=[AnimationRef(id=a.id, title=a.title, kind=a.kind)
-                               for a in slot_extras.animations_for(view.slot)])
+                   reason=view.refusal.value if view.refusal else None, animations=animations)
 
 
 def slot_ref(slot: PickupSlot) -> SlotRef:

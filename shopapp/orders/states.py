@@ -1,4 +1,4 @@
-"""The two state machines of an order (STYLE.md §2.9): statuses and their allowed transitions.
+"""The two state machines of an order (the order and each shop's part): statuses and their allowed transitions.
 
 Only the services in `fulfilment.py` and `placement.py` move a status, through
 `events.change_order_status` / `events.change_part_status`, which refuse anything not listed here.

@@ -1,4 +1,7 @@
-"""HTML: basket, checkout, my orders, a shop's parts and picking list, the venue's pickup desk."""
+"""HTML: basket, my orders, a shop's parts and picking list, the venue's pickup desk and its slot load.
+
+The checkout and change-slot pages (shopapp/checkout/views.py) and the desk's order page
+(shopapp/animations/venue_views.py) show animations too, so they live above both packages."""
 
 from __future__ import annotations
 
@@ -13,15 +16,13 @@ from flask_login import current_user
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
-from shopapp.core.clock import utcnow, venue_today
+from shopapp.core.clock import venue_today
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
-    ChangeSlotForm,
-    CollectForm,
     DeskSearchForm,
     PartStatusForm,
     QuantityForm,
@@ -109,7 +110,8 @@ def basket_remove(product_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("orders.basket"))
 
 
-# The checkout page lives in shopapp/checkout/views.py (it also opens the payment).
+# The checkout page and the change-slot page live in shopapp/checkout/views.py: they show the animations
+# of each slot, and the checkout page also opens the payment.
 
 # -- my orders ----------------------------------------------------------------------------------------
 
@@ -127,36 +129,6 @@ def my_order(order_id: int):  # type: ignore[no-untyped-def]
     return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
                            cancellable=fulfilment.is_cancellable(order),
                            slot_changeable=fulfilment.can_change_slot(order))
-
-
-@bp.route("/mes-commandes/<int:order_id>/creneau", methods=["GET", "POST"])
-@login_required
-def change_slot(order_id: int):  # type: ignore[no-untyped-def]
-    order = queries.order_for_user(order_id, current_user.id)
-    if not fulfilment.can_change_slot(order):
-        flash(_("Le créneau de cette commande ne peut plus être changé."), "info")
-        return redirect(url_for("orders.my_order", order_id=order.id))
-    form = ChangeSlotForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            fulfilment.change_pickup_slot(order.id, form.slot_id.data or 0, owner_id=current_user.id)
-        except DomainError as exc:
-            if exc.status == 404 and "pickup_slot_id" not in exc.fields:
-                raise
-            error = exc.message
-        else:
-            flash(_("C'est noté : votre commande vous attend au nouveau créneau."), "success")
-            return redirect(url_for("orders.my_order", order_id=order.id))
-    waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
-    start = utcnow()
-    views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS),
-                             lead_minutes=slots.lead_minutes_for_shops(waiting))
-    views = [view for view in views if view.slot.id != order.pickup_slot_id]
-    status = 422 if (error or form.errors) else 200
-    return render_template("orders/change_slot.html", order=order, form=form, error=error,
-                           slot_days=slots.by_local_day(views),
-                           basket_shop_ids=[part.shop_id for part in order.remaining_parts]), status
 
 
 @bp.post("/mes-commandes/<int:order_id>/annuler")
@@ -244,35 +216,9 @@ def desk():  # type: ignore[no-untyped-def]
         found = queries.search_orders(search.q.data)
         exact = [o for o in found if o.pickup_code == search.q.data.strip().upper()]
         if len(exact) == 1:
-            return redirect(url_for("orders.desk_order", order_id=exact[0].id))
+            return redirect(url_for("venue_animations.desk_order", order_id=exact[0].id))
     return render_template("venue/desk.html", search=search, day=day, groups=queries.pickups_of_day(day),
                            found=found, previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
-
-
-@bp.get("/comptoir/commandes/<int:order_id>")
-@role_required(Role.VENUE, Role.ADMIN)
-def desk_order(order_id: int):  # type: ignore[no-untyped-def]
-    return render_template("venue/order.html", order=queries.order_by_id(order_id), form=CollectForm(), error=None)
-
-
-@bp.post("/comptoir/commandes/<int:order_id>/remise")
-@role_required(Role.VENUE, Role.ADMIN)
-def desk_collect(order_id: int):  # type: ignore[no-untyped-def]
-    form = CollectForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            fulfilment.collect_order(order_id, actor_id=current_user.id, paid_via=form.paid_via.data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            error = exc.message
-        else:
-            flash(_("Commande remise. Bonne journée !"), "success")
-            return redirect(url_for("orders.desk_order", order_id=order_id))
-    else:
-        error = _("Le formulaire a expiré. Merci de réessayer.")
-    return render_template("venue/order.html", order=queries.order_by_id(order_id), form=form, error=error), 422
 
 
 @bp.get("/comptoir/charge")

@@ -5,8 +5,8 @@ frozen rate. Commission is rounded half-up to the cent on the part's subtotal an
 remainder, so payout + commission == amount received, always (`core.money.split_commission`).
 
 VAT on the commission (COMMISSION_VAT_BPS, 20 %) is computed on the commission and posted as a memo
-(`commission_vat`): shown on the shop's statement, not deducted from the payout, because the issue's
-invariant is payout + commission == amount received. If the association decides to charge the VAT on
+(`commission_vat`): shown on the shop's statement, not deducted from the payout, because the books rest
+on payout + commission == amount received. If the association decides to charge the VAT on
 top, the payout must become amount − commission − VAT and that invariant is restated.
 """
 

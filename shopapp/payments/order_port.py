@@ -1,4 +1,4 @@
-"""What payments needs from orders, in one small interface (STYLE.md §3: payments → orders).
+"""What payments needs from orders, in one small interface (payments sits above orders and calls it).
 
 Direct calls into `shopapp.orders` (plain imports; payments may import orders, never the reverse).
 Contract for every function: runs inside the caller's transaction, flushes, never commits, and is

@@ -15,7 +15,6 @@ from shopapp.accounts.access import role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import acting_for, shop_api, shop_for_user, shop_staff_required
 from shopapp.catalog.models import Shop
-from shopapp.checkout.payment_page import is_test_mode
 from shopapp.core.api import documented, respond
 from shopapp.core.clock import venue_today
 from shopapp.core.money import format_cents
@@ -25,6 +24,7 @@ from shopapp.orders import queries
 from shopapp.payments import onboarding, refunds, statements
 from shopapp.payments.models import Refund
 from shopapp.payments.schemas import StatementOut, StatementQuery, statement_out
+from shopapp.payments.stripe_js import is_test_mode
 
 bp = Blueprint("payments_pages", __name__)
 

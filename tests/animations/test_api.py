@@ -1,4 +1,4 @@
-"""The animations JSON API (API.md): listing, registrations, venue and shop endpoints, audience rules."""
+"""The animations JSON API: listing, registrations, venue and shop endpoints, audience rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON API for basket, slots, orders, shop parts and the desk (API.md)."""
+"""The JSON API for basket, slots, orders, shop parts and the desk."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from shopapp.catalog import stock
 from shopapp.catalog.stock import LOW_STOCK_TASK, StockLine
-from shopapp.core.clock import utcnow
+from shopapp.checkout import services as checkout_services
+from shopapp.core.clock import as_utc, utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
@@ -22,6 +23,7 @@ from shopapp.notices import services as notices
 from shopapp.notices.models import NoticeLog
 from shopapp.orders import fulfilment, reminders
 from shopapp.orders import notices as order_notices
+from shopapp.orders.events import EVENT_TASKS, ORDER_CONFIRMED_TASK
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from tests.orders.services import call, checkout, fill_basket
 from tests.worker.conftest import attachments, body, subject
@@ -88,12 +90,9 @@ def test_every_notice_task_and_schedule_is_registered(app):
     registered = set(app.extensions["celery"].tasks)
 
     assert {entry["task"] for entry in SCHEDULE.values()} <= registered
-    assert set(notice_tasks.IMPLEMENTED_EVENT_TASKS) | {LOW_STOCK_TASK} <= registered
+    assert set(EVENT_TASKS) | {LOW_STOCK_TASK} <= registered
     assert {"notices.send_slot_reminders", "notices.send_uncollected_reminders", "notices.send_daily_digests",
             "outbox.sweep", "orders.mark_no_shows", "orders.generate_slots"} <= {e["task"] for e in SCHEDULE.values()}
-    from worker.tasks.orders import PLACEHOLDER_EVENT_TASKS
-
-    assert not set(PLACEHOLDER_EVENT_TASKS) & set(notice_tasks.IMPLEMENTED_EVENT_TASKS)
 
 
 def test_slot_reminder_run_twice_at_once_sends_one_reminder(app, town, mail_outbox):
@@ -239,7 +238,7 @@ def test_the_invitation_keeps_the_local_time_across_a_daylight_saving_change(app
     order_id = checkout(app, town.resident_id, town.slot)
 
     with app.app_context():
-        assert order_notices.send_order_confirmed(order_id) == 1
+        assert order_notices.send_order_confirmed(order_id, extra_events=()) == 1
         commit()
 
     (message,) = mail_outbox()
@@ -253,25 +252,42 @@ def test_the_invitation_keeps_the_local_time_across_a_daylight_saving_change(app
     assert event.decoded("dtend") - local_start == timedelta(hours=1)
 
 
-def test_the_invitation_carries_events_added_by_other_domains(app, town, mail_outbox, monkeypatch):
-    from shopapp.notices.attachments import CalendarEvent
-
-    def animation(order: Order) -> list[CalendarEvent]:
-        slot = order.pickup_slot
-        return [CalendarEvent(uid=f"animation-{order.id}@test", summary="Dégustation de fromages",
-                              starts_at=slot.starts_at, ends_at=slot.ends_at, timezone="Europe/Paris")]
-
-    monkeypatch.setattr(order_notices, "EXTRA_CALENDAR_EVENTS", [animation])
-    fill_basket(app, town.resident_id, (town.bread, 1))
-    order_id = checkout(app, town.resident_id, town.slot)
+def test_the_invitation_carries_the_animations_joined_for_that_slot(app, town, make_user, mail_outbox):
     with app.app_context():
-        order_notices.send_order_confirmed(order_id)
-        commit()
+        slot = db.session.get_one(PickupSlot, town.slot)
+        starts_at, ends_at = slot.starts_at, slot.ends_at
+    staff = make_user(email="lieu@example.org", roles=("venue",))
+    joined = call(app, _published_animation, "Dégustation de fromages", starts_at, ends_at, staff)
+    call(app, _published_animation, "Atelier pain", starts_at, ends_at, staff)  # during the slot, not joined
+    fill_basket(app, town.resident_id, (town.bread, 1))
+    order_id = call(app, lambda: checkout_services.submit(checkout_services.SubmitRequest(
+        town.resident_id, town.slot, "at_pickup", join_animation_ids=(joined,))).order)
+
+    with app.app_context():
+        job_id = db.session.scalar(select(OutboxJob.id).where(OutboxJob.task_name == ORDER_CONFIRMED_TASK))
+    # The real task, from this app's Celery (another test may have made a different app current).
+    app.extensions["celery"].tasks[ORDER_CONFIRMED_TASK].apply(
+        kwargs={"order_id": order_id, "outbox_job_id": job_id}).get()
 
     (message,) = mail_outbox()
     calendar = icalendar.Calendar.from_ical(attachments(message)["retrait.ics"].get_content())
-    assert [str(e["summary"]) for e in calendar.walk("VEVENT")][1] == "Dégustation de fromages"
+    pickup, animation = calendar.walk("VEVENT")
+    assert str(pickup["uid"]).startswith("retrait-")
+    assert str(animation["summary"]) == "Dégustation de fromages"
+    assert str(animation["uid"]).startswith(f"animation-{joined}@")
+    assert animation.decoded("dtstart").astimezone(UTC) == as_utc(starts_at)
     assert "Aussi à votre agenda : Dégustation de fromages" in body(message)
+    assert "Atelier pain" not in body(message)
+
+
+def _published_animation(title: str, starts_at: datetime, ends_at: datetime, staff_id: int) -> int:
+    from shopapp.animations import services as animations
+
+    animation = animations.create_animation(animations.AnimationData(
+        title=title, kind="tasting", starts_at=starts_at, ends_at=ends_at, capacity=10, audience="everyone",
+        description="Venez goûter."), actor_id=staff_id)
+    animations.publish_animation(animation.id, actor_id=staff_id)
+    return animation.id
 
 
 def _low_stock_jobs(app) -> list[dict[str, int]]:  # type: ignore[no-untyped-def]

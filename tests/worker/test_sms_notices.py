@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from shopapp.accounts import services as accounts
 from shopapp.accounts.models import User
 from shopapp.accounts.phones import InvalidPhone, normalise_phone
 from shopapp.core import outbox
@@ -65,7 +66,7 @@ def _jobs_done(app) -> bool:  # type: ignore[no-untyped-def]
 
 def _opt_in(app, user_id: int, phone: str | None = NINA_MOBILE, opt_in: bool = True) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        notices.set_sms_settings(user_id, phone, opt_in)
+        accounts.set_sms_settings(user_id, phone, opt_in)
         commit()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shopapp.animations import calendar as animation_calendar
 from shopapp.catalog import notices as catalog_notices
 from shopapp.catalog.stock import LOW_STOCK_TASK
 from shopapp.core.mail import TemporaryMailError
@@ -19,22 +20,10 @@ SLOT_REMINDERS_TASK = "notices.send_slot_reminders"
 UNCOLLECTED_REMINDERS_TASK = "notices.send_uncollected_reminders"
 DAILY_DIGESTS_TASK = "notices.send_daily_digests"
 
-# The order event names this module implements (worker/tasks/orders.py leaves them out of its placeholders).
-IMPLEMENTED_EVENT_TASKS = (
-    events.ORDER_CONFIRMED_TASK,
-    events.PART_TO_PREPARE_TASK,
-    events.PART_REJECTED_TASK,
-    events.ORDER_READY_TASK,
-    events.ORDER_CANCELLED_TASK,
-    events.ORDER_NO_SHOW_TASK,
-    events.PICKUP_MOVED_TASK,
-    events.SLOT_WITHDRAWN_TASK,
-)
-
-
 @outbox_task(events.ORDER_CONFIRMED_TASK, retry_on=(TemporaryMailError,))
 def order_confirmed(order_id: int) -> None:
-    order_notices.send_order_confirmed(order_id)
+    # The invitation also holds the animations the resident joined for that pickup slot.
+    order_notices.send_order_confirmed(order_id, extra_events=animation_calendar.joined_during_pickup(order_id))
 
 
 @outbox_task(events.PART_TO_PREPARE_TASK, retry_on=(TemporaryMailError,))

@@ -1,21 +1,15 @@
-"""Order tasks: the periodic slot generation and no-show sweep, and the order event tasks.
+"""Order tasks: the periodic slot generation and no-show sweep.
 
-The event tasks (`shopapp.orders.events.EVENT_TASKS`) are placeholders so that the outbox jobs orders
-emit complete: the notice e-mails arrive with the worker/notices issue and settlement with payments.
-The issue that implements one of these names removes it from `PLACEHOLDER_EVENT_TASKS` (Celery keeps
-the first registration of a name, so two would depend on import order).
+The outbox tasks of order events live with what they do: notices in worker/tasks/notices.py, settlement
+and payouts in worker/tasks/payments.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 
 from shopapp.core.transaction import commit
-from shopapp.orders import events, fulfilment, slots
-from shopapp.orders.events import EVENT_TASKS
-from worker.tasks.base import outbox_task
+from shopapp.orders import fulfilment, slots
 
 
 @shared_task(name="orders.generate_slots")
@@ -32,23 +26,3 @@ def mark_no_shows_task() -> int:
     marked = fulfilment.mark_no_shows()
     commit()
     return marked
-
-
-def _placeholder(task_name: str) -> Any:
-    def order_event(**ids: Any) -> None:
-        """Placeholder: the notice e-mail (or settlement) for this order event arrives with its own issue."""
-
-    order_event.__name__ = task_name.replace(".", "_")
-    order_event.__qualname__ = order_event.__name__
-    return outbox_task(task_name)(order_event)
-
-
-# Implemented in worker/tasks/notices.py: the six notice events.
-PLACEHOLDER_EVENT_TASKS: tuple[str, ...] = tuple(
-    name for name in EVENT_TASKS
-    if name not in (events.ORDER_CONFIRMED_TASK, events.PART_TO_PREPARE_TASK, events.PART_REJECTED_TASK,
-                    events.ORDER_READY_TASK, events.ORDER_CANCELLED_TASK, events.ORDER_NO_SHOW_TASK,
-                    # Implemented in worker/tasks/payments.py: settlement and payouts.
-                    events.ORDER_COLLECTED_TASK)
-)
-EVENT_TASK_OBJECTS = {name: _placeholder(name) for name in PLACEHOLDER_EVENT_TASKS}
