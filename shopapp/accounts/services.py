@@ -13,7 +13,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -21,6 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from shopapp.accounts.models import ApiToken, Role, User, UserRole, new_session_token
 from shopapp.core import mail, outbox
 from shopapp.core.clock import utcnow
+from shopapp.core.i18n import force_locale_for
+from shopapp.core.urls import public_url
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.notices import services as notices
@@ -143,9 +145,7 @@ def send_welcome_email(user_id: int) -> bool:
         return False
 
     def build() -> mail.Mail:
-        from flask import render_template
 
-        from shopapp.core.i18n import force_locale_for
 
         with force_locale_for(user.locale):
             subject = render_template("emails/welcome_subject.txt", user=user).strip()
@@ -186,10 +186,7 @@ def send_password_reset(user_id: int, request_id: int | None = None) -> bool:
         return False
 
     def build() -> mail.Mail:
-        from flask import render_template
 
-        from shopapp.core.i18n import force_locale_for
-        from shopapp.core.urls import public_url
 
         link = public_url("accounts.reset_password", token=make_reset_token(user))
         with force_locale_for(user.locale):

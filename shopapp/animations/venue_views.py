@@ -20,7 +20,7 @@ from shopapp.animations.models import Animation
 from shopapp.catalog import images
 from shopapp.catalog.access import shop_for_user, shop_staff_required
 from shopapp.catalog.models import Product, Shop
-from shopapp.core.clock import local_to_utc, venue_today, venue_zone
+from shopapp.core.clock import as_utc, local_to_utc, venue_today, venue_zone
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
@@ -129,7 +129,6 @@ class _Values:
 
 
 def _local_naive(value, zone):  # type: ignore[no-untyped-def]
-    from shopapp.core.clock import as_utc
 
     return as_utc(value).astimezone(zone).replace(tzinfo=None)
 

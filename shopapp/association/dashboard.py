@@ -27,7 +27,7 @@ from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
-from shopapp.orders.models import Order, OrderPart
+from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 from shopapp.payments.models import LedgerEntry, LedgerKind
 
@@ -243,7 +243,6 @@ def monthly_figures(months: Sequence[Month]) -> list[MonthFigures]:
 
 def _add_pickups(figures: list[MonthFigures], months: Sequence[Month]) -> None:
     """Slots used in each month (at least one order booked on them, not cancelled) and their pickups."""
-    from shopapp.orders.models import PickupSlot
 
     per_slot = (select(_month_index(PickupSlot.starts_at, months).label("m"), PickupSlot.id,
                        func.sum(case((Order.status == OrderStatus.COLLECTED, 1), else_=0)).label("pickups"))

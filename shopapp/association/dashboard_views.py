@@ -16,6 +16,7 @@ from shopapp.accounts.models import Role
 from shopapp.association import dashboard
 from shopapp.association.charts import BarChart, bar_chart
 from shopapp.association.dashboard import PICKUP_BUCKETS, Month, MonthFigures
+from shopapp.association.settings import current_venue
 from shopapp.core.clock import utcnow
 
 bp = Blueprint("dashboard", __name__)
@@ -146,8 +147,6 @@ def report(month_key: str):  # type: ignore[no-untyped-def]
 
 
 def _venue_name() -> str:
-    from shopapp.association.settings import current_venue
-
     venue = current_venue()
     return venue.name if venue is not None else ""
 

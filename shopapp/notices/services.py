@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy.orm import Session
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 def claim_timeout() -> timedelta:
     """How long a claim by a worker that went silent blocks others (NOTICE_CLAIM_TIMEOUT seconds)."""
-    from flask import current_app
 
     return timedelta(seconds=current_app.config["NOTICE_CLAIM_TIMEOUT"])
 

@@ -25,6 +25,7 @@ from shopapp.accounts.models import User
 from shopapp.catalog.notices import shop_recipients
 from shopapp.core import mail
 from shopapp.core.clock import utcnow
+from shopapp.core.i18n import force_locale_for
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
@@ -130,8 +131,6 @@ def send_order_confirmed(order_id: int, *, extra_events: Sequence[CalendarEvent]
     order = ctx.order
 
     def build() -> mail.Mail:
-        from shopapp.core.i18n import force_locale_for
-
         with force_locale_for(ctx.resident.locale):
             invitation = calendar_attachment([pickup_event(order, ctx.venue), *extra_events],
                                              stamp=order.created_at, filename="retrait.ics")
@@ -264,8 +263,6 @@ def send_pickup_moved(order_id: int, slot_id: int) -> int:
     key = f"pickup_moved:{order.id}:{slot_id}"
 
     def build() -> mail.Mail:
-        from shopapp.core.i18n import force_locale_for
-
         with force_locale_for(ctx.resident.locale):
             invitation = calendar_attachment([pickup_event(order, ctx.venue)], stamp=utcnow(),
                                              filename="retrait.ics")

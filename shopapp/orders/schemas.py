@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shopapp.core.api import ApiModel, RowId
 from shopapp.core.clock import venue_time
 from shopapp.orders.basket import BasketView
+from shopapp.orders.fulfilment import is_cancellable
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.slots import SlotView
 
@@ -262,8 +263,6 @@ def part_out(part: OrderPart) -> PartOut:
 
 
 def _order_fields(order: Order) -> dict[str, object]:
-    from shopapp.orders.fulfilment import is_cancellable
-
     return dict(
         id=order.id, number=order.number, status=order.status, pickup_code=order.pickup_code,
         pickup_slot=slot_ref(order.pickup_slot), total_cents=order.total_cents,
