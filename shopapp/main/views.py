@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select, text
 
 from shopapp.accounts.access import public, role_required
@@ -67,10 +68,18 @@ def readyz():  # type: ignore[no-untyped-def]
     return response
 
 
+def _mail_outbox_available() -> bool:
+    # The folder holds every e-mail written (password-reset links, pickup codes): it exists only outside
+    # production, and only admins read it.
+    return current_app.config["PROFILE"] != "production" and current_user.has_role(Role.ADMIN)
+
+
 @bp.get("/equipe/courriels")
-@role_required(Role.VENUE, Role.ADMIN)
+@role_required(Role.ADMIN)
 def mail_outbox():  # type: ignore[no-untyped-def]
-    """Staff page: messages written to the local mail outbox and recent background jobs."""
+    """Admin page outside production: messages written to the local mail outbox and recent jobs."""
+    if current_app.config["PROFILE"] == "production":
+        abort(404)
     jobs = db.session.scalars(select(OutboxJob).order_by(OutboxJob.id.desc()).limit(50)).all()
     return render_template(
         "staff/mail_outbox.html",
@@ -91,7 +100,7 @@ def staff_notices():  # type: ignore[no-untyped-def]
         "staff/notices.html",
         notices=notices.recent(),
         failed_jobs=failed_jobs,
-        messages=mail.list_outbox(20) if current_app.config["MAIL_BACKEND"] == "outbox" else [],
+        mail_outbox_available=_mail_outbox_available(),
         form=EmptyForm(),
     )
 

@@ -18,13 +18,37 @@ def test_every_route_declares_its_access_rule(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_staff_mail_page_admits_only_venue_and_admin(client, auth, make_user, role):
+def test_the_local_mail_folder_is_for_admins_only(client, auth, make_user, role):
+    # It holds every e-mail written, password-reset links included: venue staff must not read it.
     make_user(email=f"{role}@example.org", roles=(role,))
     auth.login(f"{role}@example.org")
 
     status = client.get("/equipe/courriels").status_code
 
-    assert status == (200 if role in ("venue", "admin") else 403)
+    assert status == (200 if role == "admin" else 403)
+
+
+def test_the_local_mail_folder_does_not_exist_in_production(app, client, auth, make_user, monkeypatch):
+    make_user(email="admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+    monkeypatch.setitem(app.config, "PROFILE", "production")
+
+    folder = client.get("/equipe/courriels")
+    notices_page = client.get("/equipe/notifications")
+
+    assert folder.status_code == 404
+    assert notices_page.status_code == 200 and "/equipe/courriels" not in notices_page.get_data(as_text=True)
+
+
+def test_venue_staff_reach_the_notices_from_the_menu_but_not_the_mail_folder(client, auth, make_user):
+    make_user(email="venue@example.org", roles=("venue",))
+    auth.login("venue@example.org")
+
+    home = client.get("/").get_data(as_text=True)
+    page = client.get("/equipe/notifications").get_data(as_text=True)
+
+    assert 'href="/equipe/notifications"' in home
+    assert "/equipe/courriels" not in home and "/equipe/courriels" not in page
 
 
 def test_anonymous_is_redirected_to_login_on_pages_and_gets_401_on_api(client):
