@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Every model module, so that the metadata (migrations, create_all in tests) sees all tables.
@@ -52,6 +53,7 @@ from shopapp.payments import views as payments_views
 from shopapp.payments.stripe_js import stripe_origins
 from shopapp.privacy import views as privacy_views
 from shopapp.templating import register_template_filters
+from shopapp.venue.queries import venue_name
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
@@ -105,12 +107,16 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _template_globals() -> dict[str, object]:
-    """What every page's layout needs: the locale, and the log-out and language forms."""
+    """What every page's layout and every e-mail needs: the locale, the venue's name, the log-out and
+    language forms."""
     locale = str(get_locale() or "fr")
+    # Read only when a template shows it (the 503 page of a database outage does not).
+    venue = LazyString(venue_name)
     if not has_request_context():  # e-mails rendered by the worker
-        return {"current_locale": locale}
+        return {"current_locale": locale, "venue_name": venue}
     return {
         "current_locale": locale,
+        "venue_name": venue,
         # formdata=None: never read the request body here (an oversized upload's error page must render)
         "logout_form": EmptyForm(formdata=None),
         "language_form": LanguageForm(formdata=None),

@@ -26,8 +26,9 @@ from shopapp.extensions import db
 from shopapp.notices.attachments import CalendarEvent
 from shopapp.orders.models import Order
 from shopapp.orders.states import OrderStatus
+from shopapp.venue.queries import venue_name
 
-PRODID = "-//Adopte mon commercant//La Halle Commune//FR"
+PRODID = "-//Adopte mon commercant//Agenda//FR"
 FEED_PREFIX = "cal_"
 PUBLIC_AGENDA_DAYS_BACK = 30
 
@@ -87,7 +88,7 @@ def public_agenda(now: datetime | None = None) -> bytes:
                                 Animation.audience == Audience.EVERYONE, Animation.ends_at >= since)
         .order_by(Animation.starts_at)
     )
-    cal = _calendar("La Halle Commune — agenda")
+    cal = _calendar(f"{venue_name()} — agenda")
     for animation in animations:
         cal.add_component(_animation_event(animation, _animation_url(animation)))
     return _finish(cal)
@@ -116,7 +117,7 @@ def _pickup_events(orders: Iterable[Order]) -> list[icalendar.Event]:
     events = []
     for order in orders:
         slot = order.pickup_slot
-        events.append(_event(f"pickup-{order.id}", f"Retrait de la commande {order.number} — La Halle Commune",
+        events.append(_event(f"pickup-{order.id}", f"Retrait de la commande {order.number} — {venue_name()}",
                              slot.starts_at, slot.ends_at, f"Code de retrait : {order.pickup_code}",
                              cancelled=order.status == OrderStatus.CANCELLED))
     return events

@@ -14,7 +14,7 @@ from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.members.services import is_member
 from shopapp.orders.models import PickupSlot
-from shopapp.orders.slots import current_venue
+from shopapp.venue.queries import current_venue
 
 
 def visible_to(viewer_id: int | None) -> ColumnElement[bool]:

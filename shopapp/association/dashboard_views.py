@@ -16,8 +16,8 @@ from shopapp.accounts.models import Role
 from shopapp.association import dashboard
 from shopapp.association.charts import BarChart, bar_chart
 from shopapp.association.dashboard import PICKUP_BUCKETS, Month, MonthFigures
-from shopapp.association.settings import current_venue
 from shopapp.core.clock import utcnow
+from shopapp.venue.queries import current_venue
 
 bp = Blueprint("dashboard", __name__)
 admin_only = role_required(Role.ADMIN)

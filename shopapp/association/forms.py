@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DecimalField,
     EmailField,
     FieldList,
     Form,
@@ -100,6 +101,21 @@ NOMINATION_LABELS = {NominationStatus.OPEN: _l("À contacter"), NominationStatus
 
 class NominationStatusForm(FlaskForm):
     status = SelectField(_l("Statut"), choices=[SelectChoice(str(k), v) for k, v in NOMINATION_LABELS.items()])
+
+
+class VenueIdentityForm(FlaskForm):
+    name = StringField(_l("Nom du lieu"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    town = StringField(_l("Ville"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=255)])
+    latitude = DecimalField(
+        _l("Latitude"), places=None, description=_l("Pour le lien vers la carte, par exemple 47.9025."),
+        validators=[Optional(), NumberRange(min=-90, max=90, message=_l("Entre -90 et 90."))])
+    longitude = DecimalField(
+        _l("Longitude"), places=None,
+        validators=[Optional(), NumberRange(min=-180, max=180, message=_l("Entre -180 et 180."))])
+    description = TextAreaField(_l("Comment se passe le retrait"), validators=[Length(max=2000)],
+                                description=_l("Montré aux habitants : où entrer, à qui s'adresser, "
+                                               "ce qu'on y trouve."))
 
 
 class VenueSettingsForm(FlaskForm):

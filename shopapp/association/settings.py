@@ -34,15 +34,21 @@ class VenueSettings:
 
 
 @dataclass(frozen=True)
+class VenueIdentity:
+    name: str
+    town: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+
+
+@dataclass(frozen=True)
 class HoursRow:
     weekday: int
     opens: time
     closes: time
 
-
-def current_venue() -> Venue | None:
-    """The venue (the platform has one: the first by id)."""
-    return db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
 
 
 def _venue(venue_id: int) -> Venue:
@@ -88,6 +94,37 @@ def update_venue_settings(
     db.session.flush()
     recut = any(change.key == "venue.slot_minutes" for change in changes)
     return changes, (follow_calendar() if recut else None)
+
+
+def update_venue_identity(venue_id: int, values: VenueIdentity, *, actor_id: int) -> list[SettingChange]:
+    """Write what the town knows the venue by (name, town, address, map position, how pickup works), shown
+    on every page, e-mail and calendar; one audit row per value that changed. Flushes.
+
+    :raise NotFoundError: no such venue. :raise ValidationFailed: an empty name, town or address, a
+    position given by half or out of range.
+    """
+    cleaned = VenueIdentity(values.name.strip(), values.town.strip(), values.address.strip(), values.latitude,
+                            values.longitude, values.description.strip())
+    errors = {key: str(_l("Ce champ est obligatoire.")) for key in ("name", "town", "address")
+              if not getattr(cleaned, key)}
+    if (cleaned.latitude is None) != (cleaned.longitude is None):
+        missing = "longitude" if cleaned.longitude is None else "latitude"
+        errors[missing] = str(_l("Donnez la latitude et la longitude."))
+    if cleaned.latitude is not None and not -90 <= cleaned.latitude <= 90:
+        errors["latitude"] = str(_l("Entre -90 et 90."))
+    if cleaned.longitude is not None and not -180 <= cleaned.longitude <= 180:
+        errors["longitude"] = str(_l("Entre -180 et 180."))
+    if errors:
+        raise ValidationFailed(str(_l("Certains champs sont à revoir.")), fields=errors)
+    venue = _venue(venue_id)
+    changes = []
+    for key in ("name", "town", "address", "latitude", "longitude", "description"):
+        old, new = getattr(venue, key), getattr(cleaned, key)
+        if old != new:
+            setattr(venue, key, new)
+            changes.append(_audit(f"venue.{key}", old, new, actor_id))
+    db.session.flush()
+    return changes
 
 
 def describe_hours(rows: list[HoursRow] | list[OpeningHours]) -> str:

@@ -16,7 +16,13 @@ from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
 from shopapp.association import services
 from shopapp.association import settings as venue_settings
-from shopapp.association.forms import ClosedDayForm, CommissionForm, HoursForm, VenueSettingsForm
+from shopapp.association.forms import (
+    ClosedDayForm,
+    CommissionForm,
+    HoursForm,
+    VenueIdentityForm,
+    VenueSettingsForm,
+)
 from shopapp.core.forms import report_errors
 from shopapp.errors import DomainError
 from shopapp.extensions import db
@@ -25,6 +31,7 @@ from shopapp.orders.slots import CalendarChange
 from shopapp.payments import commission
 from shopapp.payments.models import CommissionRateChange
 from shopapp.templating import format_day
+from shopapp.venue.queries import current_venue
 
 bp = Blueprint("venue_settings", __name__)
 admin_only = role_required(Role.ADMIN)
@@ -53,11 +60,14 @@ def _flash_calendar(change: CalendarChange | None) -> None:
 
 def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
                    **forms: FlaskForm):  # type: ignore[no-untyped-def]
-    venue = venue_settings.current_venue()
+    venue = current_venue()
     platform_rate = commission.platform_rate_bps()
     venue_form = forms.get("venue_form")
     if venue is not None and venue_form is None:
         venue_form = VenueSettingsForm(obj=venue, formdata=None)
+    identity_form = forms.get("identity_form")
+    if venue is not None and identity_form is None:
+        identity_form = VenueIdentityForm(obj=venue, formdata=None)
     commission_form = forms.get("commission_form") or CommissionForm(formdata=None, data={"rate_bps": platform_rate})
     shops = services.list_shops()
     overrides = [s for s in shops if s.commission_rate_bps is not None]
@@ -65,7 +75,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
         select(CommissionRateChange).order_by(CommissionRateChange.id.desc()).limit(50)
     ))
     return render_template(
-        "association/settings.html", venue=venue, venue_form=venue_form,
+        "association/settings.html", venue=venue, venue_form=venue_form, identity_form=identity_form,
         hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
@@ -86,7 +96,7 @@ def settings():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/lieu")
 @admin_only
 def settings_venue():  # type: ignore[no-untyped-def]
-    venue = venue_settings.current_venue()
+    venue = current_venue()
     if venue is None:
         abort(404)
     form = VenueSettingsForm()
@@ -106,10 +116,34 @@ def settings_venue():  # type: ignore[no-untyped-def]
     return _settings_page(422, venue_form=form)
 
 
+@bp.post("/association/reglages/identite")
+@admin_only
+def settings_identity():  # type: ignore[no-untyped-def]
+    venue = current_venue()
+    if venue is None:
+        abort(404)
+    form = VenueIdentityForm()
+    if form.validate_on_submit():
+        try:
+            venue_settings.update_venue_identity(venue.id, venue_settings.VenueIdentity(
+                name=form.name.data or "", town=form.town.data or "", address=form.address.data or "",
+                latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+                longitude=float(form.longitude.data) if form.longitude.data is not None else None,
+                description=form.description.data or "",
+            ), actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error)
+        else:
+            flash(_("Le lieu est enregistré : son nom et son adresse paraissent sur chaque page, e-mail et agenda."),
+                  "success")
+            return redirect(url_for("venue_settings.settings"))
+    return _settings_page(422, identity_form=form)
+
+
 @bp.post("/association/reglages/horaires")
 @admin_only
 def settings_hours():  # type: ignore[no-untyped-def]
-    venue = venue_settings.current_venue()
+    venue = current_venue()
     if venue is None:
         abort(404)
     form = HoursForm()
@@ -142,7 +176,7 @@ def settings_hours():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/fermetures")
 @admin_only
 def settings_close_day():  # type: ignore[no-untyped-def]
-    venue = venue_settings.current_venue()
+    venue = current_venue()
     if venue is None:
         abort(404)
     form = ClosedDayForm()
@@ -162,7 +196,7 @@ def settings_close_day():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/fermetures/<int:closed_day_id>/rouvrir")
 @admin_only
 def settings_reopen_day(closed_day_id: int):  # type: ignore[no-untyped-def]
-    venue = venue_settings.current_venue()
+    venue = current_venue()
     if venue is None or not EmptyForm().validate_on_submit():
         abort(404 if venue is None else 400)
     change = venue_settings.reopen_day(venue.id, closed_day_id, actor_id=current_user.id)

@@ -1,1 +1,1 @@
-"""Membership of the tiers-lieu (La Halle Commune): who is a member, since when, with which consent."""
+"""Membership of the venue's association (the tiers-lieu): who is a member, since when, with which consent."""

@@ -10,10 +10,13 @@ from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 from shopapp.members.models import Membership
 
-CONSENT_TEXT = _l(
-    "J'adhère à l'association de La Halle Commune. J'accepte que mon nom et mon adresse e-mail soient "
-    "conservés dans la liste des membres tant que je suis membre, et je peux quitter l'association à tout moment."
-)
+
+def consent_text(venue: str) -> str:
+    """What a resident agrees to when joining the association of the venue named `venue`."""
+    return str(_l(
+        "J'adhère à l'association de %(venue)s. J'accepte que mon nom et mon adresse e-mail soient "
+        "conservés dans la liste des membres tant que je suis membre, et je peux quitter l'association à tout "
+        "moment.", venue=venue))
 
 
 def is_member(user_id: int | None) -> bool:
@@ -27,9 +30,9 @@ def membership_of(user_id: int) -> Membership | None:
     return db.session.scalar(select(Membership).where(Membership.user_id == user_id))
 
 
-def join(user_id: int, *, consent: bool) -> Membership:
-    """Make the user a member, recording the date and the consent wording. Idempotent: an existing
-    membership is returned as it is. Flushes.
+def join(user_id: int, *, consent: bool, venue: str) -> Membership:
+    """Make the user a member of the association of the venue named `venue`, recording the date and the
+    consent wording. Idempotent: an existing membership is returned as it is. Flushes.
 
     :raise ValidationFailed: consent not given.
     """
@@ -39,7 +42,7 @@ def join(user_id: int, *, consent: bool) -> Membership:
     if existing is not None:
         return existing
     now = utcnow()
-    row = Membership(user_id=user_id, joined_at=now, consent_text=str(CONSENT_TEXT)[:500], consent_at=now)
+    row = Membership(user_id=user_id, joined_at=now, consent_text=consent_text(venue)[:500], consent_at=now)
     db.session.add(row)
     db.session.flush()
     return row

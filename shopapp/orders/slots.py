@@ -26,6 +26,7 @@ from shopapp.orders.models import Order, PickupSlot
 from shopapp.orders.states import OrderStatus
 from shopapp.venue.holidays import is_public_holiday
 from shopapp.venue.models import Venue
+from shopapp.venue.queries import current_venue
 
 # How far ahead the beat task, and the venue's calendar changes, keep slots generated.
 SLOT_WEEKS_AHEAD = 6
@@ -48,10 +49,6 @@ class SlotView:
     def is_bookable(self) -> bool:
         return self.refusal is None
 
-
-def current_venue() -> Venue | None:
-    """The venue (the project has one; the first by id if more are ever added)."""
-    return db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
 
 
 def local_starts(venue: Venue, first_day: date, days: int) -> list[tuple[datetime, datetime]]:

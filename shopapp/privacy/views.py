@@ -14,6 +14,7 @@ from shopapp.accounts.services import authenticate
 from shopapp.animations.forms import DeleteAccountForm, MembershipForm
 from shopapp.members import services as members
 from shopapp.privacy import gdpr
+from shopapp.venue.queries import venue_name
 
 bp = Blueprint("privacy", __name__)
 
@@ -23,10 +24,10 @@ bp = Blueprint("privacy", __name__)
 def membership():  # type: ignore[no-untyped-def]
     form = MembershipForm()
     if form.validate_on_submit():
-        members.join(current_user.id, consent=bool(form.consent.data))
-        flash(_("Bienvenue parmi les membres de La Halle Commune !"), "success")
+        members.join(current_user.id, consent=bool(form.consent.data), venue=venue_name())
+        flash(_("Bienvenue parmi les membres de %(venue)s !", venue=venue_name()), "success")
         return redirect(url_for("privacy.membership"))
-    return render_template("animations/membership.html", form=form, consent_text=members.CONSENT_TEXT,
+    return render_template("animations/membership.html", form=form, consent_text=members.consent_text(venue_name()),
                            leave_form=EmptyForm(),
                            membership=members.membership_of(current_user.id)), 422 if form.errors else 200
 

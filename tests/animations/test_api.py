@@ -17,7 +17,7 @@ def _member(app, user_id: int) -> None:  # type: ignore[no-untyped-def]
     from shopapp.members.services import join
 
     with app.app_context():
-        join(user_id, consent=True)
+        join(user_id, consent=True, venue="La Halle Commune")
         commit()
 
 

@@ -50,7 +50,7 @@ def _world_with_history(app, world, animations, make_user):  # type: ignore[no-u
     tasting = animations.make("Dégustation", capacity=1)
     call(app, registrations.register, tasting, ana, 1)
     call(app, registrations.register, tasting, bob, 1)  # waitlisted
-    call(app, join, ana, consent=True)
+    call(app, join, ana, consent=True, venue="La Halle Commune")
     return ana, bob, order, tasting, shop
 
 
