@@ -212,7 +212,8 @@ class TestConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        self.RATELIMIT_STORAGE_URI = "memory://"
+        # The services backend counts log-in attempts in Redis, as production does; the embedded one in memory.
+        self.RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
         self.CACHE_TYPE = _env("TEST_CACHE_TYPE", "NullCache")
         self.MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")
         self.LOG_JSON = False

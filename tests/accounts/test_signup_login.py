@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from sqlalchemy import func, select
 
 from shopapp.accounts.models import User
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
-from tests.conftest import csrf_token, text_of
+from tests.conftest import IS_POSTGRES, csrf_token, text_of
 
 
 def _signup(client, **overrides):  # type: ignore[no-untyped-def]
@@ -199,3 +202,16 @@ def test_login_rotates_the_session(client, auth, make_user):
 
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the services backend counts attempts in Redis; the embedded one in memory")
+def test_log_in_attempts_are_counted_in_redis_on_the_services_backend(app, client):
+    import redis
+
+    store = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    token = csrf_token(client, "/connexion")
+
+    client.post("/connexion", data={"email": "x@example.org", "password": "x", "csrf_token": token})
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == os.environ["TEST_REDIS_URL"]
+    assert any(b"connexion" in key or b"login" in key for key in store.scan_iter("LIMITS*"))
