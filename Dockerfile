@@ -1,13 +1,19 @@
-# Production image: the web app (gunicorn) and the Celery worker/beat share it.
+# Production image: the web app (gunicorn) and the Celery worker/beat share it. The app is installed as a
+# wheel (templates, static files, translations, data and migrations inside) over the locked dependencies.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY . .
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pybabel compile -d shopapp/translations -f \
+    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=shopapp.app:create_app SHOPAPP_ENV=production
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY shopapp ./shopapp
-COPY worker ./worker
-COPY migrations ./migrations
-COPY babel.cfg ./
-RUN pip install --no-cache-dir . && pybabel compile -d shopapp/translations -f
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 RUN useradd --create-home shop && mkdir -p /app/instance && chown shop /app/instance
 USER shop
 EXPOSE 8000

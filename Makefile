@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := shopapp.app:create_app
 
-.PHONY: demo test test-future install translations migrate seed serve lint typecheck bench soak fuzz audit clean
+.PHONY: demo test test-future lock install translations migrate seed serve lint typecheck bench soak fuzz audit clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock (exact versions and their hashes), then the project itself.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP) translations node_modules/.package-lock.json
@@ -41,6 +43,13 @@ test: install
 test-future: install
 	$(BIN)/python scripts/run_tests.py --future $(ARGS)
 
+## make lock: re-resolve the locks after a change to pyproject.toml (requirements.lock for production,
+## requirements-dev.lock with the dev tools); a test fails while a lock no longer satisfies pyproject.toml.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: install
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev --output-file requirements-dev.lock pyproject.toml
+
 ## make lint: ruff, and the floors of the house (import-linter contracts in pyproject.toml: every import runs down).
 lint: install
 	$(BIN)/ruff check .
@@ -69,4 +78,4 @@ audit: install
 	$(BIN)/python scripts/audit.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache build dist

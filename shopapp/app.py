@@ -74,7 +74,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():  # builds the engine object only; nothing connects here
         serialise_sqlite_writers(db.engine)
-    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    migrations = Path(__file__).resolve().parent / "migrations"  # packaged with the app
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=str(migrations))
     init_login(app)
     csrf.init_app(app)

@@ -10,8 +10,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 class ConfigError(RuntimeError):
     """A required setting is missing or unsafe: raised at start-up with the variable's name."""
@@ -66,7 +64,9 @@ class Config:
     PROFILE = "embedded"
 
     def __init__(self) -> None:
-        instance = Path(_env("SHOPAPP_INSTANCE", str(PROJECT_ROOT / "instance")) or "instance")
+        # The instance folder (uploaded images, the embedded database and mail folder): SHOPAPP_INSTANCE, else
+        # `instance/` in the working directory (the project's folder for `make demo`, /app in the image).
+        instance = Path(_env("SHOPAPP_INSTANCE") or Path.cwd() / "instance")
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _env("SECRET_KEY") or self._embedded_secret(instance)
         self.SQLALCHEMY_DATABASE_URI = self._database_url(instance)
