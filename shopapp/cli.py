@@ -6,13 +6,15 @@ import sys
 from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from shopapp.association.setup import TownSetup, set_up_town
 from shopapp.catalog.cli import catalog_cli
 from shopapp.catalog.images import media_root
-from shopapp.core.backup import BackupError, create_backup, read_manifest, restore_backup
+from shopapp.core.backup import BackupError, check_revision, create_backup, read_manifest, restore_backup
 from shopapp.core.clock import utcnow
 from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
@@ -119,6 +121,15 @@ def backup_create_command(output: Path | None) -> None:
     click.echo(f"Backup written to {target}: {manifest.summary()}")
 
 
+def _known_revisions() -> set[str] | None:
+    """The migration revisions this code knows, or None when its migrations folder cannot be read."""
+    try:
+        scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
+        return {script.revision for script in scripts.walk_revisions()}
+    except CommandError:
+        return None
+
+
 @backup_cli.command("restore")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Confirm: the database and the images are replaced by the archive's.")
@@ -127,6 +138,7 @@ def backup_restore_command(archive: Path, yes: bool) -> None:
     try:
         manifest = read_manifest(archive)
         click.echo(f"{archive.name}: {manifest.summary()}")
+        check_revision(manifest, _known_revisions())
         if not yes:
             if not sys.stdin.isatty():
                 raise click.ClickException("restoring replaces the database and the images: "

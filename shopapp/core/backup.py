@@ -182,6 +182,18 @@ def create_backup(database_url: str, media_dir: Path, output: Path) -> Manifest:
     return manifest
 
 
+def check_revision(manifest: Manifest, known_revisions: set[str] | None) -> None:
+    """Refuse a backup whose migration revision this code does not know (made by a newer version):
+    the restored schema would not match the code. `None` when the migrations cannot be read: no check.
+
+    :raise BackupError: the revision is unknown here.
+    """
+    revision = manifest.alembic_revision
+    if known_revisions is not None and revision is not None and revision not in known_revisions:
+        raise BackupError(f"this backup's database is at migration {revision}, unknown to this version of the "
+                          "application (made by a newer one?): deploy that version before restoring")
+
+
 # -- restore ------------------------------------------------------------------------------------------
 
 

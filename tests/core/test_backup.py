@@ -76,8 +76,19 @@ def _drop_everything(app: Any) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture
+def migrated(app):  # type: ignore[no-untyped-def]
+    """The tests build tables with create_all: stamp the database as `flask db upgrade` would, for this test."""
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('5b1f0c2d9e7a')"))
+    yield "5b1f0c2d9e7a"
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
 @needs_postgres
-def test_backup_then_restore_brings_back_orders_ledger_and_images(app, runner, tmp_path):  # type: ignore[no-untyped-def]
+def test_backup_then_restore_brings_back_orders_ledger_and_images(app, runner, tmp_path, migrated):  # type: ignore[no-untyped-def]
     _build_data(app)
     before = _snapshot(app)
     assert len(before["orders"]) == 2 and len(before["ledger"]) == 4 and before["images"]
@@ -93,7 +104,7 @@ def test_backup_then_restore_brings_back_orders_ledger_and_images(app, runner, t
     assert {f"media/{name}" for name in before["images"]} <= set(names)
     assert manifest["counts"]["customer_order"] == 2 and manifest["counts"]["ledger_entry"] == 4
     assert manifest["media_files"] == len(before["images"])
-    assert "created_at" in manifest and "alembic_revision" in manifest
+    assert manifest["alembic_revision"] == migrated and manifest["created_at"]
 
     _drop_everything(app)
 
@@ -102,6 +113,8 @@ def test_backup_then_restore_brings_back_orders_ledger_and_images(app, runner, t
     assert "Restored" in restored.output
     with app.app_context():
         db.engine.dispose()
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == migrated
     assert _snapshot(app) == before
 
 
@@ -176,6 +189,23 @@ def test_backup_create_without_pg_dump_says_so(app, runner, tmp_path, monkeypatc
 
     assert result.exit_code == 1
     assert result.output.strip() == "Error: pg_dump is not installed (PostgreSQL client tools are needed for backups)"
+
+
+def test_a_backup_from_a_newer_version_is_refused_before_anything_changes(app, runner, tmp_path):  # type: ignore[no-untyped-def]
+    archive = tmp_path / "newer.tar.gz"
+    manifest = {"format": "adopte-mon-commercant-backup", "version": 1, "created_at": "2030-01-01T03:30:00+00:00",
+                "alembic_revision": "fffffffffff0", "counts": {}, "media_files": 0}
+    with tarfile.open(archive, "w:gz") as tar:
+        payload = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+
+    result = runner.invoke(args=["backup", "restore", str(archive), "--yes"])
+
+    assert result.exit_code == 1
+    assert "migration fffffffffff0, unknown to this version of the application" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_the_password_goes_to_pg_dump_through_the_environment_not_the_command_line():
