@@ -10,6 +10,9 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=shopapp.app:create_app SHOPAPP_ENV=production
 WORKDIR /app
+# pg_dump/pg_restore for `flask backup` (Debian bookworm's client, version 15 like the postgres:15 service).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY --from=build /wheels /wheels

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from shopapp.association.setup import TownSetup, set_up_town
 from shopapp.catalog.cli import catalog_cli
+from shopapp.catalog.images import media_root
+from shopapp.core.backup import BackupError, check_revision, create_backup, read_manifest, restore_backup
+from shopapp.core.clock import utcnow
 from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
@@ -20,6 +26,7 @@ from shopapp.orders.slots import generate_slots
 
 dev_cli = AppGroup("dev", help="Demo and development helpers.")
 outbox_cli = AppGroup("outbox", help="The transactional outbox.")
+backup_cli = AppGroup("backup", help="Back up and restore the database and the uploaded images (PostgreSQL).")
 
 
 @dev_cli.command("seed")
@@ -101,6 +108,48 @@ def sweep_command() -> None:
     click.echo(sweep())
 
 
+@backup_cli.command("create")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The archive to write (default: backup-<UTC date and time>.tar.gz here).")
+def backup_create_command(output: Path | None) -> None:
+    """Write one .tar.gz archive: the database (pg_dump), the uploaded images and a manifest."""
+    target = output or Path(f"backup-{utcnow().strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    try:
+        manifest = create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], media_root(), target)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Backup written to {target}: {manifest.summary()}")
+
+
+def _known_revisions() -> set[str] | None:
+    """The migration revisions this code knows, or None when its migrations folder cannot be read."""
+    try:
+        scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
+        return {script.revision for script in scripts.walk_revisions()}
+    except CommandError:
+        return None
+
+
+@backup_cli.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: the database and the images are replaced by the archive's.")
+def backup_restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database and the uploaded images with those of ARCHIVE (made by `backup create`)."""
+    try:
+        manifest = read_manifest(archive)
+        click.echo(f"{archive.name}: {manifest.summary()}")
+        check_revision(manifest, _known_revisions())
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.ClickException("restoring replaces the database and the images: "
+                                           "run again with --yes to confirm")
+            click.confirm("Replace the database and the images with this backup?", abort=True)
+        restore_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], media_root(), archive)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo("Restored. If the code is newer than the backup, run `flask db upgrade`.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
 
@@ -108,4 +157,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(setup_command)
