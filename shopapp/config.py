@@ -202,6 +202,10 @@ class ProductionConfig(Config):
             raise ConfigError(f"PUBLIC_URL must be the site's address (https://…), got {public_url!r}")
         if _env("MAIL_BACKEND", "smtp") != "smtp":
             raise ConfigError("MAIL_BACKEND must be smtp in production: e-mails are never written to a folder there")
+        sms_url = _env("SMS_API_URL")
+        if sms_url is not None and (not sms_url.startswith("https://") or _env("SMS_API_TOKEN") is None):
+            raise ConfigError("SMS_API_URL must be the provider's https:// address, with SMS_API_TOKEN, in production "
+                              "(or unset: no SMS)")
         super().__init__()
         self.MAIL_BACKEND = "smtp"
         self.SESSION_COOKIE_SECURE = True
