@@ -91,6 +91,12 @@ class Config:
         self.MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
         self.MAIL_FROM = _env("MAIL_FROM", "Adopte mon commerçant <bonjour@adopte-mon-commercant.fr>")
         self.MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR", str(instance / "mail_outbox"))
+        # SMS provider: an HTTP endpoint taking a JSON POST {"to", "text", "sender"} with a bearer token.
+        # Unset, residents are not offered SMS and none is sent.
+        self.SMS_API_URL = _env("SMS_API_URL")
+        self.SMS_API_TOKEN = _env("SMS_API_TOKEN")
+        self.SMS_SENDER = _env("SMS_SENDER", "AdopteMonCo")
+        self.SMS_TIMEOUT = _int("SMS_TIMEOUT", 10)
         self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
         self.STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
@@ -196,6 +202,10 @@ class ProductionConfig(Config):
             raise ConfigError(f"PUBLIC_URL must be the site's address (https://…), got {public_url!r}")
         if _env("MAIL_BACKEND", "smtp") != "smtp":
             raise ConfigError("MAIL_BACKEND must be smtp in production: e-mails are never written to a folder there")
+        sms_url = _env("SMS_API_URL")
+        if sms_url is not None and (not sms_url.startswith("https://") or _env("SMS_API_TOKEN") is None):
+            raise ConfigError("SMS_API_URL must be the provider's https:// address, with SMS_API_TOKEN, in production "
+                              "(or unset: no SMS)")
         super().__init__()
         self.MAIL_BACKEND = "smtp"
         self.SESSION_COOKIE_SECURE = True

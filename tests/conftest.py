@@ -215,6 +215,21 @@ def celery_worker(app):  # type: ignore[no-untyped-def]
         yield worker
 
 
+@pytest.fixture
+def sms_provider(app, monkeypatch):  # type: ignore[no-untyped-def]
+    """A stand-in SMS provider (tests/support/sms_provider.py, an HTTP server on 127.0.0.1) configured as
+    the app's provider for this test: no real provider can be reached from the tests."""
+    from tests.support.sms_provider import FakeSmsProvider
+
+    provider = FakeSmsProvider()
+    provider.start()
+    monkeypatch.setitem(app.config, "SMS_API_URL", provider.url)
+    monkeypatch.setitem(app.config, "SMS_API_TOKEN", "test-token")
+    monkeypatch.setitem(app.config, "SMS_SENDER", "AdopteMonCo")
+    yield provider
+    provider.stop()
+
+
 def text_of(response: Any) -> str:
     """The response body with HTML entities decoded (Jinja escapes apostrophes)."""
     import html

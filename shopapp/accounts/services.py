@@ -26,6 +26,7 @@ from shopapp.core.urls import public_url
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.notices import services as notices
+from shopapp.notices.channels import sms_enabled
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "amc_"  # noqa: S105 - a public prefix, not a secret
@@ -276,8 +277,10 @@ def list_api_tokens(user: User) -> list[ApiToken]:
 def set_sms_settings(user_id: int, phone: str | None, opt_in: bool) -> None:
     """Record a resident's mobile number (already normalised to E.164, or None) and SMS choice. Flushes.
 
-    :raise ValidationFailed: opting in without a number.
+    :raise ValidationFailed: opting in without a number, or while the venue sends no SMS (no provider).
     """
+    if opt_in and not sms_enabled():
+        raise ValidationFailed("Ce lieu n'envoie pas de SMS : les avis arrivent par courriel.")
     if opt_in and not phone:
         raise ValidationFailed("Indiquez votre numéro de mobile pour recevoir les SMS.")
     user = db.session.get_one(User, user_id)

@@ -23,6 +23,7 @@ from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
 from shopapp.notices import services as notices
+from shopapp.notices.channels import sms_enabled
 
 bp = Blueprint("accounts", __name__)
 
@@ -133,20 +134,31 @@ def _render_account(notice_form: NoticeSettingsForm | None = None):  # type: ign
         empty_form=EmptyForm(),
         new_token=session.pop("new_token", None),
         notice_preferences=notices.preferences_of(current_user.id),
-        notice_form=notice_form or NoticeSettingsForm(formdata=None, obj=current_user),
+        notice_form=notice_form or _notice_form(formdata=None, obj=current_user),
+        sms_offered=sms_enabled(),
     ), 422 if notice_form is not None else 200
+
+
+def _notice_form(**kwargs: object) -> NoticeSettingsForm:
+    """The notice settings form; without an SMS provider it has no number or SMS fields at all."""
+    form = NoticeSettingsForm(**kwargs)
+    if not sms_enabled():
+        del form.phone
+        del form.sms_opt_in
+    return form
 
 
 @bp.post("/compte/notifications")
 @login_required
 def notice_preferences():  # type: ignore[no-untyped-def]
     """The optional notice kinds (checkboxes), the mobile number and the SMS opt-in."""
-    form = NoticeSettingsForm()
+    form = _notice_form()
     if not form.validate_on_submit():
         return _render_account(notice_form=form)
     chosen = {kind for kind in notices.OPTIONAL_KINDS if request.form.get(kind) == "on"}
     notices.set_preferences(current_user.id, chosen)
-    services.set_sms_settings(current_user.id, form.phone.data, bool(form.sms_opt_in.data))
+    if sms_enabled():  # without a provider, a posted number or opt-in is ignored
+        services.set_sms_settings(current_user.id, form.phone.data, bool(form.sms_opt_in.data))
     flash(_("Vos préférences de notification sont enregistrées."), "success")
     return redirect(url_for("accounts.account"))
 

@@ -153,10 +153,12 @@ def send_once(
     Commits the claim, then commits the 'sent' mark as soon as the channel accepted the message (or
     leaves it to the caller's commit inside `sent_marks_committed_by_caller`), or the 'failed' mark
     (with the server's answer) when the channel refused it for good.
-    Returns True when a message went out.
+    Returns True when a message went out. Without an SMS provider, an SMS notice is not even recorded.
     :raise mail.TemporaryMailError: after recording the attempt as 'retrying' (the task retries).
     :raise NoticeBusy: another worker is sending it.
     """
+    if channel == "sms" and not channels.sms_enabled():
+        return False  # no SMS provider: no SMS notice at all (opted-in residents simply get none)
     row_id = claim(event_key, recipient, channel, kind, job_id)
     if row_id is None:
         return False
@@ -165,7 +167,7 @@ def send_once(
     # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
     record = update(NoticeLog).where(NoticeLog.id == row_id)
     try:
-        channels.deliver(message)
+        channels.deliver(message, event_key=event_key)
     except mail.TemporaryMailError as exc:
         db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
         db.session.commit()

@@ -30,7 +30,7 @@ from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
 from shopapp.notices.attachments import CalendarEvent, calendar_attachment, qr_attachment, qr_data_uri
-from shopapp.notices.channels import Sms
+from shopapp.notices.channels import Sms, sms_enabled
 from shopapp.notices.rendering import Recipient, render_mail, render_sms
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
@@ -54,7 +54,7 @@ class OrderContext:
 def _resident(user_id: int, email: str, locale: str | None, name: str, phone: str | None,
               sms_opt_in: bool) -> Recipient:
     return Recipient(email=email, locale=locale or "fr", user_id=user_id, name=name,
-                     sms_to=phone if sms_opt_in and phone else None)
+                     sms_to=phone if sms_opt_in and phone and sms_enabled() else None)
 
 
 # What a resident notice needs of the account (not the User entity: it would also load its roles).

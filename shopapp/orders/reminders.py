@@ -26,6 +26,7 @@ from shopapp.core.clock import as_utc, utcnow, venue_zone
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
+from shopapp.notices.channels import sms_enabled
 from shopapp.notices.models import FAILED, SENT, NoticeLog
 from shopapp.notices.rendering import Recipient, render_mail, render_sms
 from shopapp.orders.models import Order, OrderPart, PickupSlot
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 
 def _finished_keys(keys_by_order: dict[int, str]) -> set[str]:
     """Of these event keys (one per order), those whose e-mail was sent (or failed for good), and whose
-    SMS too when the resident opted in to SMS with a number: no need to build them again."""
+    SMS too when the resident opted in to SMS with a number and a provider sends SMS: no need to build
+    them again."""
     if not keys_by_order:
         return set()
     keys = list(keys_by_order.values())
@@ -49,7 +51,7 @@ def _finished_keys(keys_by_order: dict[int, str]) -> set[str]:
     texting = {keys_by_order[order_id] for order_id in db.session.scalars(
         select(Order.id).join(User, User.id == Order.user_id)
         .where(Order.id.in_(list(keys_by_order)), User.sms_opt_in.is_(True), User.phone.is_not(None))
-    )}
+    )} if sms_enabled() else set()
     return {key for key in keys if (key, "email") in done and (key not in texting or (key, "sms") in done)}
 
 

@@ -71,6 +71,8 @@ def test_production_refuses_to_start_with_one_line_naming_a_missing_setting(monk
     ({"PUBLIC_URL": "commerces.example.fr"}, "PUBLIC_URL must be the site's address"),
     ({"MAIL_BACKEND": "outbox"}, "MAIL_BACKEND must be smtp in production"),
     ({"TRUSTED_PROXIES": "many"}, "TRUSTED_PROXIES must be a whole number"),
+    ({"SMS_API_URL": "http://sms.example.fr/send", "SMS_API_TOKEN": "t"}, "SMS_API_URL must be the provider's https"),
+    ({"SMS_API_URL": "https://sms.example.fr/send", "SMS_API_TOKEN": None}, "SMS_API_URL must be the provider's https"),
 ])
 def test_production_refuses_unsafe_settings(monkeypatch, changes, message):
     _production_env(monkeypatch, **changes)
