@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 
-class ConfigError(RuntimeError):
-    """A required setting is missing or unsafe: raised at start-up with the variable's name."""
+class ConfigError(SystemExit):
+    """A required setting is missing or unsafe: raised at start-up with the variable's name. A SystemExit,
+    so that gunicorn, Celery and the `flask` commands stop with that one line and no traceback."""
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -16,6 +16,7 @@ from shopapp.core.api import openapi_document
 from shopapp.core.outbox import FAILED, OutboxJob
 from shopapp.extensions import db
 from shopapp.notices import services as notices
+from shopapp.venue.queries import current_venue
 
 bp = Blueprint("main", __name__)
 
@@ -26,7 +27,7 @@ def home():  # type: ignore[no-untyped-def]
     shops = db.session.scalars(
         select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
     ).all()
-    return render_template("main/home.html", shops=shops)
+    return render_template("main/home.html", shops=shops, venue=current_venue())
 
 
 @bp.get("/accessibilite")

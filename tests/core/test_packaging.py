@@ -109,6 +109,7 @@ def town(installed, tmp_path_factory) -> Iterator[dict[str, object]]:  # type: i
                  "2 rue de la Poterie", "--admin-email", "presidence@example.fr", cwd=folder, env=env)
     assert setup.returncode == 0, setup.stderr
     seed = _run(bin_ / "flask", "dev", "seed", cwd=folder, env=env)
+    refused = _run(bin_ / "flask", "routes", cwd=folder, env={k: v for k, v in env.items() if k != "PUBLIC_URL"})
     server = subprocess.Popen(
         [str(bin_ / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "shopapp.app:create_app()"],
         cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -122,7 +123,7 @@ def town(installed, tmp_path_factory) -> Iterator[dict[str, object]]:  # type: i
 
     try:
         wait_for(ready, timeout=60)
-        yield {"url": url, "setup": setup.stdout, "seed": seed}
+        yield {"url": url, "setup": setup.stdout, "seed": seed, "refused": refused}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,6 +175,9 @@ def test_the_wheel_runs_a_town_in_production(town):
     assert demo.status_code == 422
     seed = town["seed"]
     assert seed.returncode != 0 and "never seeded in production" in seed.stderr  # type: ignore[attr-defined]
+    refused = town["refused"]  # one clear line, no traceback
+    assert refused.returncode == 1  # type: ignore[attr-defined]
+    assert refused.stderr.strip() == "Production start refused, missing settings: PUBLIC_URL"  # type: ignore[attr-defined]
 
 
 def test_behind_the_proxy_the_log_in_limit_counts_each_visitor(town):
