@@ -1,7 +1,7 @@
 """Shops applying to join: the application queue and the association's decisions on it (approve,
 ask for information, refuse), each logged and, when the applicant must hear of it, e-mailed.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8). E-mails are
+Services flush and never commit; the request, CLI or task boundary commits. E-mails are
 outbox jobs written in the same transaction.
 """
 

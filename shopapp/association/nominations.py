@@ -1,7 +1,7 @@
 """Residents propose shops they would like to see join; others support them (once each); the
 association follows each proposal up (open, contacted, joined), and every status change is logged.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request, CLI or task boundary commits.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A shop's team: inviting colleagues (and the owner of a newly approved shop), removing them, and the
 signed, single-use invitation link that sets an invited person's password.
 
-Services flush and never commit; the request, CLI or task boundary commits (STYLE.md §2.8). E-mails are
+Services flush and never commit; the request, CLI or task boundary commits. E-mails are
 outbox jobs written in the same transaction.
 """
 

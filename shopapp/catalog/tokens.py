@@ -1,6 +1,6 @@
 """Shop API tokens (tills): issued to a shop, shown once, stored hashed, revoked at once.
 
-Services flush and never commit; the request boundary commits (STYLE.md §2.8).
+Services flush and never commit; the request boundary commits.
 """
 
 from __future__ import annotations
