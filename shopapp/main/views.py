@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -28,6 +30,14 @@ def home():  # type: ignore[no-untyped-def]
         select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
     ).all()
     return render_template("main/home.html", shops=shops, venue=current_venue())
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():  # type: ignore[no-untyped-def]
+    # Asked for by browsers and crawlers at this fixed address whatever the page says.
+    return send_from_directory(Path(current_app.static_folder or "") / "img", "favicon.ico", max_age=86400,
+                               mimetype="image/vnd.microsoft.icon")
 
 
 @bp.get("/accessibilite")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shopapp.app import create_app
@@ -161,3 +163,15 @@ def test_home_lists_approved_shops_only(app, client):
 
     assert "Boulangerie du Pont" in html
     assert "Fromagerie en attente" not in html
+
+
+def test_the_favicon_is_served_and_every_page_describes_itself(client):
+    icon = client.get("/favicon.ico")
+    pages = {path: client.get(path).get_data(as_text=True) for path in ("/", "/produits", "/connexion", "/agenda")}
+
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # the ICO header
+    for path, html in pages.items():
+        description = re.search(r'<meta name="description" content="([^"]+)">', html)
+        assert description and "centre-ville" in description.group(1), path
+        assert 'rel="icon" href="/favicon.ico"' in html, path
