@@ -138,7 +138,8 @@ def test_list_uses_a_constant_number_of_statements(app, client, catalog, count_s
     assert api.status_code == 200 and len(api.json["items"]) == per_page
     assert page.status_code == 200
     assert len(api_statements) == 2  # the rows (shop, category, stock joined) and the count
-    assert len(page_statements) == 4  # + the category and its children (one), + the filter's category list
+    # + the category and its children (one), + the filter's category list, + the venue's name in the layout
+    assert len(page_statements) == 5
 
 
 def test_product_page_shop_page_and_category_page(client, town):
