@@ -37,6 +37,14 @@ bp = Blueprint("venue_settings", __name__)
 admin_only = role_required(Role.ADMIN)
 
 
+def _venue_or_404() -> Any:
+    """The venue the settings change; 404 before `flask setup` created it."""
+    venue = current_venue()
+    if venue is None:
+        abort(404)
+    return venue
+
+
 def _hours_form(venue: Any) -> HoursForm:
     form = HoursForm()
     if not form.is_submitted():
@@ -96,9 +104,7 @@ def settings():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/lieu")
 @admin_only
 def settings_venue():  # type: ignore[no-untyped-def]
-    venue = current_venue()
-    if venue is None:
-        abort(404)
+    venue = _venue_or_404()
     form = VenueSettingsForm()
     if form.validate_on_submit():
         try:
@@ -119,9 +125,7 @@ def settings_venue():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/identite")
 @admin_only
 def settings_identity():  # type: ignore[no-untyped-def]
-    venue = current_venue()
-    if venue is None:
-        abort(404)
+    venue = _venue_or_404()
     form = VenueIdentityForm()
     if form.validate_on_submit():
         try:
@@ -143,9 +147,7 @@ def settings_identity():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/horaires")
 @admin_only
 def settings_hours():  # type: ignore[no-untyped-def]
-    venue = current_venue()
-    if venue is None:
-        abort(404)
+    venue = _venue_or_404()
     form = HoursForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -176,9 +178,7 @@ def settings_hours():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/fermetures")
 @admin_only
 def settings_close_day():  # type: ignore[no-untyped-def]
-    venue = current_venue()
-    if venue is None:
-        abort(404)
+    venue = _venue_or_404()
     form = ClosedDayForm()
     if form.validate_on_submit() and form.day.data is not None:
         try:
@@ -196,9 +196,9 @@ def settings_close_day():  # type: ignore[no-untyped-def]
 @bp.post("/association/reglages/fermetures/<int:closed_day_id>/rouvrir")
 @admin_only
 def settings_reopen_day(closed_day_id: int):  # type: ignore[no-untyped-def]
-    venue = current_venue()
-    if venue is None or not EmptyForm().validate_on_submit():
-        abort(404 if venue is None else 400)
+    venue = _venue_or_404()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     change = venue_settings.reopen_day(venue.id, closed_day_id, actor_id=current_user.id)
     flash(_("La fermeture est annulée : le lieu ouvre ce jour-là selon ses horaires."), "success")
     _flash_calendar(change)

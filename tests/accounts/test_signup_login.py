@@ -118,24 +118,16 @@ def test_login_is_rate_limited(app, client, make_user, monkeypatch):
     assert "Trop de tentatives" in text_of(blocked)
 
 
-def test_open_redirect_after_login_is_ignored(client, make_user):
+@pytest.mark.parametrize("target", [
+    "https://evil.example/",
+    "/\\evil.example",  # browsers read "/\\evil.example" as "//evil.example", another site
+])
+def test_a_redirect_after_login_to_another_site_is_ignored(client, make_user, target):
     make_user(email="remi@example.org")
     token = csrf_token(client, "/connexion")
 
     response = client.post("/connexion", data={"email": "remi@example.org", "password": "motdepasse1",
-                                               "next": "https://evil.example/", "csrf_token": token})
-
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-
-
-def test_backslash_redirect_after_login_is_ignored(client, make_user):
-    # Browsers read "/\\evil.example" as "//evil.example", another site.
-    make_user(email="remi@example.org")
-    token = csrf_token(client, "/connexion")
-
-    response = client.post("/connexion", data={"email": "remi@example.org", "password": "motdepasse1",
-                                               "next": "/\\evil.example", "csrf_token": token})
+                                               "next": target, "csrf_token": token})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
