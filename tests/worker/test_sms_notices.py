@@ -302,14 +302,20 @@ def test_the_number_is_in_the_data_export_and_gone_with_the_account(app, make_us
 # --- the provider's answers ---------------------------------------------------------------------------------
 
 
-def test_a_503_from_the_provider_is_retried_and_the_sms_delivered_once(
-    app, town, celery_worker, smtp_server, sms_provider
-):
+def _ready_after_the_provider_answers(app, town, sms_provider, status: int) -> int:  # type: ignore[no-untyped-def]
+    """An opted-in resident's order made ready, the provider set to answer `status` to the next SMS."""
     _opt_in(app, town.resident_id)
     fill_basket(app, town.resident_id, (town.bread, 1))
     order_id = checkout(app, town.resident_id, town.slot)
-    sms_provider.answer_next(503)
+    sms_provider.answer_next(status)
     _make_ready(app, order_id)
+    return order_id
+
+
+def test_a_503_from_the_provider_is_retried_and_the_sms_delivered_once(
+    app, town, celery_worker, smtp_server, sms_provider
+):
+    order_id = _ready_after_the_provider_answers(app, town, sms_provider, 503)
 
     wait_for(lambda: len(sms_provider.sent) == 1 and _jobs_done(app), timeout=40)
     number, code = _order(app, order_id)
@@ -323,11 +329,7 @@ def test_a_503_from_the_provider_is_retried_and_the_sms_delivered_once(
 def test_a_400_from_the_provider_is_recorded_as_failed_and_not_retried(
     app, town, celery_worker, smtp_server, sms_provider
 ):
-    _opt_in(app, town.resident_id)
-    fill_basket(app, town.resident_id, (town.bread, 1))
-    order_id = checkout(app, town.resident_id, town.slot)
-    sms_provider.answer_next(400)
-    _make_ready(app, order_id)
+    order_id = _ready_after_the_provider_answers(app, town, sms_provider, 400)
 
     wait_for(lambda: len(smtp_server.to("nina@example.org")) == 2 and _jobs_done(app), timeout=40)
     ((key, status, error),) = _sms_rows(app)
