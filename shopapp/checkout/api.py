@@ -42,7 +42,9 @@ def list_pickup_slots():  # type: ignore[no-untyped-def]
     if end <= start or end - start > timedelta(days=62):
         raise ValidationFailed("Période invalide (62 jours au plus).", fields={"to": "après from, 62 jours au plus"})
     view = baskets.view_basket(current_owner())
-    found = slots.list_slots(start, end, lead_minutes=slots.lead_minutes_for_shops(g.shop.id for g in view.groups))
+    shop_ids = [g.shop.id for g in view.groups]
+    found = slots.list_slots(start, end, lead_minutes=slots.lead_minutes_for_shops(shop_ids),
+                             closed_weekdays=slots.closed_weekdays_for_shops(shop_ids))
     window = found[(page.page - 1) * page.per_page: page.page * page.per_page]
     return respond(SlotList(
         items=[slot_out(s, [AnimationRef(id=a.id, title=a.title, kind=a.kind) for a in animations_during(s.slot)])

@@ -46,8 +46,10 @@ def checkout_page():  # type: ignore[no-untyped-def]
         flash(_("Votre panier est vide."), "info")
         return redirect(url_for("orders.basket"))
     lead = slots.lead_minutes_for_shops(group.shop.id for group in view.groups)
+    closed = slots.closed_weekdays_for_shops(group.shop.id for group in view.groups)
     start = utcnow()
-    slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead)
+    slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead,
+                                  closed_weekdays=closed)
     form = CheckoutForm()
     form.slot_id.choices = [SelectChoice(str(v.slot.id)) for v in slot_views if v.is_bookable]
     if services.card_enabled():
@@ -66,7 +68,8 @@ def checkout_page():  # type: ignore[no-untyped-def]
                 _joined_ids()))
         except DomainError as exc:
             error = exc.message
-            slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead)
+            slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead,
+                                          closed_weekdays=closed)
         else:
             if result.order.payment_method == PaymentMethod.CARD:
                 return redirect(url_for("checkout.pay", order_id=result.order.id))
@@ -110,7 +113,8 @@ def change_slot(order_id: int):  # type: ignore[no-untyped-def]
     waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
     start = utcnow()
     views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS),
-                             lead_minutes=slots.lead_minutes_for_shops(waiting))
+                             lead_minutes=slots.lead_minutes_for_shops(waiting),
+                             closed_weekdays=slots.closed_weekdays_for_shops(waiting))
     views = [view for view in views if view.slot.id != order.pickup_slot_id]
     status = 422 if (error or form.errors) else 200
     return render_template("checkout/change_slot.html", order=order, form=form, error=error,

@@ -187,7 +187,8 @@ def change_pickup_slot(order_id: int, slot_id: int, *, owner_id: int, now: datet
     if slot_id == old:
         raise ValidationFailed("C'est déjà le créneau de votre commande.", fields={"pickup_slot_id": "inchangé"})
     waiting = [part.shop_id for part in order.remaining_parts if part.status == PartStatus.RECEIVED]
-    slots.check_bookable(slot_id, lead_minutes=slots.lead_minutes_for_shops(waiting), now=now or utcnow())
+    slots.check_bookable(slot_id, lead_minutes=slots.lead_minutes_for_shops(waiting), now=now or utcnow(),
+                         closed_weekdays=slots.closed_weekdays_for_shops(waiting))
     for moved in sorted((old, slot_id)):
         if moved == slot_id:
             slots.take_place(slot_id)

@@ -122,8 +122,9 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     summary = view_basket(owner)
     if basket is None or summary.is_empty:
         raise BasketEmpty("Votre panier est vide.")
-    lead = slots.lead_minutes_for_shops(group.shop.id for group in summary.groups)
-    slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=lead, now=moment)
+    shop_ids = [group.shop.id for group in summary.groups]
+    slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=slots.lead_minutes_for_shops(shop_ids),
+                                now=moment, closed_weekdays=slots.closed_weekdays_for_shops(shop_ids))
 
     stock.allocate([StockLine(line.product.id, line.quantity) for line in summary.lines])
     slots.take_place(slot.id)

@@ -38,6 +38,8 @@ class SlotRefusal(enum.StrEnum):
     FULL = "full"
     TOO_SOON = "too_soon"
 
+ALL_WEEKDAYS = frozenset(range(1, 8))
+
 
 @dataclass(frozen=True)
 class SlotView:
@@ -181,6 +183,23 @@ def lead_minutes_for_shops(shop_ids: Iterable[int]) -> int:
     return int(db.session.scalar(select(func.max(Shop.preparation_minutes)).where(Shop.id.in_(ids))) or 0)
 
 
+def closed_weekdays_for_shops(shop_ids: Iterable[int]) -> frozenset[int]:
+    """The ISO weekdays (1 = Monday) on which at least one of these shops does not prepare orders. A shop
+    with no opening days recorded is taken as preparing every day."""
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return frozenset()
+    closed: set[int] = set()
+    for days in db.session.scalars(select(Shop.opening_days).where(Shop.id.in_(ids))):
+        if days:
+            closed |= ALL_WEEKDAYS - {int(day) for day in days}
+    return frozenset(closed)
+
+
+def _local_weekday(slot: PickupSlot, venue: Venue) -> int:
+    return as_utc(slot.starts_at).astimezone(ZoneInfo(venue.timezone)).isoweekday()
+
+
 def earliest_start(venue: Venue, lead_minutes: int, now: datetime) -> datetime:
     """A slot must start after the longest preparation time and after the booking cut-off."""
     return as_utc(now) + timedelta(minutes=max(lead_minutes, venue.booking_cutoff_minutes))
@@ -194,8 +213,10 @@ def refusal_for(slot: PickupSlot, venue: Venue, lead_minutes: int, now: datetime
     return None
 
 
-def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: datetime | None = None) -> list[SlotView]:
-    """Slots starting in [start, end), each with its room left and the reason it cannot be booked."""
+def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: datetime | None = None,
+               closed_weekdays: frozenset[int] = frozenset()) -> list[SlotView]:
+    """Slots starting in [start, end), each with its room left and the reason it cannot be booked. Slots
+    on `closed_weekdays` (a shop of the basket does not prepare orders that day) are not offered at all."""
     venue = current_venue()
     if venue is None:
         return []
@@ -210,7 +231,8 @@ def list_slots(start: datetime, end: datetime, *, lead_minutes: int, now: dateti
         )
         .order_by(PickupSlot.starts_at)
     ).all()
-    return [SlotView(slot, slot.remaining, refusal_for(slot, venue, lead_minutes, moment)) for slot in slots]
+    return [SlotView(slot, slot.remaining, refusal_for(slot, venue, lead_minutes, moment)) for slot in slots
+            if _local_weekday(slot, venue) not in closed_weekdays]
 
 
 @dataclass(frozen=True)
@@ -251,10 +273,13 @@ def slots_of_local_day(day: date) -> list[PickupSlot]:
     ))
 
 
-def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime) -> PickupSlot:
-    """The slot, if it can be booked for a basket with this lead time (room is re-checked by `take_place`).
+def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime,
+                   closed_weekdays: frozenset[int] = frozenset()) -> PickupSlot:
+    """The slot, if it can be booked for a basket with this lead time and whose shops prepare orders on
+    that weekday (room is re-checked by `take_place`).
 
     :raise NotFoundError: no such slot.
+    :raise SlotFull: (409 `shop_closed`) a shop of the basket does not prepare orders on that day.
     :raise SlotFull: (409 `slot_too_soon`) it starts too soon for the preparation time or the cut-off.
     """
     slot = db.session.get(PickupSlot, slot_id)
@@ -265,6 +290,12 @@ def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime) -> PickupS
         raise SlotFull(
             "Ce créneau n'est plus proposé : le lieu a changé ses horaires. Choisissez un autre créneau.",
             code="slot_withdrawn", fields={"pickup_slot_id": "retiré"},
+        )
+    if _local_weekday(slot, venue) in closed_weekdays:
+        raise SlotFull(
+            "Une boutique de votre panier ne prépare pas de commandes ce jour-là. Choisissez un créneau un "
+            "autre jour.",
+            code="shop_closed", fields={"pickup_slot_id": "boutique fermée ce jour-là"},
         )
     if refusal_for(slot, venue, lead_minutes, now) is SlotRefusal.TOO_SOON:
         raise SlotFull(
