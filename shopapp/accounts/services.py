@@ -110,6 +110,26 @@ def grant_role(user: User, role: Role) -> None:
         db.session.flush()
 
 
+def withdraw_role(user: User, role: str) -> bool:
+    """Take a role away and end everything signed in as this user at once: the session token rotates
+    (every browser session is refused on its next request) and the API tokens are revoked. Returns
+    False when the user did not hold the role (nothing changes). Flushes."""
+    rows = [row for row in user.role_rows if row.role == role]
+    if not rows:
+        return False
+    for row in rows:
+        user.role_rows.remove(row)
+    user.session_token = new_session_token()
+    now = utcnow()
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+    db.session.flush()
+    auth_log.info("role withdrawn", extra={"event": "role_withdrawn", "user_id": user.id, "role": role})
+    return True
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The enabled user with this e-mail and password, else None (same cost either way). Logs the attempt."""
     user = get_user_by_email(email)

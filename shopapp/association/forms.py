@@ -158,3 +158,22 @@ class ShopCommissionForm(FlaskForm):
     rate_bps = IntegerField(_l("Commission de cette boutique (points de base)"),
                             validators=[Optional(), NumberRange(min=0, max=10000)],
                             description=_l("Laissez vide pour appliquer le taux par défaut."))
+
+
+ROLE_CHOICES = [SelectChoice("venue", _l("Équipe du lieu (comptoir, animations)")),
+                SelectChoice("admin", _l("Administration de l’association"))]
+
+
+class PersonInviteForm(FlaskForm):
+    """Invite venue staff or an admin."""
+
+    name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide."))],
+                       render_kw={"autocomplete": "email"})
+    role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, validate_choice=True,
+                       validators=[DataRequired(_l("Choisissez un rôle."))])
+
+
+class RoleRemovalForm(FlaskForm):
+    role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, validators=[DataRequired(_l("Choisissez un rôle."))])

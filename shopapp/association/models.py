@@ -88,15 +88,17 @@ class ShopDecision(Base):
 
 
 class Invitation(Base):
-    """An e-mailed invitation to a shop's team. `needs_password`: the account was made for it, and the
-    signed link (single use: `accepted_at`) lets its owner choose a password."""
+    """An e-mailed invitation to a shop's team, or (`role` set, no shop) to a venue role: venue staff or
+    admin. `needs_password`: the account was made for it, and the signed link (single use:
+    `accepted_at`) lets its owner choose a password."""
 
     __tablename__ = "shop_invitation"
     __table_args__ = (Index("ix_shop_invitation_user_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(20), default=None)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     is_owner: Mapped[bool] = mapped_column(default=False)
     needs_password: Mapped[bool] = mapped_column(default=True)
@@ -162,3 +164,27 @@ class SettingChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor = relationship("User")
+
+
+class RoleChangeAction(enum.StrEnum):
+    INVITED = "invited"
+    GRANTED = "granted"
+    REMOVED = "removed"
+
+
+class RoleChange(Base):
+    """Audit of the association giving or removing a role: whose (the address is kept if the account
+    goes), which role, who did it, when."""
+
+    __tablename__ = "role_change"
+    __table_args__ = (CheckConstraint("action IN ('invited', 'granted', 'removed')", name="action_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("User", foreign_keys=[actor_id])

@@ -123,7 +123,8 @@ def make_invitation_token(invitation: Invitation) -> str:
 def invitation_from_token(token: str) -> Invitation:
     """The open invitation a token names.
 
-    :raise InvalidInvitation: expired, tampered, already used, or the person left the team since.
+    :raise InvalidInvitation: expired, tampered, already used, or the person left the team (or lost the
+        venue role they were invited to) since.
     """
     max_age = int(current_app.config.get("INVITATION_MAX_AGE", INVITATION_MAX_AGE))
     try:
@@ -135,10 +136,15 @@ def invitation_from_token(token: str) -> Invitation:
     invitation = db.session.get(Invitation, data.get("inv")) if isinstance(data, dict) else None
     if invitation is None or invitation.accepted_at is not None or not invitation.needs_password:
         raise InvalidInvitation(str(_l("Cette invitation a déjà servi ou n'est plus valide.")))
-    still_in_team = db.session.scalar(
-        select(ShopStaff.id).where(ShopStaff.shop_id == invitation.shop_id, ShopStaff.user_id == invitation.user_id)
-    )
-    if still_in_team is None:
+    if invitation.role is not None:  # a venue role: still held?
+        invited = db.session.get(User, invitation.user_id)
+        still_valid = invited is not None and invited.has_role(invitation.role)
+    else:
+        still_valid = db.session.scalar(
+            select(ShopStaff.id).where(ShopStaff.shop_id == invitation.shop_id,
+                                       ShopStaff.user_id == invitation.user_id)
+        ) is not None
+    if not still_valid:
         raise InvalidInvitation(str(_l("Cette invitation n'est plus valide.")))
     return invitation
 
@@ -172,9 +178,10 @@ def send_invitation_email(invitation_id: int) -> bool:
     if invitation is None:
         return False
     user = db.session.get(User, invitation.user_id)
-    shop = db.session.get(Shop, invitation.shop_id)
-    if user is None or shop is None:
+    shop = db.session.get(Shop, invitation.shop_id) if invitation.shop_id is not None else None
+    if user is None or (shop is None and invitation.role is None):
         return False
+    template = "invitation" if invitation.role is None else "role_invitation"
 
     def build() -> mail.Mail:
         if invitation.needs_password:
@@ -183,8 +190,8 @@ def send_invitation_email(invitation_id: int) -> bool:
             link = public_url("accounts.login")
         context = {"user": user, "shop": shop, "invitation": invitation, "link": link}
         with force_locale_for(user.locale):
-            subject = render_template("association/emails/invitation_subject.txt", **context).strip()
-            text = render_template("association/emails/invitation.txt", **context)
+            subject = render_template(f"association/emails/{template}_subject.txt", **context).strip()
+            text = render_template(f"association/emails/{template}.txt", **context)
         return mail.Mail(to=user.email, subject=subject, text=text)
 
     return notices.send_once(f"invitation:{invitation.id}", user.email, "shop_invitation", build)

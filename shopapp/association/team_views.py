@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from shopapp.accounts.access import public
 from shopapp.accounts.forms import EmptyForm
+from shopapp.accounts.models import Role
 from shopapp.accounts.sessions import start_session
 from shopapp.association import team as shop_teams
 from shopapp.association.forms import InvitationPasswordForm, InviteForm
@@ -37,9 +38,14 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         else:
             start_session(user)
             flash(_("Bienvenue %(name)s ! Votre mot de passe est enregistré.", name=user.name), "success")
+            if invitation.role == Role.ADMIN:
+                return redirect(url_for("association.applications"))
+            if invitation.role == Role.VENUE:
+                return redirect(url_for("orders.desk"))
             return redirect(url_for("catalog.backoffice"))
-    shop = db.session.get(Shop, invitation.shop_id)
-    return render_template("association/invitation.html", form=form, shop=shop, error=None), \
+    shop = db.session.get(Shop, invitation.shop_id) if invitation.shop_id is not None else None
+    return render_template("association/invitation.html", form=form, shop=shop, role=invitation.role,
+                           error=None), \
         422 if form.errors else 200
 
 
