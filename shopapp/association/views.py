@@ -20,7 +20,7 @@ from shopapp.association import services
 from shopapp.association import team as shop_teams
 from shopapp.association.forms import ApplicationForm, MessageForm, NoteForm, ReasonForm, ShopCommissionForm
 from shopapp.association.models import ApplicationStatus
-from shopapp.catalog import images
+from shopapp.catalog import images, shop_details
 from shopapp.catalog.access import ACTING_SESSION_KEY, acting_shop_id
 from shopapp.catalog.forms import LogoForm
 from shopapp.catalog.models import Shop
@@ -177,6 +177,7 @@ def _shop_page(slug: str, status: int = 200, **forms: FlaskForm):  # type: ignor
     return render_template(
         "association/shop.html", shop=shop, decisions=services.decisions_for_shop(shop.id),
         team=shop_teams.team_of(shop.id), acting_log=services.acting_log_for_shop(shop.id),
+        shop_changes=shop_details.recent_changes(shop.id),
         suspend_form=forms.get("suspend_form") or ReasonForm(prefix="suspend"),
         reinstate_form=forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
         commission_form=commission_form, platform_rate=commission.platform_rate_bps(), empty_form=EmptyForm(),

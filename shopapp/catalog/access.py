@@ -58,6 +58,16 @@ def is_staff_of(user_id: int, shop_id: int) -> bool:
     ) is not None
 
 
+def manages_team(user_id: int, shop_id: int) -> bool:
+    """Whether this user manages the shop's team: its owner, or an admin acting for it."""
+    if acting_shop_id(user_id) == shop_id:
+        return True
+    return db.session.scalar(
+        select(ShopStaff.id).where(ShopStaff.user_id == user_id, ShopStaff.shop_id == shop_id,
+                                   ShopStaff.is_owner.is_(True))
+    ) is not None
+
+
 def shop_staff_required(view: F) -> F:
     """Back-office pages: a shopkeeper, or an admin acting for a shop (403 otherwise, log-in when
     anonymous). Which shop is then checked by `shop_for_user` (404 for any other)."""

@@ -5,9 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from shopapp.catalog import shop_details
 from shopapp.catalog.importer import parse_cents
 from shopapp.catalog.models import UNITS, VAT_RATES_BP
 
@@ -72,3 +82,30 @@ class ImportForm(FlaskForm):
 class ShopTokenForm(FlaskForm):
     label = StringField(_l("Nom du jeton"), validators=[DataRequired(REQUIRED), Length(max=80)],
                         description=_l("Par exemple : caisse du comptoir."))
+
+
+WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
+
+
+class ShopDetailsForm(FlaskForm):
+    """A shop's own details, once approved."""
+
+    preparation_minutes = IntegerField(
+        _l("Temps de préparation (minutes)"),
+        validators=[InputRequired(_l("Indiquez un nombre de minutes.")),
+                    NumberRange(shop_details.PREPARATION_MINUTES_MIN, shop_details.PREPARATION_MINUTES_MAX,
+                                _l("Entre %(min)s et %(max)s minutes."))],
+        description=_l("Le temps qu'il vous faut pour préparer une commande : "
+                       "aucun créneau plus proche n'est proposé."),
+        render_kw={"inputmode": "numeric"})
+    opening_days = SelectMultipleField(
+        _l("Jours où la boutique prépare les commandes"), coerce=int,
+        choices=[SelectChoice(str(day), label) for day, label in enumerate(WEEKDAY_LABELS, start=1)],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Cochez au moins un jour où la boutique prépare les commandes."))],
+        description=_l("Les autres jours, aucun créneau de retrait n'est proposé pour un panier avec vos produits."))
+    description = TextAreaField(_l("Description"), validators=[Length(max=shop_details.DESCRIPTION_MAX)],
+                                render_kw={"rows": 4})
+    address = TextAreaField(_l("Adresse de la boutique"),
+                            validators=[DataRequired(REQUIRED), Length(max=shop_details.ADDRESS_MAX)],
+                            render_kw={"autocomplete": "street-address", "rows": 2})

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopapp.core.clock import utcnow
 from shopapp.core.db import Base, TimestampMixin
 
 # The choices offered in forms and accepted by the API and the CSV import.
@@ -72,6 +73,24 @@ class ShopStaff(Base):
     is_owner: Mapped[bool] = mapped_column(default=False)
 
     shop: Mapped[Shop] = relationship(back_populates="staff")
+
+
+class ShopChange(Base):
+    """Audit of a shop's own edit of its details (preparation time, opening days, description, address,
+    logo): which field, the old and new values as text, who, when. The association reads it."""
+
+    __tablename__ = "shop_change"
+    __table_args__ = (Index("ix_shop_change_shop_id", "shop_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("User")
 
 
 class Category(Base):

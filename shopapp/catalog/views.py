@@ -12,10 +12,18 @@ from wtforms import SelectChoice
 
 from shopapp.accounts.access import public
 from shopapp.accounts.forms import EmptyForm
-from shopapp.catalog import images, importer, queries, services, tokens
-from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
-from shopapp.catalog.forms import ImageForm, ImportForm, LogoForm, ProductForm, ShopTokenForm, StockForm
-from shopapp.catalog.models import LABELS, Product
+from shopapp.catalog import images, importer, queries, services, shop_details, tokens
+from shopapp.catalog.access import manages_team, shop_for_user, shop_staff_required, shops_for_user
+from shopapp.catalog.forms import (
+    ImageForm,
+    ImportForm,
+    LogoForm,
+    ProductForm,
+    ShopDetailsForm,
+    ShopTokenForm,
+    StockForm,
+)
+from shopapp.catalog.models import LABELS, Product, Shop, ShopStatus
 from shopapp.core import page_cache
 from shopapp.core.forms import report_errors, save_upload
 from shopapp.errors import DomainError
@@ -96,6 +104,12 @@ def media(filename: str):  # type: ignore[no-untyped-def]
 
 
 # -- back-office -------------------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def inject_team_access() -> dict[str, object]:
+    """The back-office menu links the shop's team page for those who manage it (owners, acting admins)."""
+    return {"manages_team": lambda shop_: current_user.is_authenticated and manages_team(current_user.id, shop_.id)}
 
 
 @bp.get("/ma-boutique")
@@ -239,15 +253,51 @@ def bo_low_stock(shop_slug: str):  # type: ignore[no-untyped-def]
     return render_template("catalog/bo/low_stock.html", shop=shop_, products=services.low_stock(shop_.id))
 
 
+def _details_form(shop_: Shop) -> ShopDetailsForm:
+    return ShopDetailsForm(data={"preparation_minutes": shop_.preparation_minutes,
+                                 "opening_days": list(shop_.opening_days or range(1, 8)),
+                                 "description": shop_.description, "address": shop_.address})
+
+
+def _settings_page(shop_: Shop, *, form: LogoForm | None = None, details_form: ShopDetailsForm | None = None):  # type: ignore[no-untyped-def]
+    logo_form, details = form or LogoForm(), details_form or _details_form(shop_)
+    return render_template("catalog/bo/settings.html", shop=shop_, form=logo_form, details_form=details,
+                           can_edit_details=shop_.status != ShopStatus.PENDING), \
+        422 if (logo_form.errors or details.errors) else 200
+
+
 @bp.route("/ma-boutique/<shop_slug>/reglages", methods=["GET", "POST"])
 @shop_staff_required
 def bo_settings(shop_slug: str):  # type: ignore[no-untyped-def]
     shop_ = shop_for_user(current_user.id, shop_slug)
     form = LogoForm()
+    old_logo = shop_.logo_path
     if form.validate_on_submit() and save_upload(form.logo, lambda data: images.set_shop_logo(shop_, data)):
+        shop_details.record_change(shop_.id, "logo", old_logo, shop_.logo_path, actor_id=current_user.id)
         flash(_("Le logo est enregistré."), "success")
         return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
-    return render_template("catalog/bo/settings.html", shop=shop_, form=form), 422 if form.errors else 200
+    return _settings_page(shop_, form=form)
+
+
+@bp.post("/ma-boutique/<shop_slug>/fiche")
+@shop_staff_required
+def bo_details(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    if shop_.status == ShopStatus.PENDING:
+        abort(403)  # the details are edited once the association has approved the shop
+    form = ShopDetailsForm()
+    if form.validate_on_submit():
+        details = shop_details.ShopDetails(
+            preparation_minutes=form.preparation_minutes.data or 0, opening_days=tuple(form.opening_days.data or ()),
+            description=form.description.data or "", address=form.address.data or "")
+        try:
+            shop_details.update_details(shop_, details, actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error, fallback="address")
+        else:
+            flash(_("La fiche de la boutique est enregistrée."), "success")
+            return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
+    return _settings_page(shop_, details_form=form)
 
 
 @bp.route("/ma-boutique/<shop_slug>/import", methods=["GET", "POST"])

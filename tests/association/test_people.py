@@ -106,7 +106,8 @@ def test_only_admins_manage_people(app, client, make_user):
     Auth(client).login("vera@example.org")
 
     page = client.get(PAGE)
-    removal = client.post(f"{PAGE}/{target}/retirer", data={"role": "admin", "csrf_token": csrf_token(client, "/compte")})
+    token = csrf_token(client, "/compte")
+    removal = client.post(f"{PAGE}/{target}/retirer", data={"role": "admin", "csrf_token": token})
 
     assert (page.status_code, removal.status_code) == (403, 403)
     with app.app_context():

@@ -1,4 +1,5 @@
-"""People and roles: invitations to a venue role (no shop), and the audit of role changes.
+"""People and roles: invitations to a venue role (no shop), the audit of role changes, and the audit of
+the changes shops make to their own details.
 
 Revision ID: 2accd48086e6
 Revises: 5b1f0c2d9e7a
@@ -36,9 +37,29 @@ def upgrade():
                                 ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_role_change')),
     )
+    op.create_table(
+        'shop_change',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('shop_id', sa.Integer(), nullable=False),
+        sa.Column('field', sa.String(length=40), nullable=False),
+        sa.Column('old_value', sa.Text(), nullable=False),
+        sa.Column('new_value', sa.Text(), nullable=False),
+        sa.Column('actor_id', sa.Integer(), nullable=True),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_shop_change_actor_id_user_account'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_shop_change_shop_id_shop'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_shop_change')),
+    )
+    with op.batch_alter_table('shop_change', schema=None) as batch_op:
+        batch_op.create_index('ix_shop_change_shop_id', ['shop_id', 'id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('shop_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_shop_change_shop_id')
+    op.drop_table('shop_change')
     op.drop_table('role_change')
     op.execute("DELETE FROM shop_invitation WHERE shop_id IS NULL")
     with op.batch_alter_table('shop_invitation', schema=None) as batch_op:
