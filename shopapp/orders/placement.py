@@ -96,7 +96,8 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     :raise PaymentUnavailable: card payment while not enabled (422).
     :raise BasketEmpty: nothing to order (409).
     :raise NotFoundError: unknown slot.
-    :raise SlotFull: the slot is full (`slot_full`) or too soon (`slot_too_soon`) (409).
+    :raise SlotFull: the slot is full (`slot_full`), too soon (`slot_too_soon`), or on a day a shop of the
+        basket does not prepare orders (`shop_closed`) (409).
     :raise InsufficientStock: a product has not enough stock left (409). On any error the caller rolls back.
 
     `commission_rate(shop_id) -> bps` gives the rate frozen on each part; orders does not know where
