@@ -1,21 +1,24 @@
 """A basket's pickup slots respect the opening days of every shop in it: a shop that does not prepare
-orders on Mondays means no Monday slot is offered, and checking out on one is refused clearly."""
+orders on Mondays means no Monday slot is offered, checking out on one is refused clearly, and an order
+holding its products cannot be moved to a Monday."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from shopapp.accounts.models import User
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
+from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, PickupSlot
 from tests.conftest import csrf_token, text_of
-from tests.orders.services import fill_basket
+from tests.orders.services import call, checkout, fill_basket
 from tests.support.clock import local, venue_today
 
 
-def _next_weekday(isoweekday: int) -> object:
+def _next_weekday(isoweekday: int) -> date:
     """The first such weekday at least three days ahead (well past any preparation time)."""
     day = venue_today() + timedelta(days=3)
     while day.isoweekday() != isoweekday:
@@ -77,3 +80,17 @@ def test_checkout_page_offers_no_monday_and_refuses_one_posted_anyway(app, clien
     with app.app_context():
         assert db.session.scalar(select(Order.pickup_slot_id)) == tuesday
     assert "Créneau de retrait" in text_of(posted)  # the page is shown again, the slot refused
+
+
+def test_an_order_cannot_move_to_a_day_one_of_its_shops_does_not_prepare_orders(app, world, make_user):
+    monday, tuesday = _basket_with_a_shop_closed_on_mondays(app, world, make_user)
+    with app.app_context():
+        user = db.session.scalar(select(User.id).where(User.email == "res@example.org"))
+    order_id = checkout(app, user, tuesday)
+
+    refused = call(app, fulfilment.change_pickup_slot, order_id, monday, owner_id=user)
+
+    assert refused.code == "shop_closed"
+    assert "ne prépare pas de commandes ce jour-là" in refused.message
+    with app.app_context():
+        assert db.session.get(Order, order_id).pickup_slot_id == tuesday
