@@ -30,15 +30,16 @@ class LedgerKind(enum.StrEnum):
     SALE = "sale"  # + part subtotal paid by card
     PICKUP_RECEIPT = "pickup_receipt"  # + part subtotal paid at the desk
     COMMISSION = "commission"  # − commission (+ when given back on a refund)
-    COMMISSION_VAT = "commission_vat"  # memo: VAT on the commission, shown, not in the balance
+    COMMISSION_VAT = "commission_vat"  # − VAT on the commission, withheld with it (+ when given back)
     PAYOUT = "payout"  # − net amount transferred to the shop's Stripe account
     REFUND = "refund"  # − amount given back to the customer for this part
     TRANSFER_REVERSAL = "transfer_reversal"  # + amount taken back from the shop's transfer
     RECEIVABLE = "receivable"  # memo: a reversal we could not make; the negative balance is owed
 
 
-# Memo kinds are shown on statements but do not move the balance (see payments/ledger.py).
-MEMO_KINDS = frozenset({LedgerKind.COMMISSION_VAT, LedgerKind.RECEIVABLE})
+# Memo kinds are shown on statements but do not move the balance (see payments/ledger.py). The VAT on
+# the commission is not one: the commission is withheld VAT included (its TTC amount).
+MEMO_KINDS = frozenset({LedgerKind.RECEIVABLE})
 
 
 class PayoutStatus(enum.StrEnum):
@@ -199,3 +200,4 @@ class CommissionRateChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(255), default="")
+
