@@ -51,3 +51,7 @@ class CreditNoteForm(FlaskForm):
     reason = StringField(_l("Motif de l'avoir"), validators=[DataRequired(REQUIRED), Length(max=255)])
     amount_ht_cents = IntegerField(_l("Commission HT à annuler, en centimes (vide : tout le reste)"),
                                    validators=[Optional(), NumberRange(min=1, message=_l("Au moins 1 centime."))])
+
+
+class ChartForm(FlaskForm):
+    """The chart of accounts: its fields are read by key from the request (payments/pages.py)."""

@@ -278,6 +278,16 @@ class CommissionInvoice(Base):
         return f"{prefix}-{self.number:06d}"
 
 
+class AccountingAccount(Base):
+    """One account of the association's small chart of accounts (payments/fec.py), by role key."""
+
+    __tablename__ = "accounting_account"
+
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(120))
+
+
 class InvoiceImmutable(Exception):
     """An issued invoice or credit note was about to be changed or deleted."""
 

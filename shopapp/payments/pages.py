@@ -24,10 +24,11 @@ from shopapp.core.transaction import commit
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
-from shopapp.payments import invoices, onboarding, pdf, refunds, statements
-from shopapp.payments.forms import CreditNoteForm, IssueMonthForm, LegalIdentityForm
+from shopapp.payments import fec, invoices, onboarding, pdf, refunds, statements
+from shopapp.payments.forms import ChartForm, CreditNoteForm, IssueMonthForm, LegalIdentityForm
 from shopapp.payments.models import CommissionInvoice, Refund
 from shopapp.payments.schemas import (
+    FecQuery,
     InvoiceList,
     InvoiceQuery,
     StatementOut,
@@ -314,11 +315,70 @@ def association_credit_note(invoice_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/api/v1/association/invoices")
 @role_required(Role.ADMIN)
-@documented("The association's commission invoices and credit notes of a month", response=InvoiceList,
+@documented("The association's commission invoices and credit notes of a month", response=InvoiceList, auth="bearer",
             query=InvoiceQuery)
 def api_invoices():  # type: ignore[no-untyped-def]
     month = statements.parse_month(request.args.get("month"), today=venue_today())
     shops = {s.id: s for s in db.session.scalars(select(Shop))}
     items = [invoice_out(i, shops[i.shop_id], url_for("payments_pages.association_invoice_pdf", invoice_id=i.id,
-                                                      _external=True)) for i in invoices.invoices(month=month)]
+                                                      _external=True), invoices.credited_invoice(i))
+             for i in invoices.invoices(month=month)]
     return respond(InvoiceList(items=items, page=1, per_page=max(len(items), 1), total=len(items)))
+
+
+# -- accounting export (FEC) ---------------------------------------------------------------------------
+
+def _fec_response(year: int) -> Response:
+    siren = invoices.identity_for(None).siret[:9]
+    return Response(fec.fec_text(year), mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{fec.fec_filename(siren, year)}"'})
+
+
+def _accounting_page(year: int, errors: dict[str, str] | None = None, values: dict[str, tuple[str, str]] | None = None,
+                     status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("payments/accounting.html", year=year, chart=values or fec.chart(),
+                           labels=fec.DEFAULT_ACCOUNTS, errors=errors or {}, form=ChartForm()), status
+
+
+@bp.get("/association/comptabilite")
+@role_required(Role.ADMIN)
+def accounting():  # type: ignore[no-untyped-def]
+    try:
+        year = fec.parse_year(request.args.get("year"), today=venue_today())
+    except DomainError as exc:
+        return render_template("payments/statement_error.html", error=exc.message), 422
+    return _accounting_page(year)
+
+
+@bp.post("/association/comptabilite/plan")
+@role_required(Role.ADMIN)
+def accounting_chart():  # type: ignore[no-untyped-def]
+    form = ChartForm()
+    values = {key: ((request.form.get(f"number-{key}") or "").strip(), (request.form.get(f"label-{key}") or "").strip())
+              for key in fec.DEFAULT_ACCOUNTS}
+    errors = {}
+    for key, (number, label) in values.items():
+        if not (number.isdigit() and 3 <= len(number) <= 20):
+            errors[f"number-{key}"] = _("Numéro de compte : de 3 à 20 chiffres.")
+        if not label or len(label) > 120:
+            errors[f"label-{key}"] = _("Intitulé : obligatoire, 120 caractères au plus.")
+    if not form.validate_on_submit() or errors:
+        return _accounting_page(venue_today().year, errors, values, 422)
+    fec.save_chart(values)
+    commit()
+    flash(_("Plan comptable enregistré."), "success")
+    return redirect(url_for("payments_pages.accounting"))
+
+
+@bp.get("/association/comptabilite/fec")
+@role_required(Role.ADMIN)
+def accounting_fec() -> Response:
+    return _fec_response(fec.parse_year(request.args.get("year"), today=venue_today()))
+
+
+@bp.get("/api/v1/association/exports/fec")
+@role_required(Role.ADMIN)
+@documented("The association's year as a FEC file (text/plain, tab-separated, the 18 legal columns)",
+            auth="bearer", query=FecQuery)
+def api_fec() -> Response:
+    return _fec_response(fec.parse_year(request.args.get("year"), today=venue_today()))

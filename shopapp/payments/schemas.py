@@ -45,6 +45,11 @@ class InvoiceQuery(BaseModel):
     month: str | None = None
 
 
+class FecQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    year: str | None = None
+
+
 class InvoiceShop(BaseModel):
     id: int
     slug: str
@@ -62,7 +67,7 @@ class InvoiceOut(BaseModel):
     vat_cents: int
     total_cents: int
     currency: str
-    credits_number: int | None
+    credits_number: str | None  # a credit note: the number of the invoice it corrects
     url: str
 
 
@@ -73,11 +78,13 @@ class InvoiceList(BaseModel):
     total: int
 
 
-def invoice_out(invoice: CommissionInvoice, shop: Shop, url: str) -> InvoiceOut:
+def invoice_out(invoice: CommissionInvoice, shop: Shop, url: str,
+                credits: CommissionInvoice | None = None) -> InvoiceOut:
     """An issued invoice (amounts positive) or credit note (amounts negative), with its PDF's address."""
     return InvoiceOut(
         number=invoice.display_number, kind=invoice.kind, shop=InvoiceShop(id=shop.id, slug=shop.slug, name=shop.name),
         month=f"{invoice.month:%Y-%m}", issued_on=invoice.issue_date.isoformat(),
         commission_cents=invoice.commission_ht_cents, vat_rate_bps=invoice.vat_rate_bps, vat_cents=invoice.vat_cents,
-        total_cents=invoice.total_ttc_cents, currency=invoice.currency, credits_number=None, url=url,
+        total_cents=invoice.total_ttc_cents, currency=invoice.currency,
+        credits_number=credits.display_number if credits else None, url=url,
     )

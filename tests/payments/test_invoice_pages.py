@@ -84,7 +84,7 @@ def test_admin_issues_a_month_then_a_credit_note_and_reads_the_api(app, client, 
     assert [(i["number"], i["kind"], i["commission_cents"], i["vat_cents"], i["total_cents"]) for i in items] == [
         ("AV-000002", "credit_note", -50, -10, -60), ("FA-000001", "invoice", 101, 20, 121)]
     assert items[1]["shop"]["slug"] == "shop-1" and items[1]["url"].endswith(f"/association/factures/{invoice_id}.pdf")
-    assert api.json["total"] == 2
+    assert api.json["total"] == 2 and items[0]["credits_number"] == "FA-000001"
     bad = client.get("/api/v1/association/invoices?month=2026-13")
     assert bad.status_code == 422 and "error" in bad.json
 

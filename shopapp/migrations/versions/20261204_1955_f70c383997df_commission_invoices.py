@@ -1,4 +1,5 @@
-"""Commission invoices and credit notes in one continuous numbering, and the parties' legal identities.
+"""Commission invoices and credit notes in one continuous numbering, the parties' legal identities, and
+the association's chart of accounts for the FEC export.
 
 Revision ID: f70c383997df
 Revises: 5b1f0c2d9e7a
@@ -73,8 +74,16 @@ def upgrade():
     with op.batch_alter_table('commission_invoice', schema=None) as batch_op:
         batch_op.create_index('ix_commission_invoice_shop_month', ['shop_id', 'month'], unique=False)
 
+    op.create_table('accounting_account',
+    sa.Column('key', sa.String(length=20), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_accounting_account'))
+    )
+
 
 def downgrade():
+    op.drop_table('accounting_account')
     with op.batch_alter_table('commission_invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_commission_invoice_shop_month')
     op.drop_table('commission_invoice')
