@@ -165,8 +165,8 @@ def seed_invoices() -> int:
                                siret=siret, vat_number=_vat_for(siret))
     month = invoices.previous_month()
     for n, (slug, cents) in enumerate(demo_data.LAST_MONTH_SALES, start=1):
-        shop = shops.get(slug)
-        if shop is None:
+        seller = shops.get(slug)
+        if seller is None:
             continue
         day = month + timedelta(days=7 * n)
         at = local_to_utc(datetime.combine(day, time(17)))
@@ -178,8 +178,8 @@ def seed_invoices() -> int:
                       pickup_slot_id=slot.id, status=OrderStatus.COLLECTED, payment_method=PaymentMethod.AT_PICKUP,
                       payment_status=OrderPaymentStatus.PAID, paid_via="card_terminal", paid_cents=cents, paid_at=at,
                       total_cents=cents, currency="EUR", collected_at=at)
-        order.parts.append(OrderPart(shop_id=shop.id, subtotal_cents=cents, currency="EUR",
-                                     status=PartStatus.AT_VENUE, commission_rate_bps=commission.rate_for_shop(shop)))
+        order.parts.append(OrderPart(shop_id=seller.id, subtotal_cents=cents, currency="EUR",
+                                     status=PartStatus.AT_VENUE, commission_rate_bps=commission.rate_for_shop(seller)))
         db.session.add(order)
         db.session.flush()
         db.session.add(Payment(order_id=order.id, order_ref=order.number, method=PaymentMethod.AT_PICKUP,
