@@ -10,8 +10,10 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=shopapp.app:create_app SHOPAPP_ENV=production
 WORKDIR /app
-# pg_dump/pg_restore for `flask backup` (Debian bookworm's client, version 15 like the postgres:15 service).
+# pg_dump/pg_restore for `flask backup` (Debian bookworm's client, version 15 like the postgres:15 service);
+# Pango (with HarfBuzz and fontconfig) and a font for WeasyPrint's PDF invoices.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock

@@ -19,10 +19,11 @@ from shopapp.core.clock import utcnow
 from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
-from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo
+from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo, seed_invoices
 from shopapp.errors import DomainError
 from shopapp.orders.cli import orders_cli, venue_cli
 from shopapp.orders.slots import generate_slots
+from shopapp.payments.cli import invoices_cli
 
 dev_cli = AppGroup("dev", help="Demo and development helpers.")
 outbox_cli = AppGroup("outbox", help="The transactional outbox.")
@@ -39,9 +40,12 @@ def seed_command() -> None:
     # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).
     slots = generate_slots(4)
     seed_animations()
+    issued = seed_invoices()
     commit()
     click.echo("Demo town created." if created else "Demo town already present.")
     click.echo(f"{slots} new pickup slots.")
+    if issued:
+        click.echo(f"{issued} commission invoices issued for last month (/association/factures).")
     click.echo("Demo accounts (password demo1234):")
     for email, role in demo_accounts():
         click.echo(f"  {email:<32} {role}")
@@ -158,4 +162,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(dev_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(invoices_cli)
     app.cli.add_command(setup_command)

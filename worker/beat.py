@@ -11,6 +11,9 @@ SCHEDULE = {
     "orders-generate-slots": {"task": "orders.generate_slots", "schedule": timedelta(hours=6)},
     "orders-mark-no-shows": {"task": "orders.mark_no_shows", "schedule": timedelta(minutes=10)},
     "payments-expire-unpaid": {"task": "payments.expire_unpaid", "schedule": timedelta(minutes=1)},
+    # Last month's commission invoices: idempotent, so running every few hours issues them early on the
+    # 1st and catches up a shop whose legal identity is completed later.
+    "payments-issue-monthly-invoices": {"task": "payments.issue_monthly_invoices", "schedule": timedelta(hours=4)},
     # Notices found by sweeping the database; each is idempotent through the notice log.
     "notices-slot-reminders": {"task": "notices.send_slot_reminders", "schedule": timedelta(minutes=5)},
     "notices-uncollected-reminders": {"task": "notices.send_uncollected_reminders",

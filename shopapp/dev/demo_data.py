@@ -487,3 +487,18 @@ VENUE: dict[str, Any] = {
         (7, "09:30", "12:30"),
     ],
 }
+
+# The association's legal identity on the commission invoices (fictitious numbers, valid keys).
+ASSOCIATION_IDENTITY = {
+    "name": "Association des commerçants de Saint-Aubin",
+    "address": "3 place de la Halle, 45000 Saint-Aubin-sur-Loire",
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+}
+
+# Last month's demo sales (at pickup, collected), so the admin finds issued invoices: (shop slug, cents).
+LAST_MONTH_SALES: list[tuple[str, int]] = [
+    ("boulangerie-du-marche", 2380),
+    ("boulangerie-du-marche", 1150),
+    ("fromagerie-la-cave-d-affinage", 4725),
+]

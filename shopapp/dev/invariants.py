@@ -15,9 +15,9 @@ What must hold, per area:
   holds no seat) are no more than the capacity;
 - money, per shop part, from the payments ledger (payments/ledger.py). A part is *settled* once its
   receipt (card `sale` or desk `pickup_receipt`) is posted; before that it has no shop side at all and
-  must carry no posting. Once settled, with R the receipt, F the refunds, C the commission net of what
-  refunds gave back, P what was transferred net of reversals and D the receivables (reversals Stripe
-  refused, owed by the shop):
+  must carry no posting. Once settled, with R the receipt, F the refunds, C the commission and its VAT
+  (both withheld from the shop) net of what refunds gave back, P what was transferred net of reversals
+  and D the receivables (reversals Stripe refused, owed by the shop):
     * R is the part's subtotal and the settlement commission is R at the part's frozen rate;
     * while the payout is not paid: nothing is transferred (P = 0) and R − F − C >= 0 is what the payout
       will transfer, so payouts + commission = received − refunded once it is made;
@@ -172,7 +172,8 @@ def check_ledger(s: Session) -> list[str]:
 
         received = sum(e.amount_cents for e in receipts)
         refunded = -total(LedgerKind.REFUND)
-        commission = -total(LedgerKind.COMMISSION)
+        # Withheld from the shop: the commission and its VAT (payments/commission.py).
+        commission = -total(LedgerKind.COMMISSION) - total(LedgerKind.COMMISSION_VAT)
         transferred = -(total(LedgerKind.PAYOUT) + total(LedgerKind.TRANSFER_REVERSAL))
         receivable = -total(LedgerKind.RECEIVABLE)
         if received != part.subtotal_cents:
@@ -208,7 +209,7 @@ def check_ledger(s: Session) -> list[str]:
         pending = _pending_reversals(rows)
         if transferred + commission != received - refunded + receivable + pending:
             out.append(
-                f"ledger: {where} payouts {transferred} + commission {commission} != received {received} "
+                f"ledger: {where} payouts {transferred} + commission TTC {commission} != received {received} "
                 f"− refunded {refunded} (+ receivable {receivable}, + reversals pending {pending}) cents"
             )
     return out
@@ -234,7 +235,7 @@ def _pending_reversals(rows: list[LedgerEntry]) -> int:
         if e.id > after
         and e.reference.startswith("refund:")
         and e.reference not in done
-        and e.kind in (LedgerKind.REFUND, LedgerKind.COMMISSION)
+        and e.kind in (LedgerKind.REFUND, LedgerKind.COMMISSION, LedgerKind.COMMISSION_VAT)
     )
 
 

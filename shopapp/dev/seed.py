@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
@@ -13,10 +13,14 @@ from shopapp.animations.models import Animation
 from shopapp.animations.services import AnimationData, create_animation, publish_animation
 from shopapp.catalog.categories import create_default_categories
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
-from shopapp.core.clock import venue_today
+from shopapp.core.clock import local_to_utc, venue_today
 from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
+from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
+from shopapp.payments import commission, invoices
+from shopapp.payments.models import CardPaymentStatus, CommissionInvoice, LedgerEntry, Payment
 from shopapp.venue.models import OpeningHours, Venue
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo password, documented in the README
@@ -123,3 +127,65 @@ def seed_animations() -> int:
         publish_animation(animation.id, actor_id=venue_staff.id)
         created += 1
     return created
+
+
+def _siret_for(n: int) -> str:
+    """A fictitious SIRET with a right Luhn key, and its French intra-EU VAT number."""
+    body = f"9{n:07d}1000"  # 12 digits: SIREN without its key would be wrong, so key the whole SIRET
+    for key in range(100):
+        candidate = f"{body}{key:02d}"
+        total = 0
+        for position, char in enumerate(reversed(candidate)):
+            digit = int(char) * (2 if position % 2 else 1)
+            total += digit - 9 if digit > 9 else digit
+        if total % 10 == 0:
+            return candidate
+    raise AssertionError("no Luhn key")  # pragma: no cover
+
+
+def _vat_for(siret: str) -> str:
+    siren = int(siret[:9])
+    return f"FR{(12 + 3 * (siren % 97)) % 97:02d}{siret[:9]}"
+
+
+def seed_invoices() -> int:
+    """Legal identities for the association and every demo shop, a few sales collected last month, and
+    last month's commission invoices issued, so the admin can open them. Flushes; returns how many."""
+    if db.session.scalar(select(CommissionInvoice.id).limit(1)) is not None:
+        return 0
+    venue = db.session.scalar(select(Venue))
+    resident = get_user_by_email("resident@example.org")
+    if venue is None or resident is None:
+        return 0
+    invoices.save_identity(None, **demo_data.ASSOCIATION_IDENTITY)
+    shops = {shop.slug: shop for shop in db.session.scalars(select(Shop).order_by(Shop.id))}
+    for n, shop in enumerate(shops.values(), start=1):
+        siret = _siret_for(n)
+        invoices.save_identity(shop.id, name=f"{shop.name} SARL", address=shop.address or venue.address,
+                               siret=siret, vat_number=_vat_for(siret))
+    month = invoices.previous_month()
+    for n, (slug, cents) in enumerate(demo_data.LAST_MONTH_SALES, start=1):
+        seller = shops.get(slug)
+        if seller is None:
+            continue
+        day = month + timedelta(days=7 * n)
+        at = local_to_utc(datetime.combine(day, time(17)))
+        slot = PickupSlot(venue_id=venue.id, starts_at=at, ends_at=at + timedelta(minutes=venue.slot_minutes),
+                          capacity=venue.slot_capacity, booked=0)
+        db.session.add(slot)
+        db.session.flush()
+        order = Order(number=f"AMC-DEMO-{n:03d}", pickup_code=f"DEMO{n:04d}", user_id=resident.id,
+                      pickup_slot_id=slot.id, status=OrderStatus.COLLECTED, payment_method=PaymentMethod.AT_PICKUP,
+                      payment_status=OrderPaymentStatus.PAID, paid_via="card_terminal", paid_cents=cents, paid_at=at,
+                      total_cents=cents, currency="EUR", collected_at=at)
+        order.parts.append(OrderPart(shop_id=seller.id, subtotal_cents=cents, currency="EUR",
+                                     status=PartStatus.AT_VENUE, commission_rate_bps=commission.rate_for_shop(seller)))
+        db.session.add(order)
+        db.session.flush()
+        db.session.add(Payment(order_id=order.id, order_ref=order.number, method=PaymentMethod.AT_PICKUP,
+                                status=CardPaymentStatus.SUCCEEDED, amount_cents=cents, amount_captured_cents=cents,
+                                succeeded_at=at))
+        db.session.flush()
+        commission.settle_paid_part(order.parts[0].id)
+        db.session.execute(update(LedgerEntry).where(LedgerEntry.order_id == order.id).values(created_at=at))
+    return len(invoices.issue_month(month).issued)

@@ -1,13 +1,15 @@
 """Commission rates (platform default, per-shop overrides, with audit) and the settlement of a part.
 
 The rate is frozen on each order part at checkout (orders reads `rate_for_shop`); settlement uses the
-frozen rate. Commission is rounded half-up to the cent on the part's subtotal and the shop's net is the
-remainder, so payout + commission == amount received, always (`core.money.split_commission`).
+frozen rate. Commission (excluding VAT) is rounded half-up to the cent on the part's subtotal
+(`core.money.split_commission`); the VAT on the commission (COMMISSION_VAT_BPS, 20 %) is rounded half-up
+on that commission (`core.money.vat_on`).
 
-VAT on the commission (COMMISSION_VAT_BPS, 20 %) is computed on the commission and posted as a memo
-(`commission_vat`): shown on the shop's statement, not deducted from the payout, because the books rest
-on payout + commission == amount received. If the association decides to charge the VAT on
-top, the payout must become amount − commission − VAT and that invariant is restated.
+Decision: the association invoices its commission to the shop and withholds it VAT included (TTC) from
+the transfer, as a French platform does when it deducts its invoiced fee. So, to the cent, always:
+payout + commission + VAT on the commission == amount received. The ledger posts both (`commission`,
+`commission_vat`), the statement and the monthly invoice sum the same postings, and the transfer is the
+part's ledger balance.
 """
 
 from __future__ import annotations
@@ -87,6 +89,21 @@ def set_shop_rate(shop_id: int, rate_bps: int | None, *, actor_id: int | None, n
     return change
 
 
+def split_withheld(amount_cents: int, rate_bps: int, vat_bps: int) -> tuple[int, int, int]:
+    """`(commission, VAT on it, shop's net)` of an amount, summing exactly to it (pure).
+
+    The one rule for a settlement and for a refund giving commission and VAT back.
+    :raise ValueError: negative amount, rate out of range.
+    """
+    commission, net = split_commission(amount_cents, rate_bps)
+    vat = min(vat_on(commission, vat_bps), net)
+    return commission, vat, net - vat
+
+
+def commission_vat_bps() -> int:
+    return int(current_app.config["COMMISSION_VAT_BPS"])
+
+
 @dataclass(frozen=True)
 class Settlement:
     amount_received_cents: int
@@ -107,13 +124,13 @@ def settle_part(
     paid_at_pickup: bool,
     vat_bps: int,
 ) -> Settlement:
-    """Compute a part's settlement (pure): the receipt, the commission and its VAT memo, and the payout.
+    """Compute a part's settlement (pure): the receipt, the commission and its VAT (both withheld), and the payout.
 
-    The payout itself is posted by payouts when the transfer exists; `payout_cents` is what it will be.
+    The payout itself is posted by payouts when the transfer exists; `payout_cents` is what it will be:
+    amount − commission − VAT on the commission (never below 0: the VAT is capped at what is left).
     :raise ValueError: negative amount, rate out of range.
     """
-    commission, payout = split_commission(amount_received_cents, rate_bps)
-    vat = vat_on(commission, vat_bps)
+    commission, vat, payout = split_withheld(amount_received_cents, rate_bps, vat_bps)
     receipt_kind = LedgerKind.PICKUP_RECEIPT if paid_at_pickup else LedgerKind.SALE
 
     def posting(kind: LedgerKind, amount: int) -> Posting:
@@ -144,7 +161,7 @@ def settle_paid_part(part_id: int) -> Settlement:
         rate_bps=facts.commission_rate_bps,
         currency=facts.currency,
         paid_at_pickup=facts.payment_method == PaymentMethod.AT_PICKUP,
-        vat_bps=int(current_app.config["COMMISSION_VAT_BPS"]),
+        vat_bps=commission_vat_bps(),
     )
     ledger.post(settlement.postings)
     return settlement

@@ -1,10 +1,11 @@
 """The append-only ledger: postings unique per (part, kind, reference), balances derived from them.
 
 Sign convention: amounts are seen from the shop's side; positive is owed to the shop (a sale, a
-commission given back, a transfer reversal), negative is taken (commission, payout, refund). A shop's
+commission given back, a transfer reversal), negative is taken (commission and its VAT, payout, refund). A shop's
 balance is what the platform still owes it: 0 once a collected part is paid out, negative when the shop
 owes money (a refund after its payout whose transfer could not be reversed). Memo kinds
-(`MEMO_KINDS`: VAT on the commission, receivables) are shown on statements but not summed.
+(`MEMO_KINDS`: receivables) are shown on statements but not summed. The VAT on the commission is
+withheld with it: the payout is received − commission − VAT on the commission.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Payments, Stripe events received, the append-only ledger, payouts, refunds and commission-rate audit."""
+"""Payments, Stripe events received, the append-only ledger, payouts, refunds, commission-rate audit,
+legal identities and the commission invoices."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopapp.core.clock import utcnow
@@ -30,15 +31,16 @@ class LedgerKind(enum.StrEnum):
     SALE = "sale"  # + part subtotal paid by card
     PICKUP_RECEIPT = "pickup_receipt"  # + part subtotal paid at the desk
     COMMISSION = "commission"  # − commission (+ when given back on a refund)
-    COMMISSION_VAT = "commission_vat"  # memo: VAT on the commission, shown, not in the balance
+    COMMISSION_VAT = "commission_vat"  # − VAT on the commission, withheld with it (+ when given back)
     PAYOUT = "payout"  # − net amount transferred to the shop's Stripe account
     REFUND = "refund"  # − amount given back to the customer for this part
     TRANSFER_REVERSAL = "transfer_reversal"  # + amount taken back from the shop's transfer
     RECEIVABLE = "receivable"  # memo: a reversal we could not make; the negative balance is owed
 
 
-# Memo kinds are shown on statements but do not move the balance (see payments/ledger.py).
-MEMO_KINDS = frozenset({LedgerKind.COMMISSION_VAT, LedgerKind.RECEIVABLE})
+# Memo kinds are shown on statements but do not move the balance (see payments/ledger.py). The VAT on
+# the commission is not one: the commission is withheld VAT included (its TTC amount).
+MEMO_KINDS = frozenset({LedgerKind.RECEIVABLE})
 
 
 class PayoutStatus(enum.StrEnum):
@@ -199,3 +201,102 @@ class CommissionRateChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LegalIdentity(TimestampMixin, Base):
+    """Who issues or receives a commission invoice: the association (`shop_id` NULL) or one shop."""
+
+    __tablename__ = "legal_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), unique=True, default=None)
+    name: Mapped[str] = mapped_column(String(160), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="")
+    vat_number: Mapped[str] = mapped_column(String(20), default="")
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceCounter(Base):
+    """The one continuous sequence of invoice and credit-note numbers: `next_number` is the next to take."""
+
+    __tablename__ = "invoice_counter"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_number: Mapped[int]
+
+
+class CommissionInvoice(Base):
+    """An issued commission invoice (one per shop per month) or credit note; never changes once issued.
+
+    Both parties' identities are copied at issue, so a later change of address leaves it as it was.
+    Amounts in cents: positive on an invoice, negative on a credit note. `issue_key` is unique: one
+    invoice per shop and month (`invoice:<shop>:<YYYY-MM>`).
+    """
+
+    __tablename__ = "commission_invoice"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_sql_in(InvoiceKind)}", name="kind_known"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("total_ttc_cents = commission_ht_cents + vat_cents", name="totals_add_up"),
+        Index("ix_commission_invoice_shop_month", "shop_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    issue_key: Mapped[str] = mapped_column(String(80), unique=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    month: Mapped[date]
+    issue_date: Mapped[date]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    credits_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("commission_invoice.id"), default=None)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    seller_name: Mapped[str] = mapped_column(String(160))
+    seller_address: Mapped[str] = mapped_column(String(255))
+    seller_siret: Mapped[str] = mapped_column(String(14))
+    seller_vat_number: Mapped[str] = mapped_column(String(20))
+    buyer_name: Mapped[str] = mapped_column(String(160))
+    buyer_address: Mapped[str] = mapped_column(String(255))
+    buyer_siret: Mapped[str] = mapped_column(String(14))
+    buyer_vat_number: Mapped[str] = mapped_column(String(20))
+    sales_cents: Mapped[int]
+    commission_ht_cents: Mapped[int]
+    vat_rate_bps: Mapped[int]
+    vat_cents: Mapped[int]
+    total_ttc_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    payment_terms: Mapped[str] = mapped_column(String(255))
+
+    @property
+    def display_number(self) -> str:
+        prefix = "AV" if self.kind == InvoiceKind.CREDIT_NOTE else "FA"
+        return f"{prefix}-{self.number:06d}"
+
+
+class AccountingAccount(Base):
+    """One account of the association's small chart of accounts (payments/fec.py), by role key."""
+
+    __tablename__ = "accounting_account"
+
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(120))
+
+
+class InvoiceImmutable(Exception):
+    """An issued invoice or credit note was about to be changed or deleted."""
+
+
+@event.listens_for(CommissionInvoice, "before_update")
+def _refuse_update(_mapper, _connection, target) -> None:  # type: ignore[no-untyped-def]
+    raise InvoiceImmutable(f"invoice {target.number} is issued and cannot change; issue a credit note")
+
+
+@event.listens_for(CommissionInvoice, "before_delete")
+def _refuse_delete(_mapper, _connection, target) -> None:  # type: ignore[no-untyped-def]
+    raise InvoiceImmutable(f"invoice {target.number} is issued and cannot be deleted; issue a credit note")

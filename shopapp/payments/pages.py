@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,12 +20,22 @@ from shopapp.catalog.models import Shop
 from shopapp.core.api import documented, respond
 from shopapp.core.clock import venue_today
 from shopapp.core.money import format_cents
+from shopapp.core.transaction import commit
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
-from shopapp.payments import onboarding, refunds, statements
-from shopapp.payments.models import Refund
-from shopapp.payments.schemas import StatementOut, StatementQuery, statement_out
+from shopapp.payments import fec, invoices, onboarding, pdf, refunds, statements
+from shopapp.payments.forms import ChartForm, CreditNoteForm, IssueMonthForm, LegalIdentityForm
+from shopapp.payments.models import CommissionInvoice, Refund
+from shopapp.payments.schemas import (
+    FecQuery,
+    InvoiceList,
+    InvoiceQuery,
+    StatementOut,
+    StatementQuery,
+    invoice_out,
+    statement_out,
+)
 from shopapp.payments.stripe_js import is_test_mode
 
 bp = Blueprint("payments_pages", __name__)
@@ -121,7 +133,9 @@ def statement_csv(shop_slug: str) -> Response:
 @bp.get("/ma-boutique/<shop_slug>/releves/facture")
 @shop_staff_required
 def commission_invoice(shop_slug: str):  # type: ignore[no-untyped-def]
-    return render_template("payments/invoice.html", statement=_statement(shop_slug))
+    # The numbered invoices replaced the month's unnumbered printout.
+    shop = shop_for_user(current_user.id, shop_slug)
+    return redirect(url_for("payments_pages.shop_invoices", shop_slug=shop.slug))
 
 
 @bp.get("/api/v1/shop/statements")
@@ -159,3 +173,212 @@ def shop_payouts(shop_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             error = exc.message
     return render_template("payments/shop_payouts.html", shop=shop, error=error, link=link), 422 if error else 200
+
+
+# -- commission invoices -------------------------------------------------------------------------------
+
+def _invoice_response(invoice: CommissionInvoice, as_pdf: bool) -> Response:
+    if not as_pdf:
+        return Response(pdf.invoice_html(invoice), mimetype="text/html")
+    name = f"{invoice.display_number}.pdf"
+    return Response(pdf.invoice_pdf(invoice), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def _identity_page(shop_id: int | None, action: str, back: str, title: str):  # type: ignore[no-untyped-def]
+    identity = invoices.identity_for(shop_id)
+    form = LegalIdentityForm(obj=identity)
+    if form.validate_on_submit():
+        invoices.save_identity(shop_id, name=form.name.data or "", address=form.address.data or "",
+                               siret=form.siret.data or "", vat_number=form.vat_number.data or "")
+        commit()
+        flash(_("Identité légale enregistrée : elle figurera sur les prochaines factures."), "success")
+        return redirect(action)
+    status = 422 if form.errors else 200
+    return render_template("payments/identity.html", form=form, action=action, back=back, title=title,
+                           missing=invoices.missing_fields(identity)), status
+
+
+@bp.get("/ma-boutique/<shop_slug>/factures")
+@shop_staff_required
+def shop_invoices(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop = shop_for_user(current_user.id, shop_slug)
+    missing = invoices.missing_fields(invoices.identity_for(shop.id))
+    return render_template("payments/shop_invoices.html", shop=shop, invoices=invoices.invoices(shop_id=shop.id),
+                           missing=missing)
+
+
+@bp.get("/ma-boutique/<shop_slug>/factures/<int:invoice_id>")
+@shop_staff_required
+def shop_invoice(shop_slug: str, invoice_id: int) -> Response:
+    shop = shop_for_user(current_user.id, shop_slug)
+    return _invoice_response(invoices.invoice_or_404(invoice_id, shop_id=shop.id), as_pdf=False)
+
+
+@bp.get("/ma-boutique/<shop_slug>/factures/<int:invoice_id>.pdf")
+@shop_staff_required
+def shop_invoice_pdf(shop_slug: str, invoice_id: int) -> Response:
+    shop = shop_for_user(current_user.id, shop_slug)
+    return _invoice_response(invoices.invoice_or_404(invoice_id, shop_id=shop.id), as_pdf=True)
+
+
+@bp.route("/ma-boutique/<shop_slug>/identite-legale", methods=["GET", "POST"])
+@shop_staff_required
+def shop_identity(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop = shop_for_user(current_user.id, shop_slug)
+    return _identity_page(shop.id, url_for("payments_pages.shop_identity", shop_slug=shop.slug),
+                          url_for("payments_pages.shop_invoices", shop_slug=shop.slug),
+                          _("Identité légale de %(shop)s", shop=shop.name))
+
+
+@bp.route("/association/identite-legale", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def association_identity():  # type: ignore[no-untyped-def]
+    return _identity_page(None, url_for("payments_pages.association_identity"),
+                          url_for("payments_pages.association_invoices"), _("Identité légale de l'association"))
+
+
+def _month_arg() -> date:
+    return statements.parse_month(request.args.get("month"), today=invoices.previous_month())
+
+
+@bp.get("/association/factures")
+@role_required(Role.ADMIN)
+def association_invoices():  # type: ignore[no-untyped-def]
+    try:
+        month = _month_arg()
+    except DomainError as exc:
+        return render_template("payments/statement_error.html", error=exc.message), 422
+    form = IssueMonthForm(month=f"{month:%Y-%m}")
+    missing = invoices.missing_fields(invoices.identity_for(None))
+    return render_template("payments/association_invoices.html", month=month, form=form, missing=missing,
+                           invoices=invoices.invoices(month=month), shops={s.id: s for s in db.session.scalars(
+                               select(Shop))})
+
+
+@bp.post("/association/factures/emettre")
+@role_required(Role.ADMIN)
+def association_issue_invoices():  # type: ignore[no-untyped-def]
+    form = IssueMonthForm()
+    month_text = (form.month.data or "").strip()
+    if not form.validate_on_submit():
+        flash(_("Indiquez le mois à facturer (AAAA-MM)."), "error")
+        return redirect(url_for("payments_pages.association_invoices"))
+    try:
+        month = statements.parse_month(month_text, today=venue_today())
+        run = invoices.issue_month(month)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("payments_pages.association_invoices"))
+    commit()
+    flash(ngettext("%(num)d facture émise ou déjà émise pour ce mois.",
+                   "%(num)d factures émises ou déjà émises pour ce mois.", len(run.issued)), "success")
+    for reason in run.refused.values():
+        flash(reason, "error")
+    return redirect(url_for("payments_pages.association_invoices", month=f"{month:%Y-%m}"))
+
+
+@bp.get("/association/factures/<int:invoice_id>")
+@role_required(Role.ADMIN)
+def association_invoice(invoice_id: int) -> Response:
+    return _invoice_response(invoices.invoice_or_404(invoice_id), as_pdf=False)
+
+
+@bp.get("/association/factures/<int:invoice_id>.pdf")
+@role_required(Role.ADMIN)
+def association_invoice_pdf(invoice_id: int) -> Response:
+    return _invoice_response(invoices.invoice_or_404(invoice_id), as_pdf=True)
+
+
+@bp.route("/association/factures/<int:invoice_id>/avoir", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def association_credit_note(invoice_id: int):  # type: ignore[no-untyped-def]
+    invoice = invoices.invoice_or_404(invoice_id)
+    form = CreditNoteForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            note = invoices.issue_credit_note(invoice.id, reason=form.reason.data or "",
+                                              commission_ht_cents=form.amount_ht_cents.data)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            number = note.display_number
+            commit()
+            flash(_("Avoir %(number)s émis.", number=number), "success")
+            return redirect(url_for("payments_pages.association_invoices", month=f"{invoice.month:%Y-%m}"))
+    status = 422 if (form.errors or error) else 200
+    return render_template("payments/credit_note.html", invoice=invoice, form=form, error=error), status
+
+
+@bp.get("/api/v1/association/invoices")
+@role_required(Role.ADMIN)
+@documented("The association's commission invoices and credit notes of a month", response=InvoiceList, auth="bearer",
+            query=InvoiceQuery)
+def api_invoices():  # type: ignore[no-untyped-def]
+    month = statements.parse_month(request.args.get("month"), today=venue_today())
+    shops = {s.id: s for s in db.session.scalars(select(Shop))}
+    items = [invoice_out(i, shops[i.shop_id], url_for("payments_pages.association_invoice_pdf", invoice_id=i.id,
+                                                      _external=True), invoices.credited_invoice(i))
+             for i in invoices.invoices(month=month)]
+    return respond(InvoiceList(items=items, page=1, per_page=max(len(items), 1), total=len(items)))
+
+
+# -- accounting export (FEC) ---------------------------------------------------------------------------
+
+def _fec_response(year: int) -> Response:
+    siren = invoices.identity_for(None).siret[:9]
+    return Response(fec.fec_text(year), mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{fec.fec_filename(siren, year)}"'})
+
+
+def _accounting_page(year: int, errors: dict[str, str] | None = None, values: dict[str, tuple[str, str]] | None = None,
+                     status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("payments/accounting.html", year=year, chart=values or fec.chart(),
+                           labels=fec.DEFAULT_ACCOUNTS, errors=errors or {}, form=ChartForm()), status
+
+
+@bp.get("/association/comptabilite")
+@role_required(Role.ADMIN)
+def accounting():  # type: ignore[no-untyped-def]
+    try:
+        year = fec.parse_year(request.args.get("year"), today=venue_today())
+    except DomainError as exc:
+        return render_template("payments/statement_error.html", error=exc.message), 422
+    return _accounting_page(year)
+
+
+@bp.post("/association/comptabilite/plan")
+@role_required(Role.ADMIN)
+def accounting_chart():  # type: ignore[no-untyped-def]
+    form = ChartForm()
+    values = {key: ((request.form.get(f"number-{key}") or "").strip(), (request.form.get(f"label-{key}") or "").strip())
+              for key in fec.DEFAULT_ACCOUNTS}
+    errors = {}
+    for key, (number, label) in values.items():
+        if not (number.isdigit() and 3 <= len(number) <= 20):
+            errors[f"number-{key}"] = _("Numéro de compte : de 3 à 20 chiffres.")
+        if not label or len(label) > 120:
+            errors[f"label-{key}"] = _("Intitulé : obligatoire, 120 caractères au plus.")
+    if not form.validate_on_submit() or errors:
+        return _accounting_page(venue_today().year, errors, values, 422)
+    fec.save_chart(values)
+    commit()
+    flash(_("Plan comptable enregistré."), "success")
+    return redirect(url_for("payments_pages.accounting"))
+
+
+@bp.get("/association/comptabilite/fec")
+@role_required(Role.ADMIN)
+def accounting_fec() -> Response:
+    return _fec_response(fec.parse_year(request.args.get("year"), today=venue_today()))
+
+
+@bp.get("/api/v1/association/exports/fec")
+@role_required(Role.ADMIN)
+@documented("The association's year as a FEC file (text/plain, tab-separated, the 18 legal columns)",
+            auth="bearer", query=FecQuery)
+def api_fec() -> Response:
+    return _fec_response(fec.parse_year(request.args.get("year"), today=venue_today()))

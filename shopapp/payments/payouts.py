@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from shopapp.catalog.models import Shop
 from shopapp.core.clock import utcnow
-from shopapp.core.money import split_commission
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders.states import PaymentMethod
@@ -153,6 +152,6 @@ def reverse_for_refund(refund_id: int) -> None:
 
 
 def refund_net_cents(part_id: int, amount_cents: int) -> int:
-    """The shop's share of a refund on this part: the amount less the commission given back."""
+    """The shop's share of a refund on this part: the amount less the commission and its VAT given back."""
     rate = order_port.part_facts(part_id).commission_rate_bps
-    return split_commission(amount_cents, rate)[1]
+    return commission.split_withheld(amount_cents, rate, commission.commission_vat_bps())[2]

@@ -7,12 +7,10 @@ the refund is done when recorded; both enter the same ledger (refund, commission
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from shopapp.core import outbox
-from shopapp.core.money import split_commission, vat_on
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import OrderLine
@@ -132,8 +130,8 @@ def _post_refund(refund: Refund) -> None:
         commission.settle_paid_part(refund.part_id)
     if not ledger.is_settled(refund.part_id):
         return
-    commission_back, _net = split_commission(refund.amount_cents, facts.commission_rate_bps)
-    vat_back = vat_on(commission_back, int(current_app.config["COMMISSION_VAT_BPS"]))
+    commission_back, vat_back, _net = commission.split_withheld(
+        refund.amount_cents, facts.commission_rate_bps, commission.commission_vat_bps())
     reference = f"refund:{refund.id}"
 
     def posting(kind: LedgerKind, cents: int) -> Posting:

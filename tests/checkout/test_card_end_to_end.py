@@ -71,12 +71,12 @@ def test_card_order_webhook_collect_settle_transfer_statement(app, client, world
                                      .where(Payout.status == PayoutStatus.PAID)) == 2
     wait_for(paid_out, timeout=60)
 
-    # 1005 at 10 % → 101 commission, 904 paid; 1299 at 7.5 % → 97 commission, 1202 paid.
+    # 1005 at 10 % → 101 commission + 20 VAT, 884 paid; 1299 at 7.5 % → 97 commission + 19 VAT, 1183 paid.
     transfers = sorted((t["amount"], t["destination"]) for t in connect_fake.transfers)
     with app.app_context():
         accounts = {db.session.get(Shop, s).stripe_account_id: s for s in (bakery, cheese)}
         charge = db.session.scalar(select(Payment.stripe_charge_id))
-        assert sorted((a, accounts[d]) for a, d in transfers) == [(904, bakery), (1202, cheese)]
+        assert sorted((a, accounts[d]) for a, d in transfers) == [(884, bakery), (1183, cheese)]
         assert {t["source_transaction"] for t in connect_fake.transfers} == {charge}
         assert ledger.balances() == {bakery: 0, cheese: 0}
     month = utcnow().strftime("%Y-%m")
@@ -92,7 +92,7 @@ def test_card_order_webhook_collect_settle_transfer_statement(app, client, world
     assert statement.status_code == 200
     assert {k: v for k, v in statement.json.items() if k.endswith("_cents")} == {
         "sales_cents": 1005, "commission_cents": 101, "commission_vat_cents": 20, "refunds_cents": 0,
-        "payouts_cents": 904, "transfer_reversals_cents": 0, "opening_balance_cents": 0, "balance_cents": 0}
+        "payouts_cents": 884, "transfer_reversals_cents": 0, "opening_balance_cents": 0, "balance_cents": 0}
     assert statement.json["shop"] == slug
 
 

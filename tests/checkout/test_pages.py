@@ -30,7 +30,11 @@ def test_statement_page_csv_and_invoice_for_own_shop_only(app, client, auth, wor
     assert client.get(f"/ma-boutique/{slug}/releves?month=2026-03").status_code == 200
     csv = client.get(f"/ma-boutique/{slug}/releves.csv?month=2026-03")
     assert csv.status_code == 200 and csv.data.decode().startswith("date;commande;part;type")
-    assert client.get(f"/ma-boutique/{slug}/releves/facture?month=2026-03").status_code == 200
+    # The month's unnumbered printout gave way to the numbered invoices.
+    old_invoice = client.get(f"/ma-boutique/{slug}/releves/facture?month=2026-03")
+    assert old_invoice.status_code == 302 and old_invoice.location.endswith(f"/ma-boutique/{slug}/factures")
+    assert client.get(f"/ma-boutique/{slug}/factures").status_code == 200
+    assert client.get(f"/ma-boutique/{other_slug}/factures").status_code == 404
     assert client.get(f"/ma-boutique/{other_slug}/releves").status_code == 404
     assert client.get(f"/ma-boutique/{slug}/releves?month=mars").status_code == 422
 

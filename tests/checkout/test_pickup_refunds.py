@@ -150,9 +150,9 @@ def test_desk_refunds_a_shop_part_paid_in_cash_right_after_collection(
             payouts.pay_out_part(part_id)
         commit()
         amounts = dict(db.session.execute(select(Payout.part_id, Payout.amount_cents)).all())
-        assert amounts == {bread_part: 0, cheese_part: 1202}
+        assert amounts == {bread_part: 0, cheese_part: 1183}
         assert ledger.part_balance(bread_part) == 0 and ledger.part_balance(cheese_part) == 0
-    assert sorted(t["amount"] for t in connect_fake.transfers) == [1202]  # nothing to pay the bakery
+    assert sorted(t["amount"] for t in connect_fake.transfers) == [1183]  # nothing to pay the bakery
 
     over = _refund_page_post(client, order_id, scope=f"part-{bread_part}")
     whole = _refund_page_post(client, order_id, scope="order")
@@ -187,19 +187,19 @@ def test_partial_refund_on_the_card_terminal_after_payout_reverses_the_shop_shar
         payouts.reverse_for_refund(refund.id)
         payouts.reverse_for_refund(refund.id)  # a redelivered job reverses nothing more
         commit()
-        # 335 at 10 %: 34 of commission given back (half-up), 301 taken back from the bakery's transfer.
+        # 335 at 10 %: 34 of commission and 7 of VAT given back (half-up), 294 taken back from the bakery's transfer.
         assert _part_kinds(bread_part) == {
             "pickup_receipt": 1005,
             "commission": -101 + 34,
             "commission_vat": -20 + 7,
-            "payout": -904,
+            "payout": -884,
             "refund": -335,
-            "transfer_reversal": 301,
+            "transfer_reversal": 294,
         }
         assert ledger.part_balance(bread_part) == 0
-        assert db.session.scalar(select(Payout.amount_reversed_cents).where(Payout.part_id == bread_part)) == 301
+        assert db.session.scalar(select(Payout.amount_reversed_cents).where(Payout.part_id == bread_part)) == 294
     (transfer,) = connect_fake.transfers
-    assert (transfer["amount"], transfer["amount_reversed"]) == (904, 301)
+    assert (transfer["amount"], transfer["amount_reversed"]) == (884, 294)
 
     # Three loaves were bought, one given back: three more is more than what remains on the part.
     over = _refund_page_post(client, order_id, scope="lines", **{f"line-{bread_line}": "3"})

@@ -96,10 +96,10 @@ def test_lines_refunded_before_collection_are_not_paid_out_to_the_shop(app, clie
         payouts.reverse_for_refund(refund_id)
         commit()
         kinds = sorted((e.kind, e.amount_cents) for e in ledger.entries_for_part(bakery_part))
-        # 1005 sold at 10 %: 101 commission; 335 refunded gives 34 back: the shop gets 603 (= 670 at 10 %).
+        # 1005 sold at 10 %: 101 commission + 20 VAT; 335 refunded gives 34 + 7 back: the shop gets 590 (670 − 67 − 13).
         assert kinds == [("commission", -101), ("commission", 34), ("commission_vat", -20), ("commission_vat", 7),
-                         ("payout", -603), ("refund", -335), ("sale", 1005)]
-        assert (payout.status, payout.amount_cents, payout.amount_reversed_cents) == ("paid", 603, 0)
+                         ("payout", -590), ("refund", -335), ("sale", 1005)]
+        assert (payout.status, payout.amount_cents, payout.amount_reversed_cents) == ("paid", 590, 0)
         assert ledger.part_balance(bakery_part) == 0
     (transfer,) = connect_fake.transfers
-    assert (transfer["amount"], transfer["amount_reversed"]) == (603, 0)
+    assert (transfer["amount"], transfer["amount_reversed"]) == (590, 0)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from shopapp.catalog.models import Shop
-from shopapp.core.money import split_commission
+from shopapp.core.money import split_commission, vat_on
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart
@@ -144,6 +144,7 @@ def test_every_order_and_shop_balances_to_the_cent(app, localstripe, parts, pay_
         for part in db.session.scalars(select(OrderPart).where(OrderPart.order_id == rows.order_id)):
             part_refunded = -_kind_sum(part.id, "refund")
             kept = -_kind_sum(part.id, "commission")
+            kept_vat = -_kind_sum(part.id, "commission_vat")
             owed = ledger.part_balance(part.id)
             receipt = _kind_sum(part.id, "sale") + _kind_sum(part.id, "pickup_receipt")
             if part.id == rejected_part:
@@ -151,11 +152,16 @@ def test_every_order_and_shop_balances_to_the_cent(app, localstripe, parts, pay_
                 continue
             assert receipt == part.subtotal_cents
             assert part_refunded <= part.subtotal_cents
-            assert owed + kept == part.subtotal_cents - part_refunded
+            # The commission is withheld with its VAT (payments/commission.py).
+            assert owed + kept + kept_vat == part.subtotal_cents - part_refunded
             assert kept == split_commission(part.subtotal_cents, part.commission_rate_bps)[0] - sum(
                 split_commission(-entry.amount_cents, part.commission_rate_bps)[0]
                 for entry in ledger.entries_for_part(part.id) if entry.kind == "refund"
             )
+            assert kept_vat == vat_on(split_commission(part.subtotal_cents, part.commission_rate_bps)[0], 2000) - sum(
+                vat_on(split_commission(-entry.amount_cents, part.commission_rate_bps)[0], 2000)
+                for entry in ledger.entries_for_part(part.id) if entry.kind == "refund"
+            )
             order_owed += owed
-            order_commission += kept
+            order_commission += kept + kept_vat
         assert order_owed + order_commission == received - refunded

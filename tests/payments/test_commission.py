@@ -1,4 +1,4 @@
-"""Commission rates with audit, part settlement (payout + commission == amount received), the ledger."""
+"""Commission rates with audit, part settlement (payout + commission + its VAT == amount received), the ledger."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def facts(app, shop_id: int, subtotal: int = 1005, rate: int = 1000, method: str
 def test_settle_part_postings() -> None:
     settlement = commission.settle_part(shop_id=1, part_id=2, order_id=3, amount_received_cents=1005, rate_bps=1000,
                                         currency="EUR", paid_at_pickup=False, vat_bps=2000)
-    assert (settlement.commission_cents, settlement.payout_cents, settlement.commission_vat_cents) == (101, 904, 20)
+    assert (settlement.commission_cents, settlement.payout_cents, settlement.commission_vat_cents) == (101, 884, 20)
     assert [(p.kind, p.amount_cents) for p in settlement.postings] == [
         (LedgerKind.SALE, 1005), (LedgerKind.COMMISSION, -101), (LedgerKind.COMMISSION_VAT, -20),
     ]
@@ -38,9 +38,9 @@ def test_settle_part_postings() -> None:
 def test_settlement_always_balances_to_the_cent(amount: int, rate: int, at_pickup: bool) -> None:
     settlement = commission.settle_part(shop_id=1, part_id=1, order_id=1, amount_received_cents=amount, rate_bps=rate,
                                         currency="EUR", paid_at_pickup=at_pickup, vat_bps=2000)
-    assert settlement.payout_cents + settlement.commission_cents == amount
+    assert settlement.payout_cents + settlement.commission_cents + settlement.commission_vat_cents == amount
     assert settlement.payout_cents >= 0 and settlement.commission_cents >= 0 and settlement.commission_vat_cents >= 0
-    # Once paid out, the shop's balance (memo kinds aside) is exactly zero.
+    # The commission is withheld VAT included: once paid out, the shop's balance is exactly zero.
     booked = sum(p.amount_cents for p in settlement.postings if p.kind not in MEMO_KINDS)
     assert booked - settlement.payout_cents == 0
 
@@ -119,9 +119,10 @@ def test_settle_paid_part_twice_posts_once_and_balance_is_derived(app, make_shop
             (p2, "pickup_receipt", 2000), (p2, "commission", -100), (p2, "commission_vat", -20),
         ]
         balance = ledger.balance(shop_id)
-        assert balance.balance_cents == 904 + 1900
+        # The commission is withheld with its VAT: 1005 − 101 − 20 and 2000 − 100 − 20.
+        assert balance.balance_cents == 884 + 1880
         assert balance.by_kind["commission_vat"] == -40
-        assert ledger.balances() == {shop_id: 2804}
+        assert ledger.balances() == {shop_id: 2764}
 
 
 def test_unpaid_part_is_not_settled(app, make_shop, fake_orders):  # type: ignore[no-untyped-def]

@@ -34,11 +34,11 @@ def test_collected_part_is_paid_out_once(app, make_shop, fake_orders, connect_fa
         commit()
         assert again.stripe_transfer_id == payout.stripe_transfer_id
         assert (payout.status, payout.amount_cents, payout.idempotency_key) == (
-            PayoutStatus.PAID, 904, f"transfer:{f.part_id}")
+            PayoutStatus.PAID, 884, f"transfer:{f.part_id}")
         assert ledger.balance(shop_id).balance_cents == 0
     (transfer,) = connect_fake.transfers
     assert (transfer["amount"], transfer["destination"], transfer["transfer_group"]) == (
-        904, account, f"order:{f.order_ref}")
+        884, account, f"order:{f.order_ref}")
     assert transfer["metadata"] == {"part_id": str(f.part_id), "order_id": str(f.order_id),
                                    "shop_id": str(shop_id)}
 
@@ -73,8 +73,8 @@ def test_shop_without_account_keeps_a_pending_payout_owed(app, make_shop, fake_o
     with app.app_context():
         payout = payouts.pay_out_part(f.part_id)
         commit()
-        assert (payout.status, payout.amount_cents, payout.stripe_transfer_id) == (PayoutStatus.PENDING, 904, None)
-        assert ledger.balance(shop_id).balance_cents == 904  # settled, still owed to the shop
+        assert (payout.status, payout.amount_cents, payout.stripe_transfer_id) == (PayoutStatus.PENDING, 884, None)
+        assert ledger.balance(shop_id).balance_cents == 884  # settled, still owed to the shop
     assert connect_fake.transfers == []
 
 
@@ -88,4 +88,4 @@ def test_refused_transfer_marks_the_payout_failed(app, make_shop, fake_orders, c
         assert stored is not None and stored.status == PayoutStatus.FAILED
         assert "acct_unknown" in (stored.last_error or "")
         assert payout.stripe_transfer_id is None
-        assert ledger.balance(shop_id).balance_cents == 904  # still owed to the shop
+        assert ledger.balance(shop_id).balance_cents == 884  # still owed to the shop

@@ -69,7 +69,7 @@ def test_a_clean_database_and_a_consistent_order_pass(app, world, runner) -> Non
     world.product(world.shop(), stock=5)
     world.slot()
     rows = make_order_rows(app, parts=[(None, 1000, 1000)])
-    _settle_and_pay(app, rows.order_id, rows.part_ids[0], received=1000, commission=100, payout=900)
+    _settle_and_pay(app, rows.order_id, rows.part_ids[0], received=1000, commission=100, payout=880)
     assert _violations(app) == []
     result = runner.invoke(args=["dev", "check-invariants"])
     assert result.exit_code == 0, result.output
@@ -239,9 +239,9 @@ def test_ledger_postings_on_a_part_never_settled(app) -> None:  # type: ignore[n
 def test_ledger_payout_plus_commission_differs_from_received_minus_refunded(app) -> None:  # type: ignore[no-untyped-def]
     rows = make_order_rows(app, parts=[(None, 1000, 1000)])
     part_id = rows.part_ids[0]
-    # The transfer row says 950 and so does its posting: 950 + 100 != 1000.
+    # The transfer row says 950 and so does its posting: 950 + 100 + 20 (commission TTC) != 1000.
     _settle_and_pay(app, rows.order_id, part_id, received=1000, commission=100, payout=950)
-    assert f"part {part_id} payouts 950 + commission 100 != received 1000" in _one(app, "payouts 950")
+    assert f"part {part_id} payouts 950 + commission TTC 120 != received 1000" in _one(app, "payouts 950")
 
 
 def test_ledger_transfer_posted_without_a_paid_payout_and_negative_owed(app) -> None:  # type: ignore[no-untyped-def]
@@ -260,7 +260,7 @@ def test_ledger_transfer_posted_without_a_paid_payout_and_negative_owed(app) -> 
 def test_a_refund_after_the_payout_balances_once_reversed(app) -> None:  # type: ignore[no-untyped-def]
     rows = make_order_rows(app, parts=[(None, 1000, 1000)])
     part_id = rows.part_ids[0]
-    _settle_and_pay(app, rows.order_id, part_id, received=1000, commission=100, payout=900)
+    _settle_and_pay(app, rows.order_id, part_id, received=1000, commission=100, payout=880)
     with app.app_context():
         payment = Payment(
             order_id=rows.order_id,
@@ -286,11 +286,12 @@ def test_a_refund_after_the_payout_balances_once_reversed(app) -> None:  # type:
         ref = f"refund:{refund.id}"
     _post(app, rows.order_id, part_id, "refund", -500, ref)
     _post(app, rows.order_id, part_id, "commission", 50, ref)
+    _post(app, rows.order_id, part_id, "commission_vat", 10, ref)
     assert _violations(app) == []  # reversal not made yet: pending, allowed
-    _post(app, rows.order_id, part_id, "transfer_reversal", 450, ref)
+    _post(app, rows.order_id, part_id, "transfer_reversal", 440, ref)
     assert _violations(app) == []
-    _post(app, rows.order_id, part_id, "receivable", -450, ref)  # a receivable on top of a full reversal
-    assert "receivable 450" in _one(app, f"part {part_id} payouts")
+    _post(app, rows.order_id, part_id, "receivable", -440, ref)  # a receivable on top of a full reversal
+    assert "receivable 440" in _one(app, f"part {part_id} payouts")
 
 
 def test_payment_refunded_total_differs_from_its_refunds(app) -> None:  # type: ignore[no-untyped-def]

@@ -219,8 +219,8 @@ def test_transfer_answered_500_or_timing_out_is_retried_into_one_transfer(
 
     assert _run_payout(app, paid.bakery_part) == "paid"  # the retry finds that transfer, makes no other
     (transfer,) = connect_fake.transfers
-    assert _payout(app, paid.bakery_part) == ("paid", 904, transfer["id"])  # 1005 − 10 % (100.5 → 101, half up)
-    assert transfer["amount"] == 904
+    assert _payout(app, paid.bakery_part) == ("paid", 884, transfer["id"])  # 1005 − 101 (10 %, half up) − VAT 20
+    assert transfer["amount"] == 884
     assert_only_changed(before, snapshot(app), "payout", "ledger_entry")
 
 
@@ -239,7 +239,7 @@ def test_payout_retried_after_the_idempotency_key_expired_pays_once(
     assert _run_payout(app, paid.cheese_part) == "paid"  # a duplicate job: no-op
 
     (transfer,) = connect_fake.transfers
-    assert _payout(app, paid.cheese_part) == ("paid", 1202, transfer["id"])  # 1299 − 7.5 % (97.425 → 97)
+    assert _payout(app, paid.cheese_part) == ("paid", 1183, transfer["id"])  # 1299 − 7.5 % (97.425 → 97) − its VAT 19
     after = snapshot(app)
     assert_only_changed(before, after, "payout", "ledger_entry")
     assert {row[0] for row in before.changes(after)["ledger_entry"][1]} == {paid.cheese_part}
@@ -276,12 +276,12 @@ def test_partial_refund_of_one_shop_after_payout_reverses_only_its_transfer(
         ("refund", -1005),
         ("commission", 101),
         ("commission_vat", 20),
-        ("transfer_reversal", 904),
+        ("transfer_reversal", 884),
     ]
     assert (payment.amount_captured_cents, payment.amount_refunded_cents) == (2304, 1005)
     bakery_transfer, cheese_transfer = sorted(connect_fake.transfers, key=lambda t: t["metadata"]["part_id"])
     assert bakery_transfer["metadata"]["part_id"] == str(paid.bakery_part)
-    assert (bakery_transfer["amount_reversed"], cheese_transfer["amount_reversed"]) == (904, 0)
+    assert (bakery_transfer["amount_reversed"], cheese_transfer["amount_reversed"]) == (884, 0)
     after = snapshot(app)
     assert_only_changed(before, after, "refund", "payment", "ledger_entry", "payout", "outbox_job")
     assert {row[0] for row in before.changes(after)["ledger_entry"][1]} == {paid.bakery_part}

@@ -101,8 +101,8 @@ def _restart_until_paid_out(app, connect_fake, monkeypatch, log: Path) -> None: 
 
 
 def _assert_one_transfer_per_shop_and_balanced(app, connect_fake, order_id: int, parts: dict[int, int]) -> None:  # type: ignore[no-untyped-def]
-    # 1005 at 10 % → 101 commission, 904 transferred; 1299 at 7,5 % → 97 commission, 1202 transferred.
-    net = {1005: 904, 1299: 1202}
+    # 1005 at 10 % → 101 commission + 20 VAT, 884 transferred; 1299 at 7,5 % → 97 + 19, 1183 transferred.
+    net = {1005: 884, 1299: 1183}
     with app.app_context():
         db.session.remove()
         accounts = {shop_id: db.session.get(Shop, shop_id).stripe_account_id for shop_id in parts.values()}
@@ -126,11 +126,13 @@ def _assert_one_transfer_per_shop_and_balanced(app, connect_fake, order_id: int,
                 .where(LedgerEntry.part_id == part)
                 .group_by(LedgerEntry.kind)
             ).all()
-            commission = subtotals[part] - net[subtotals[part]]
+            commission = {1005: 101, 1299: 97}[subtotals[part]]
+            vat = (commission * 2000 + 5000) // 10000
+            assert subtotals[part] - commission - vat == net[subtotals[part]]
             assert {k: (int(n), int(total)) for k, n, total in kinds} == {
                 "pickup_receipt": (1, subtotals[part]),
                 "commission": (1, -commission),
-                "commission_vat": (1, -((commission * 2000 + 5000) // 10000)),
+                "commission_vat": (1, -vat),
                 "payout": (1, -net[subtotals[part]]),
             }
             assert ledger.balance(shop).balance_cents == 0

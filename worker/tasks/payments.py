@@ -11,7 +11,7 @@ from celery import shared_task
 from shopapp.core.transaction import commit
 from shopapp.orders.events import ORDER_COLLECTED_TASK
 from shopapp.orders.fulfilment import REFUND_DUE_TASK
-from shopapp.payments import card, payouts, refunds, settlement
+from shopapp.payments import card, invoices, payouts, refunds, settlement
 from shopapp.payments.gateway import RetryablePaymentError
 from worker.tasks.base import outbox_task
 
@@ -56,3 +56,12 @@ def expire_unpaid_task() -> int:
     expired = card.expire_unpaid_payments()
     commit()
     return expired
+
+
+@shared_task(name=invoices.ISSUE_MONTH_TASK)
+def issue_monthly_invoices() -> int:
+    """Periodic: issue last month's commission invoices not issued yet (a shop whose legal identity was
+    incomplete gets its invoice on the first run after it is completed). Returns how many exist."""
+    run = invoices.issue_month(invoices.previous_month())
+    commit()
+    return len(run.issued)

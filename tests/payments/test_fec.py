@@ -1,0 +1,119 @@
+"""The FEC export: 18 tab-separated columns in legal order, every entry balanced, totals equal to the
+ledger; the chart of accounts from the settings page; who may download it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from sqlalchemy import func, select, update
+
+from shopapp.core.clock import utcnow
+from shopapp.core.transaction import commit
+from shopapp.extensions import db
+from shopapp.payments import fec, ledger
+from shopapp.payments.ledger import Posting
+from shopapp.payments.models import MEMO_KINDS, LedgerEntry
+from tests.conftest import csrf_token
+from tests.payments.test_invoices import settle
+from tests.support.order_rows import make_order_rows
+
+
+def _cents(text: str) -> int:
+    units, _, decimals = text.partition(",")
+    return int(units) * 100 + int(decimals)
+
+
+def _parse(text: str) -> list[dict[str, str]]:
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
+    assert rows[0] == list(fec.COLUMNS) and len(rows[0]) == 18
+    assert all(len(row) == 18 for row in rows)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _year_of_movements(app, make_shop) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Card and pay-at-pickup sales, a refund with commission and VAT given back, a payout, a reversal."""
+    bakery, cheese = make_shop(), make_shop()
+    card_part = settle(app, bakery, 1005)
+    rows = make_order_rows(app, parts=[(cheese, 2000, 500)], method="at_pickup")
+    with app.app_context():
+        from_desk = [Posting(cheese, rows.part_ids[0], rows.order_id, kind, cents, "EUR", "settlement")
+                     for kind, cents in (("pickup_receipt", 2000), ("commission", -100), ("commission_vat", -20))]
+        ledger.post(from_desk)
+        order_id = db.session.scalar(select(LedgerEntry.order_id).where(LedgerEntry.part_id == card_part))
+        ledger.post([
+            Posting(bakery, card_part, order_id, "payout", -884, "EUR", "payout"),
+            Posting(bakery, card_part, order_id, "refund", -335, "EUR", "refund:1"),
+            Posting(bakery, card_part, order_id, "commission", 34, "EUR", "refund:1"),
+            Posting(bakery, card_part, order_id, "commission_vat", 7, "EUR", "refund:1"),
+            Posting(bakery, card_part, order_id, "transfer_reversal", 294, "EUR", "refund:1"),
+            Posting(bakery, card_part, order_id, "receivable", -1, "EUR", "refund:2"),  # memo: not exported
+        ])
+        # All in the current year, whatever today is (settle() dated the card sale last month).
+        db.session.execute(update(LedgerEntry).values(created_at=utcnow().replace(month=6, day=15, hour=10)))
+        commit()
+    return bakery, cheese
+
+
+def test_fec_parses_back_with_18_columns_balanced_entries_and_ledger_totals(app, make_shop):  # type: ignore[no-untyped-def]
+    bakery, cheese = _year_of_movements(app, make_shop)
+    year = utcnow().year
+    with app.app_context():
+        lines = _parse(fec.fec_text(year))
+        ledger_total = int(db.session.scalar(select(func.sum(LedgerEntry.amount_cents))
+                                             .where(LedgerEntry.kind.not_in([str(k) for k in MEMO_KINDS]))))
+    by_entry: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for line in lines:
+        by_entry[line["EcritureNum"]].append(line)
+    for number, entry in by_entry.items():
+        assert sum(_cents(li["Debit"]) for li in entry) == sum(_cents(li["Credit"]) for li in entry), number
+        assert {li["JournalCode"] for li in entry} == {number[:2]}
+        assert all(li["EcritureDate"] == f"{year}0615" == li["ValidDate"] for li in entry)
+    # The shops' account holds, per shop, exactly the ledger's balance (memo kinds aside).
+    shops = defaultdict(int)
+    for line in lines:
+        if line["CompteNum"] == "467000":
+            shops[line["CompAuxNum"]] += _cents(line["Credit"]) - _cents(line["Debit"])
+    with app.app_context():
+        assert shops == {f"C{bakery:05d}": ledger.balance(bakery).balance_cents,
+                         f"C{cheese:05d}": ledger.balance(cheese).balance_cents}
+    assert sum(shops.values()) == ledger_total
+    journals = {line["JournalCode"] for line in lines}
+    assert journals == {"VC", "VR", "CO", "RB", "VE"}
+    # Commission and its VAT of one settlement: one three-line entry in the commissions journal.
+    commission_entries = [e for e in by_entry.values() if e[0]["JournalCode"] == "CO"]
+    assert sorted(len(e) for e in commission_entries) == [4, 4, 4]
+    revenue = sum(_cents(li["Credit"]) - _cents(li["Debit"]) for li in lines if li["CompteNum"] == "706000")
+    vat = sum(_cents(li["Credit"]) - _cents(li["Debit"]) for li in lines if li["CompteNum"] == "445710")
+    assert (revenue, vat) == (101 + 100 - 34, 20 + 20 - 7)
+
+
+def test_chart_of_accounts_page_and_the_downloads(app, client, auth, make_user, make_shop):  # type: ignore[no-untyped-def]
+    _year_of_movements(app, make_shop)
+    year = utcnow().year
+    make_user(email="admin@example.org", roles=("admin",))
+    make_user(email="resident@example.org")
+    auth.login("resident@example.org")
+    assert client.get(f"/api/v1/association/exports/fec?year={year}").status_code == 403
+    auth.logout()
+    auth.login("admin@example.org")
+    page = client.get("/association/comptabilite")
+    assert page.status_code == 200 and "Plan comptable" in page.get_data(as_text=True)
+    token = csrf_token(client, "/association/comptabilite")
+    data = {f"number-{key}": number for key, (number, _label) in fec.DEFAULT_ACCOUNTS.items()}
+    data |= {f"label-{key}": label for key, (_number, label) in fec.DEFAULT_ACCOUNTS.items()}
+    bad = client.post("/association/comptabilite/plan", data={**data, "number-bank": "51A", "csrf_token": token})
+    assert bad.status_code == 422 and "de 3 à 20 chiffres" in bad.get_data(as_text=True)
+    good = client.post("/association/comptabilite/plan",
+                       data={**data, "number-bank": "512100", "label-bank": "Crédit Coopératif", "csrf_token": token})
+    assert good.status_code == 302
+    api = client.get(f"/api/v1/association/exports/fec?year={year}")
+    assert api.status_code == 200 and api.mimetype == "text/plain"
+    lines = _parse(api.get_data(as_text=True))
+    assert {(li["CompteNum"], li["CompteLib"]) for li in lines if li["JournalCode"] == "VE"} >= {
+        ("512100", "Crédit Coopératif")}
+    download = client.get(f"/association/comptabilite/fec?year={year}")
+    assert download.status_code == 200 and "FEC" in download.headers["Content-Disposition"]
+    bad_year = client.get("/api/v1/association/exports/fec?year=20x6")
+    assert bad_year.status_code == 422 and bad_year.json["error"]["fields"] == {"year": "AAAA"}
