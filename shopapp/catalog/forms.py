@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shopapp.catalog.importer import parse_cents
 from shopapp.catalog.models import UNITS, VAT_RATES_BP
@@ -72,3 +72,10 @@ class ImportForm(FlaskForm):
 class ShopTokenForm(FlaskForm):
     label = StringField(_l("Nom du jeton"), validators=[DataRequired(REQUIRED), Length(max=80)],
                         description=_l("Par exemple : caisse du comptoir."))
+
+
+class FavouriteForm(FlaskForm):
+    """The heart button: keep or forget a product or a shop, then back to the page it was pressed on."""
+
+    action = HiddenField(validators=[AnyOf(("add", "remove"))])
+    next = HiddenField()
