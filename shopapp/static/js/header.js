@@ -1,30 +1,7 @@
-/* The header: a menu button on phones, and search suggestions as the resident types (the WAI-ARIA
-   combobox pattern with a listbox popup). Without this script the menu links stay visible and the search
-   box is a plain GET form. */
+/* The header's search box: suggestions as the resident types (the WAI-ARIA combobox pattern with a
+   listbox popup). Without this script it is a plain GET form to the catalog search. */
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
-
-  function setUpMenu() {
-    var toggle = document.querySelector(".menu-toggle");
-    var nav = document.getElementById("main-nav");
-    if (!toggle || !nav) { return; }
-    toggle.hidden = false;
-    nav.classList.add("is-collapsed");
-    toggle.addEventListener("click", function () {
-      var open = toggle.getAttribute("aria-expanded") === "true";
-      toggle.setAttribute("aria-expanded", open ? "false" : "true");
-      nav.classList.toggle("is-collapsed", open);
-    });
-    nav.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
-        toggle.setAttribute("aria-expanded", "false");
-        nav.classList.add("is-collapsed");
-        toggle.focus();
-      }
-    });
-  }
-
   function setUpSuggestions() {
     var form = document.querySelector(".header-search");
     var input = document.getElementById("site-search");
@@ -140,7 +117,7 @@
     input.addEventListener("blur", function () { window.setTimeout(close, 100); });
   }
 
-  function start() { setUpMenu(); setUpSuggestions(); }
+  function start() { setUpSuggestions(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
