@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import get_day_names
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
@@ -31,7 +33,19 @@ def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     return format_date(value, pattern)
 
 
+def weekday_name(iso_weekday: int) -> str:
+    """`lundi` for 1 … `dimanche` for 7, in the visitor's language."""
+    return str(get_day_names("wide", locale=get_locale() or "fr")[(iso_weekday - 1) % 7])
+
+
+def format_weekdays(iso_weekdays: list[int]) -> str:
+    """`mardi, mercredi et jeudi` (ISO weekdays, Monday first), in the visitor's language."""
+    return str(format_list([weekday_name(day) for day in sorted(set(iso_weekdays))], locale=get_locale() or "fr"))
+
+
 def register_template_filters(app: Flask) -> None:
+    app.jinja_env.filters["weekday"] = weekday_name
+    app.jinja_env.filters["weekdays"] = format_weekdays
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day

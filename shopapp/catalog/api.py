@@ -5,13 +5,15 @@ Views are thin: parse, authorize, one service call, serialize.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, url_for
+from flask_login import current_user
 
-from shopapp.accounts.access import public
-from shopapp.catalog import queries, services
+from shopapp.accounts.access import login_required, public
+from shopapp.catalog import favourites, queries, services, suggestions
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.catalog.schemas import (
     CategoryList,
+    FavouritesOut,
     MerchantList,
     MerchantOut,
     MovementList,
@@ -27,6 +29,9 @@ from shopapp.catalog.schemas import (
     StockDelta,
     StockOut,
     StockSet,
+    SuggestionList,
+    SuggestionOut,
+    SuggestQuery,
     category_out,
     merchant_out,
     movement_out,
@@ -93,6 +98,62 @@ def products():  # type: ignore[no-untyped-def]
 @public_cached
 def product(product_id: int):  # type: ignore[no-untyped-def]
     return respond(product_detail(queries.get_visible_product(product_id)))
+
+
+@bp.get("/search/suggest")
+@public
+@documented("Suggestions as the resident types: products, shops and categories from the first letters, "
+            "best first (at most 8)", response=SuggestionList, query=SuggestQuery)
+@public_cached
+def suggest():  # type: ignore[no-untyped-def]
+    query = parse_query(SuggestQuery)
+    return respond(SuggestionList(items=[
+        SuggestionOut(kind=item.kind, id=item.id, label=item.label, url=url_for(item.endpoint, **item.values))
+        for item in suggestions.suggest(query.q)
+    ]))
+
+
+# -- favourites ---------------------------------------------------------------------------------------
+
+@bp.get("/favourites")
+@login_required
+@documented("My favourite products and shops, most recently kept first", response=FavouritesOut, auth="bearer")
+def list_favourites():  # type: ignore[no-untyped-def]
+    found = favourites.list_favourites(current_user.id)
+    return respond(FavouritesOut(products=[product_out(p) for p in found.products],
+                                 shops=[merchant_out(s) for s in found.shops]))
+
+
+@bp.put("/favourites/products/<int:product_id>")
+@login_required
+@documented("Keep a product among my favourites (idempotent)", auth="bearer", status=204)
+def put_favourite_product(product_id: int):  # type: ignore[no-untyped-def]
+    favourites.add_product(current_user.id, product_id)
+    return "", 204
+
+
+@bp.delete("/favourites/products/<int:product_id>")
+@login_required
+@documented("Forget a favourite product (idempotent)", auth="bearer", status=204)
+def delete_favourite_product(product_id: int):  # type: ignore[no-untyped-def]
+    favourites.remove_product(current_user.id, product_id)
+    return "", 204
+
+
+@bp.put("/favourites/shops/<slug>")
+@login_required
+@documented("Keep a shop among my favourites (idempotent)", auth="bearer", status=204)
+def put_favourite_shop(slug: str):  # type: ignore[no-untyped-def]
+    favourites.add_shop(current_user.id, slug)
+    return "", 204
+
+
+@bp.delete("/favourites/shops/<slug>")
+@login_required
+@documented("Forget a favourite shop (idempotent)", auth="bearer", status=204)
+def delete_favourite_shop(slug: str):  # type: ignore[no-untyped-def]
+    favourites.remove_shop(current_user.id, slug)
+    return "", 204
 
 
 # -- shop API ----------------------------------------------------------------------------------------

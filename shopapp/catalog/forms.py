@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -14,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from shopapp.catalog import shop_details
@@ -109,3 +110,10 @@ class ShopDetailsForm(FlaskForm):
     address = TextAreaField(_l("Adresse de la boutique"),
                             validators=[DataRequired(REQUIRED), Length(max=shop_details.ADDRESS_MAX)],
                             render_kw={"autocomplete": "street-address", "rows": 2})
+
+
+class FavouriteForm(FlaskForm):
+    """The heart button: keep or forget a product or a shop, then back to the page it was pressed on."""
+
+    action = HiddenField(validators=[AnyOf(("add", "remove"))])
+    next = HiddenField()

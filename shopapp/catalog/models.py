@@ -202,3 +202,25 @@ class ShopApiToken(TimestampMixin, Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class FavouriteProduct(TimestampMixin, Base):
+    """A resident keeps a product among their favourites (once)."""
+
+    __tablename__ = "favourite_product"
+    __table_args__ = (UniqueConstraint("user_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+
+
+class FavouriteShop(TimestampMixin, Base):
+    """A resident keeps a shop among their favourites (once)."""
+
+    __tablename__ = "favourite_shop"
+    __table_args__ = (UniqueConstraint("user_id", "shop_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)

@@ -235,3 +235,24 @@ def movement_out(movement: StockMovement) -> MovementOut:
     return MovementOut(id=movement.id, product_id=movement.product_id, delta=movement.delta,
                        on_hand_after=movement.on_hand_after, reason=movement.reason, actor_id=movement.actor_id,
                        shop_token_id=movement.shop_token_id, created_at=venue_time(movement.created_at).isoformat())
+
+
+class FavouritesOut(BaseModel):
+    products: list[ProductOut]
+    shops: list[MerchantOut]
+
+
+class SuggestQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    q: str = Field(default="", max_length=200)
+
+
+class SuggestionOut(BaseModel):
+    kind: Literal["product", "shop", "category"]
+    id: int
+    label: str
+    url: str
+
+
+class SuggestionList(BaseModel):
+    items: list[SuggestionOut]

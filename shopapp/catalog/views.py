@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from shopapp.accounts.access import public
+from shopapp.accounts.access import login_required, public
 from shopapp.accounts.forms import EmptyForm
-from shopapp.catalog import images, importer, queries, services, shop_details, tokens
+from shopapp.catalog import favourites, images, importer, queries, services, shop_details, tokens
 from shopapp.catalog.access import manages_team, shop_for_user, shop_staff_required, shops_for_user
 from shopapp.catalog.forms import (
+    FavouriteForm,
     ImageForm,
     ImportForm,
     LogoForm,
@@ -26,6 +27,7 @@ from shopapp.catalog.forms import (
 from shopapp.catalog.models import LABELS, Product, Shop, ShopStatus
 from shopapp.core import page_cache
 from shopapp.core.forms import report_errors, save_upload
+from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 
 bp = Blueprint("catalog", __name__)
@@ -67,7 +69,8 @@ def products():  # type: ignore[no-untyped-def]
 @public
 def product(product_id: int):  # type: ignore[no-untyped-def]
     if not page_cache.serves_anonymous_copy():  # signed in, a basket, a flash message…: the full rendering
-        return render_template("catalog/product.html", product=queries.get_visible_product(product_id))
+        return render_template("catalog/product.html", product=queries.get_visible_product(product_id),
+                               favourite=product_id in favourites.product_ids(_user_id(), [product_id]))
     # One light statement reads the page's rows (404 when not visible); the page is rendered from them
     # only when their version is not in the cache yet.
     page = queries.read_product_page(product_id)
@@ -82,7 +85,8 @@ def shop(slug: str):  # type: ignore[no-untyped-def]
     found = queries.get_visible_shop(slug)
     filters, page = _filters(shop=slug)
     return render_template("catalog/shop.html", shop=found, filters=filters,
-                           result=queries.list_products(filters, page, PER_PAGE))
+                           result=queries.list_products(filters, page, PER_PAGE),
+                           favourite=found.id in favourites.shop_ids(_user_id(), [found.id]))
 
 
 @bp.get("/categories/<slug>")
@@ -101,6 +105,49 @@ def media(filename: str):  # type: ignore[no-untyped-def]
     response = send_from_directory(Path(images.media_root()), filename, max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+# -- favourites -------------------------------------------------------------------------------------
+
+
+def _user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+@bp.get("/mes-favoris")
+@login_required
+def my_favourites():  # type: ignore[no-untyped-def]
+    return render_template("catalog/favourites.html", favourites=favourites.list_favourites(current_user.id))
+
+
+@bp.post("/favoris/produits/<int:product_id>")
+@login_required
+def favourite_product(product_id: int):  # type: ignore[no-untyped-def]
+    form = FavouriteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.action.data == "add":
+        favourites.add_product(current_user.id, product_id)
+        flash(_("Ajouté à vos favoris."), "success")
+    else:
+        favourites.remove_product(current_user.id, product_id)
+        flash(_("Retiré de vos favoris."), "success")
+    return redirect(safe_next(form.next.data, url_for("catalog.product", product_id=product_id)))
+
+
+@bp.post("/favoris/boutiques/<slug>")
+@login_required
+def favourite_shop(slug: str):  # type: ignore[no-untyped-def]
+    form = FavouriteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.action.data == "add":
+        favourites.add_shop(current_user.id, slug)
+        flash(_("Boutique ajoutée à vos favoris."), "success")
+    else:
+        favourites.remove_shop(current_user.id, slug)
+        flash(_("Boutique retirée de vos favoris."), "success")
+    return redirect(safe_next(form.next.data, url_for("catalog.shop", slug=slug)))
 
 
 # -- back-office -------------------------------------------------------------------------------------

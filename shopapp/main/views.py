@@ -16,7 +16,9 @@ from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core import mail
 from shopapp.core.api import openapi_document
 from shopapp.core.outbox import FAILED, OutboxJob
+from shopapp.core.urls import public_url
 from shopapp.extensions import db
+from shopapp.main import venue_page
 from shopapp.notices import services as notices
 from shopapp.venue.queries import current_venue
 
@@ -30,6 +32,15 @@ def home():  # type: ignore[no-untyped-def]
         select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
     ).all()
     return render_template("main/home.html", shops=shops, venue=current_venue())
+
+
+@bp.get("/le-lieu")
+@public
+def venue():  # type: ignore[no-untyped-def]
+    """The venue: address and map link, opening hours and closures, next animations, how pickup works."""
+    page = venue_page.venue_page(current_user.id if current_user.is_authenticated else None)
+    return render_template("main/venue.html", page=page, map_url=venue_page.map_search_url(page.venue),
+                           structured_data=venue_page.structured_data(page, public_url("main.venue")))
 
 
 @bp.get("/favicon.ico")

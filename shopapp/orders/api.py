@@ -13,7 +13,7 @@ from shopapp.catalog.access import acting_for, shop_api
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
 from shopapp.core.clock import venue_today
 from shopapp.orders import basket as baskets
-from shopapp.orders import fulfilment, queries
+from shopapp.orders import fulfilment, queries, reorder
 from shopapp.orders.schemas import (
     AddLineIn,
     BasketOut,
@@ -26,6 +26,7 @@ from shopapp.orders.schemas import (
     PartStatusIn,
     PickupDayOut,
     PickupSlotIn,
+    ReorderOut,
     SetQuantityIn,
     ShopOrdersQuery,
     ShopPartList,
@@ -34,6 +35,7 @@ from shopapp.orders.schemas import (
     desk_order_out,
     iso,
     order_out,
+    reorder_out,
     shop_part_out,
 )
 from shopapp.orders.session import current_owner
@@ -114,6 +116,15 @@ def change_pickup_slot(order_id: int):  # type: ignore[no-untyped-def]
     data = parse_body(PickupSlotIn)
     order = fulfilment.change_pickup_slot(order_id, data.pickup_slot_id, owner_id=current_user.id)
     return respond(order_out(queries.order_for_user(order.id, current_user.id)))
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@login_required
+@documented("Order again: put my order's products back into my basket, as far as they can still be sold",
+            response=ReorderOut, auth="bearer")
+def reorder_order(order_id: int):  # type: ignore[no-untyped-def]
+    result = reorder.reorder(order_id, current_user.id)
+    return respond(reorder_out(result, baskets.view_basket(current_owner())))
 
 
 # -- shop parts ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from shopapp.core.clock import venue_time
 from shopapp.orders.basket import BasketView
 from shopapp.orders.fulfilment import is_cancellable
 from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.reorder import Reason, ReorderResult
 from shopapp.orders.slots import SlotView
 
 
@@ -97,6 +98,23 @@ class BasketOut(BaseModel):
     item_count: int
     total_cents: int
     currency: str
+
+
+class ReorderAdded(BaseModel):
+    product_id: int
+    quantity: int
+
+
+class ReorderUnavailable(BaseModel):
+    product_id: int | None
+    name: str
+    reason: Reason
+
+
+class ReorderOut(BaseModel):
+    added: list[ReorderAdded]
+    unavailable: list[ReorderUnavailable]
+    basket: BasketOut
 
 
 class AnimationRef(BaseModel):
@@ -239,6 +257,15 @@ def basket_out(view: BasketView) -> BasketOut:
             for group in view.groups for line in group.lines
         ],
         item_count=view.item_count, total_cents=view.total_cents, currency=view.currency,
+    )
+
+
+def reorder_out(result: ReorderResult, view: BasketView) -> ReorderOut:
+    return ReorderOut(
+        added=[ReorderAdded(product_id=item.product_id, quantity=item.quantity) for item in result.added],
+        unavailable=[ReorderUnavailable(product_id=item.product_id, name=item.name, reason=item.reason)
+                     for item in result.unavailable],
+        basket=basket_out(view),
     )
 
 

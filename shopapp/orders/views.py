@@ -11,6 +11,7 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from shopapp.accounts.access import login_required, public, role_required
@@ -20,7 +21,7 @@ from shopapp.core.clock import venue_today
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.orders import basket as baskets
-from shopapp.orders import fulfilment, queries, slots
+from shopapp.orders import fulfilment, queries, reorder, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
     DeskSearchForm,
@@ -145,6 +146,30 @@ def cancel_my_order(order_id: int):  # type: ignore[no-untyped-def]
                                error=error.message), 422
     flash(_("Votre commande est annulée."), "success")
     return redirect(url_for("orders.my_order", order_id=order_id))
+
+
+@bp.post("/mes-commandes/<int:order_id>/commander-a-nouveau")
+@login_required
+def reorder_my_order(order_id: int):  # type: ignore[no-untyped-def]
+    result = reorder.reorder(order_id, current_user.id)
+    if result.added:
+        flash(ngettext("%(num)d article ajouté à votre panier.", "%(num)d articles ajoutés à votre panier.",
+                       result.added_count), "success")
+    for item in result.unavailable:
+        flash(_reorder_notice(item), "warning")
+    return redirect(url_for("orders.basket"))
+
+
+def _reorder_notice(item: reorder.Unavailable) -> str:
+    if item.reason == reorder.WITHDRAWN:
+        return _("« %(name)s » n'est plus proposé.", name=item.name)
+    if item.reason == reorder.SOLD_OUT:
+        return _("« %(name)s » est en rupture de stock.", name=item.name)
+    if item.added == 0:
+        return _("« %(name)s » : votre panier contient déjà tout le stock disponible.", name=item.name)
+    return ngettext("« %(name)s » : stock insuffisant, %(num)d ajouté au lieu de %(wanted)d.",
+                    "« %(name)s » : stock insuffisant, %(num)d ajoutés au lieu de %(wanted)d.",
+                    item.added, name=item.name, wanted=item.wanted)
 
 
 def _qr(code: str) -> str:

@@ -2,7 +2,7 @@
 
 Deletion keeps orders (the shops' accounting needs them: totals, VAT, commissions) but leaves no
 personal data: the user row is anonymised and disabled (orders point to it), tokens, preferences,
-basket, membership, calendar feed and future registrations go, and the notice log forgets the
+basket, favourites, membership, calendar feed and future registrations go, and the notice log forgets the
 address. Shop totals are untouched since no order, part or line changes.
 """
 
@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 from shopapp.accounts.models import ApiToken, User, UserRole, new_session_token
 from shopapp.animations import registrations
 from shopapp.animations.models import CalendarFeed, Registration, RegistrationStatus
+from shopapp.catalog.models import FavouriteProduct, FavouriteShop, Product, Shop
 from shopapp.core.clock import as_utc, utcnow, venue_time
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
@@ -45,6 +46,13 @@ def export_data(user_id: int) -> dict[str, Any]:
     prefs = db.session.scalars(select(NoticePreference).where(NoticePreference.user_id == user_id))
     own = [user.email, *([user.phone] if user.phone else [])]  # SMS notices are logged under the number
     notices = db.session.scalars(select(NoticeLog).where(NoticeLog.recipient.in_(own)).order_by(NoticeLog.id))
+    favourite_products = db.session.execute(
+        select(Product.name, FavouriteProduct.created_at)
+        .join(FavouriteProduct, FavouriteProduct.product_id == Product.id)
+        .where(FavouriteProduct.user_id == user_id).order_by(FavouriteProduct.id))
+    favourite_shops = db.session.execute(
+        select(Shop.name, FavouriteShop.created_at).join(FavouriteShop, FavouriteShop.shop_id == Shop.id)
+        .where(FavouriteShop.user_id == user_id).order_by(FavouriteShop.id))
     return {
         "account": {"id": user.id, "email": user.email, "name": user.name, "locale": user.locale,
                     "roles": user.roles, "created_at": _iso(user.created_at),
@@ -65,6 +73,10 @@ def export_data(user_id: int) -> dict[str, Any]:
             "animation": r.animation.title, "starts_at": _iso(r.animation.starts_at), "seats": r.seats,
             "status": r.status, "registered_at": _iso(r.created_at), "checked_in_at": _iso(r.checked_in_at),
         } for r in regs],
+        "favourites": {
+            "products": [{"name": name, "kept_at": _iso(at)} for name, at in favourite_products],
+            "shops": [{"name": name, "kept_at": _iso(at)} for name, at in favourite_shops],
+        },
         "notice_preferences": {p.kind: p.enabled for p in prefs},
         "notices_sent": [{"kind": n.kind, "subject": n.subject, "sent_at": _iso(n.sent_at)} for n in notices],
     }
@@ -93,7 +105,8 @@ def delete_account(user_id: int) -> None:
                            .values(recipient=f"supprime-{user.id}"))
     user.phone = None
     user.sms_opt_in = False
-    for model in (ApiToken, NoticePreference, Membership, CalendarFeed, UserRole, Basket):
+    for model in (ApiToken, NoticePreference, Membership, CalendarFeed, UserRole, Basket, FavouriteProduct,
+                  FavouriteShop):
         db.session.execute(delete(model).where(model.user_id == user_id))  # type: ignore[attr-defined]
     user.email = f"supprime-{user.id}@invalid"
     user.name = DELETED_NAME

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopapp.extensions import db
+from shopapp.venue.holidays import public_holidays
 from shopapp.venue.models import Venue
 
 
@@ -22,3 +26,23 @@ def venue_name() -> str:
         venue = current_venue()
         g.venue_name = venue.name if venue is not None else str(_l("le lieu de retrait"))
     return str(g.venue_name)
+
+
+@dataclass(frozen=True)
+class Closure:
+    day: date
+    reason: str
+
+
+def upcoming_closures(venue: Venue, start: date, days: int = 90) -> list[Closure]:
+    """The days in [start, start + days) the venue is closed although its weekday has opening hours:
+    the exceptional closures the association set, and the public holidays when the venue closes on them."""
+    end = start + timedelta(days=days)
+    closures = {closed.day: closed.reason for closed in venue.closed_days if start <= closed.day < end}
+    if venue.closed_on_public_holidays:
+        for year in range(start.year, end.year + 1):
+            for day, name in public_holidays(year).items():
+                if start <= day < end:
+                    closures.setdefault(day, name)
+    open_weekdays = {hours.weekday for hours in venue.opening_hours}
+    return [Closure(day, reason) for day, reason in sorted(closures.items()) if day.isoweekday() in open_weekdays]
