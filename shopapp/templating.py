@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_percent, get_locale
 
 from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
@@ -31,7 +31,14 @@ def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     return format_date(value, pattern)
 
 
+def format_rate(bps: int) -> str:
+    """A rate in basis points as people read it: `8,5 %` in French, `8.5%` in English."""
+    pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.##")  # the locale's spacing
+    return str(format_percent(bps / 10_000, format=pattern))
+
+
 def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["rate"] = format_rate
