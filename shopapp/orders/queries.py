@@ -129,6 +129,26 @@ def parts_for_shop(shop_id: int, *, status: str | None = None, day: date | None 
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class ProductTotal:
+    """One product's quantity to prepare over a picking list, all orders together."""
+
+    name: str
+    unit: str
+    quantity: int
+
+
+def product_totals(groups: list[SlotParts]) -> list[ProductTotal]:
+    """The quantity of each product over the groups' parts, by name: what to take from the shelves."""
+    totals: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for part in group.parts:
+            for line in part.lines:
+                key = (line.name, line.unit)
+                totals[key] = totals.get(key, 0) + line.quantity
+    return [ProductTotal(name, unit, quantity) for (name, unit), quantity in sorted(totals.items())]
+
+
 def part_for_shop(part_id: int, shop_id: int) -> OrderPart:
     """:raise NotFoundError: not this shop's part."""
     part = db.session.scalar(

@@ -192,7 +192,8 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
             raise
         return _render_shop_parts(error.message, 422)
     flash(_("Statut mis à jour."), "success")
-    return redirect(url_for("orders.shop_parts", shop=shop.slug))
+    # Back to the same order on the page, so the shopkeeper keeps their place in a long list.
+    return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
 
 
 @bp.get("/preparation/liste")
@@ -201,7 +202,8 @@ def picking_list():  # type: ignore[no-untyped-def]
     shop = _acting_shop()
     day = _day_arg()
     groups = queries.parts_for_shop(shop.id, day=day)
-    return render_template("orders/picking_list.html", shop=shop, groups=groups, day=day)
+    return render_template("orders/picking_list.html", shop=shop, groups=groups, day=day,
+                           totals=queries.product_totals(groups))
 
 
 # -- venue desk ---------------------------------------------------------------------------------------

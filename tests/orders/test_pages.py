@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import func, select
 
 from shopapp.extensions import db
 from shopapp.orders.models import Basket, Order, PickupSlot
+from shopapp.templating import format_day
 from tests.conftest import csrf_token, text_of
 from tests.orders.services import checkout, fill_basket
 
@@ -159,6 +161,62 @@ def test_shop_preparation_page_shows_only_the_shops_part_and_moves_it(app, clien
     assert picking.status_code == 200 and "Baguette" in text_of(picking) and "Brie" not in text_of(picking)
     assert moved.status_code == 302
     assert illegal.status_code == 422 and "ne peut pas passer" in text_of(illegal)
+
+
+def test_a_shopkeeper_lands_on_the_orders_to_prepare_and_a_step_keeps_their_place(app, client, auth, world,
+                                                                                   make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    bread = world.product(baker, "Baguette")
+    resident = make_user(email="res@example.org", name="Suzanne Morel")
+    fill_basket(app, resident, (bread, 2))
+    order_id = checkout(app, resident, world.slot())
+    with app.app_context():
+        part_id = db.session.get(Order, order_id).parts[0].id
+
+    landing = auth.login("baker@example.org")
+    token = csrf_token(client, "/preparation")
+    moved = client.post(f"/preparation/parts/{part_id}/statut", data={"csrf_token": token, "status": "preparing"})
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+
+    assert landing.status_code == 302 and landing.headers["Location"] == "/preparation"
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"#part-{part_id}")
+    assert f'id="part-{part_id}"' in page
+
+
+def test_a_resident_still_lands_on_the_home_page_and_next_wins_over_the_shop_landing(app, client, auth, world,
+                                                                                      make_user):
+    world.shop("Boulangerie", keeper="baker@example.org")
+    make_user(email="res@example.org", name="Suzanne Morel")
+
+    resident = auth.login("res@example.org")
+    auth.logout()
+    token = csrf_token(client, "/connexion?next=/mes-commandes")
+    keeper = client.post("/connexion", data={"email": "baker@example.org", "password": "motdepasse1",
+                                             "next": "/mes-commandes", "csrf_token": token})
+
+    assert resident.headers["Location"] == "/"
+    assert keeper.headers["Location"] == "/mes-commandes"
+
+
+def test_the_picking_list_names_the_day_in_words_and_totals_each_product(app, client, auth, world, make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    bread = world.product(baker, "Baguette")
+    loaf = world.product(baker, "Pain de campagne", unit="kg")
+    slot = world.slot()
+    for n, quantities in enumerate(((bread, 2), (loaf, 1)), start=1):
+        resident = make_user(email=f"res{n}@example.org", name=f"Client {n}")
+        fill_basket(app, resident, quantities, (bread, 1))
+        order_id = checkout(app, resident, slot)
+    day = _slot_day(app, order_id)
+    auth.login("baker@example.org")
+
+    picking = text_of(client.get("/preparation/liste?date=" + day))
+
+    with app.test_request_context():
+        in_words = format_day(date.fromisoformat(day))
+    assert in_words in picking and day not in picking
+    totals = picking.split("Total par produit")[1].split("Retrait")[0]
+    assert "Baguette (pièce)</td><td>4</td>" in totals and "Pain de campagne (kg)</td><td>1</td>" in totals
 
 
 def _slot_day(app, order_id):  # type: ignore[no-untyped-def]
