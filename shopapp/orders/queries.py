@@ -98,6 +98,24 @@ def pickups_of_day(day: date) -> list[SlotOrders]:
     return [SlotOrders(slot, by_slot.get(slot.id, [])) for slot in day_slots]
 
 
+@dataclass(frozen=True)
+class DeskSummary:
+    """The desk's day at a glance: orders still to hand over, of which complete (every bag at the venue)
+    and waiting (a shop's bag still to come)."""
+
+    to_hand_over: int
+    complete: int
+    waiting: int
+
+
+def desk_summary(groups: list[SlotOrders]) -> DeskSummary:
+    """Count the day's orders not handed over yet (confirmed or ready), complete or waiting for a bag."""
+    open_orders = [order for group in groups for order in group.orders
+                   if order.status in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)]
+    complete = sum(1 for order in open_orders if order.is_all_at_venue)
+    return DeskSummary(len(open_orders), complete, len(open_orders) - complete)
+
+
 @dataclass
 class SlotParts:
     slot: PickupSlot

@@ -219,8 +219,11 @@ def desk():  # type: ignore[no-untyped-def]
         exact = [o for o in found if o.pickup_code == search.q.data.strip().upper()]
         if len(exact) == 1:
             return redirect(url_for("venue_animations.desk_order", order_id=exact[0].id))
-    return render_template("venue/desk.html", search=search, day=day, groups=queries.pickups_of_day(day),
-                           found=found, previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+    groups = queries.pickups_of_day(day)
+    return render_template("venue/desk.html", search=search, day=day, groups=[g for g in groups if g.orders],
+                           empty_slots=[g.slot for g in groups if not g.orders],
+                           summary=queries.desk_summary(groups), found=found,
+                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 
 @bp.get("/comptoir/charge")

@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from shopapp.extensions import db
+from shopapp.orders import fulfilment
 from shopapp.orders.models import Basket, Order, PickupSlot
 from shopapp.templating import format_day
 from tests.conftest import csrf_token, text_of
-from tests.orders.services import checkout, fill_basket
+from tests.orders.services import call, checkout, fill_basket
 
 
 def _add(client, product_id, quantity=1):  # type: ignore[no-untyped-def]
@@ -241,9 +242,6 @@ def test_desk_finds_by_code_and_collects_with_payment(app, client, auth, world, 
     make_user(email="venue@example.org", roles=("venue",))
     fill_basket(app, resident, (bread, 2))
     order_id = checkout(app, resident, world.slot())
-    from shopapp.orders import fulfilment
-    from tests.orders.services import call
-
     with app.app_context():
         order = db.session.get(Order, order_id)
         code, part_id = order.pickup_code, order.parts[0].id
@@ -263,6 +261,39 @@ def test_desk_finds_by_code_and_collects_with_payment(app, client, auth, world, 
     assert collected.status_code == 302
     assert "Retirée" in text_of(client.get(f"/comptoir/commandes/{order_id}"))
     assert world.stock(bread) == (8, 0)
+
+
+def test_the_desk_board_sums_up_the_day_says_readiness_in_words_and_folds_empty_slots(app, client, auth, world,
+                                                                                      make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    cheese = world.shop("Fromagerie", keeper="cheese@example.org")
+    bread, brie = world.product(baker, "Baguette", 120), world.product(cheese, "Brie de Meaux", 450)
+    make_user(email="venue@example.org", roles=("venue",))
+    slot = world.slot(hours_from_now=30)
+    world.slot(hours_from_now=30.5)  # half an hour later, the same day: no order, folded
+    complete_resident = make_user(email="a@example.org", name="Anne Complète")
+    waiting_resident = make_user(email="b@example.org", name="Bruno Attente")
+    fill_basket(app, complete_resident, (bread, 1))
+    complete_id = checkout(app, complete_resident, slot)
+    fill_basket(app, waiting_resident, (bread, 1), (brie, 2))
+    waiting_id = checkout(app, waiting_resident, slot)
+    with app.app_context():
+        parts = {(o, p.shop_id): p.id for o in (complete_id, waiting_id) for p in db.session.get(Order, o).parts}
+    for key in ((complete_id, baker), (waiting_id, baker)):
+        for status in ("preparing", "ready", "at_venue"):
+            call(app, fulfilment.set_part_status, parts[key], status, shop_id=baker, actor_id=None)
+    auth.login("venue@example.org")
+
+    board = text_of(client.get("/comptoir?date=" + _slot_day(app, complete_id)))
+    order_page = text_of(client.get(f"/comptoir/commandes/{waiting_id}"))
+
+    summary = board.split('<section class="desk-summary"')[1].split("</section>")[0].split(">", 1)[1]
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary)).split() == [
+        "Résumé", "du", "jour", "À", "remettre", "2", "Complètes", "1", "En", "attente", "d’un", "sac", "1"]
+    assert "Complète : à remettre" in board and "En attente : 1 sac manquant" in board
+    assert board.count('class="panel"') == 1 and "sans commande" in board
+    assert "2 × Brie de Meaux (pièce)" in order_page and "1 × Baguette (pièce)" in order_page
+    assert "2 articles" in order_page and "Remettre la commande" not in order_page  # a bag is missing
 
 
 def _slot_on(app, world, days_ahead: int, hour: int, capacity: int = 10, booked: int = 0) -> int:  # type: ignore[no-untyped-def]
