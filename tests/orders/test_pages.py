@@ -57,7 +57,7 @@ def test_adding_more_than_the_stock_is_refused_with_a_french_message(app, client
 def test_checkout_page_shows_why_slots_are_not_bookable_and_places_the_order(app, client, auth, world, make_user):
     shop = world.shop("Boulangerie", preparation_minutes=240)
     bread = world.product(shop, "Baguette", 120)
-    world.slot(hours_from_now=2)
+    soon = world.slot(hours_from_now=2)
     world.slot(hours_from_now=30, capacity=1, booked=1)
     good = world.slot(hours_from_now=50)
     user = make_user(email="res@example.org")
@@ -74,7 +74,8 @@ def test_checkout_page_shows_why_slots_are_not_bookable_and_places_the_order(app
     again = client.post("/commande", data=data)
 
     assert page.status_code == 200
-    assert "Trop tôt pour la préparation" in html and "Complet" in html
+    assert "Trop tôt pour la préparation" not in html and "Complet" in html  # too soon: not offered at all
+    assert "Les créneaux plus proches ne sont pas proposés" in html and f'id="slot-{soon}"' not in html
     assert "<legend>Créneau de retrait à La Halle Commune</legend>" in html
     assert placed.status_code == 302 and again.status_code == 302
     assert placed.headers["Location"] == again.headers["Location"]
@@ -340,7 +341,7 @@ def test_the_slot_picker_shows_one_day_at_a_time_opening_the_first_with_room(app
         (True, [f"slot-{i}" for i in first_free]),
         (False, [f"slot-{later}"]),
     ]
-    assert "0 créneau(x) libre(s)" in days[0][1] and "2 créneau(x) libre(s)" in days[1][1]
+    assert "Aucun créneau libre" in days[0][1] and "2 créneaux libres" in days[1][1]
     assert re.match(r"^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \w+", days[1][1])
 
     # Sent back with an error (terms not accepted), the day of the chosen slot stays open.
