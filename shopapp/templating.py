@@ -7,7 +7,7 @@ from datetime import date, datetime
 from babel.dates import get_day_names
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_percent, get_locale
 
 from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
@@ -43,9 +43,16 @@ def format_weekdays(iso_weekdays: list[int]) -> str:
     return str(format_list([weekday_name(day) for day in sorted(set(iso_weekdays))], locale=get_locale() or "fr"))
 
 
+def format_rate(bps: int) -> str:
+    """A rate in basis points as people read it: `8,5 %` in French, `8.5%` in English."""
+    pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.##")  # the locale's spacing
+    return str(format_percent(bps / 10_000, format=pattern))
+
+
 def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters["weekday"] = weekday_name
     app.jinja_env.filters["weekdays"] = format_weekdays
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["rate"] = format_rate

@@ -18,6 +18,7 @@ from shopapp.accounts.forms import (
     SignupForm,
     TokenForm,
 )
+from shopapp.accounts.models import Role, User
 from shopapp.accounts.sessions import start_session
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
@@ -63,6 +64,14 @@ def signup():  # type: ignore[no-untyped-def]
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 
 
+def _landing(user: User) -> str:
+    """Where a log-in without a `next` leads: a shopkeeper to the orders their shop has to prepare, everyone
+    else to the home page."""
+    if user.has_role(Role.SHOPKEEPER):
+        return url_for("orders.shop_parts")
+    return url_for("main.home")
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
@@ -74,7 +83,7 @@ def login():  # type: ignore[no-untyped-def]
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             start_session(user)
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            return redirect(safe_next(form.next.data, _landing(user)))
         failed = True
     status = 422 if (failed or form.errors) else 200
     return render_template("accounts/login.html", form=form, failed=failed), status

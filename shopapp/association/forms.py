@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +29,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from shopapp.association.models import NominationStatus
 from shopapp.association.settings import WEEKDAYS
 from shopapp.association.siret import is_valid_siret
+from shopapp.core.forms import PercentField, parse_decimal
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -118,17 +122,57 @@ class VenueIdentityForm(FlaskForm):
                                                "ce qu'on y trouve."))
 
 
+MINUTES_PER_UNIT = {"hours": 60, "days": 1440}
+MAX_HOLDING_MINUTES = 20160  # 14 days
+
+
+def holding_in_words(minutes: int) -> tuple[str, str]:
+    """The holding time as the settings form shows it: whole days when it is some, else hours
+    (`1,5` hours for 90 minutes)."""
+    if minutes and minutes % MINUTES_PER_UNIT["days"] == 0:
+        return str(minutes // MINUTES_PER_UNIT["days"]), "days"
+    hours = Decimal(minutes) / MINUTES_PER_UNIT["hours"]
+    return str(format_decimal(hours, format="0.##")), "hours"
+
+
 class VenueSettingsForm(FlaskForm):
     slot_capacity = IntegerField(_l("Commandes par créneau"),
                                  validators=[InputRequired(REQUIRED), NumberRange(min=1, max=1000)])
     slot_minutes = IntegerField(_l("Durée d'un créneau (minutes)"),
                                 validators=[InputRequired(REQUIRED), NumberRange(min=5, max=240)])
-    holding_minutes = IntegerField(_l("Durée de garde des commandes (minutes)"),
-                                   validators=[InputRequired(REQUIRED), NumberRange(min=0, max=20160)],
-                                   description=_l("Combien de temps une commande non retirée reste à la halle."))
+    holding_amount = StringField(_l("Durée de garde des commandes"),
+                                 validators=[InputRequired(REQUIRED)],
+                                 description=_l("Combien de temps une commande non retirée reste à la halle, "
+                                                "en heures ou en jours (14 jours au plus). Exemple : 2 jours."),
+                                 render_kw={"inputmode": "decimal"})
+    holding_unit = SelectField(_l("Unité de la durée de garde"), default="days",
+                               choices=[SelectChoice("hours", _l("heures")), SelectChoice("days", _l("jours"))])
     booking_cutoff_minutes = IntegerField(_l("Délai de réservation (minutes)"),
                                           validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10080)],
                                           description=_l("Un créneau ne se réserve plus ce délai avant son début."))
+
+    @classmethod
+    def for_venue(cls, venue: object) -> VenueSettingsForm:
+        """The form filled with a venue's settings, its holding time in days or hours."""
+        amount, unit = holding_in_words(getattr(venue, "holding_minutes", 0) or 0)
+        form = cls(obj=venue, formdata=None)
+        form.holding_amount.data, form.holding_unit.data = amount, unit
+        return form
+
+    def validate_holding_amount(self, field: StringField) -> None:
+        value = parse_decimal(field.data or "")
+        if value is None:
+            raise ValidationError(_l("Indiquez un nombre d'heures ou de jours, par exemple 2 ou 1,5."))
+        minutes = value * MINUTES_PER_UNIT.get(self.holding_unit.data or "", 60)
+        if minutes > MAX_HOLDING_MINUTES:
+            raise ValidationError(_l("14 jours (336 heures) au plus."))
+
+    @property
+    def holding_minutes(self) -> int:
+        """The holding time in minutes, rounded to the minute (valid form only)."""
+        value = parse_decimal(self.holding_amount.data or "") or Decimal(0)
+        minutes = value * MINUTES_PER_UNIT.get(self.holding_unit.data or "", 60)
+        return int(minutes.to_integral_value(rounding=ROUND_HALF_UP))
 
 
 class HoursRowForm(Form):
@@ -149,15 +193,16 @@ class ClosedDayForm(FlaskForm):
 
 
 class CommissionForm(FlaskForm):
-    rate_bps = IntegerField(_l("Commission par défaut (points de base)"),
-                            validators=[InputRequired(REQUIRED), NumberRange(min=0, max=10000)],
-                            description=_l("100 points de base = 1 %. Exemple : 1000 pour 10 %."))
+    rate_percent = PercentField(_l("Commission par défaut (%)"), validators=[InputRequired(REQUIRED)],
+                                description=_l("En pour cent, par exemple 8,5 (virgule ou point)."),
+                                render_kw={"inputmode": "decimal"})
 
 
 class ShopCommissionForm(FlaskForm):
-    rate_bps = IntegerField(_l("Commission de cette boutique (points de base)"),
-                            validators=[Optional(), NumberRange(min=0, max=10000)],
-                            description=_l("Laissez vide pour appliquer le taux par défaut."))
+    rate_percent = PercentField(_l("Commission de cette boutique (%)"), validators=[Optional()],
+                                description=_l("En pour cent, par exemple 8,5. Laissez vide pour appliquer le "
+                                               "taux par défaut."),
+                                render_kw={"inputmode": "decimal"})
 
 
 ROLE_CHOICES = [SelectChoice("venue", _l("Équipe du lieu (comptoir, animations)")),

@@ -72,11 +72,12 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     platform_rate = commission.platform_rate_bps()
     venue_form = forms.get("venue_form")
     if venue is not None and venue_form is None:
-        venue_form = VenueSettingsForm(obj=venue, formdata=None)
+        venue_form = VenueSettingsForm.for_venue(venue)
     identity_form = forms.get("identity_form")
     if venue is not None and identity_form is None:
         identity_form = VenueIdentityForm(obj=venue, formdata=None)
-    commission_form = forms.get("commission_form") or CommissionForm(formdata=None, data={"rate_bps": platform_rate})
+    commission_form = (forms.get("commission_form")
+                       or CommissionForm(formdata=None, data={"rate_percent": platform_rate}))
     shops = services.list_shops()
     overrides = [s for s in shops if s.commission_rate_bps is not None]
     commission_changes = list(db.session.scalars(
@@ -110,11 +111,11 @@ def settings_venue():  # type: ignore[no-untyped-def]
         try:
             _changes, calendar = venue_settings.update_venue_settings(venue.id, venue_settings.VenueSettings(
                 slot_capacity=form.slot_capacity.data or 0, slot_minutes=form.slot_minutes.data or 0,
-                holding_minutes=form.holding_minutes.data or 0,
+                holding_minutes=form.holding_minutes,
                 booking_cutoff_minutes=form.booking_cutoff_minutes.data or 0,
             ), actor_id=current_user.id)
         except DomainError as error:
-            report_errors(form, error)
+            report_errors(form, error, aliases={"holding_minutes": "holding_amount"})
         else:
             flash(_("Les réglages du lieu sont enregistrés."), "success")
             _flash_calendar(calendar)
@@ -211,6 +212,6 @@ def settings_commission():  # type: ignore[no-untyped-def]
     form = CommissionForm()
     if not form.validate_on_submit():
         return _settings_page(422, commission_form=form)
-    commission.set_platform_rate(form.rate_bps.data or 0, actor_id=current_user.id)
+    commission.set_platform_rate(form.rate_percent.data or 0, actor_id=current_user.id)
     flash(_("La commission par défaut est enregistrée."), "success")
     return redirect(url_for("venue_settings.settings"))

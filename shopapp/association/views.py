@@ -173,7 +173,7 @@ def _shop_page(slug: str, status: int = 200, **forms: FlaskForm):  # type: ignor
     shop = services.get_shop(slug)
     commission_form = forms.get("commission_form") or ShopCommissionForm(prefix="commission")
     if not commission_form.is_submitted():
-        commission_form.rate_bps.data = shop.commission_rate_bps
+        commission_form.rate_percent.data = shop.commission_rate_bps
     return render_template(
         "association/shop.html", shop=shop, decisions=services.decisions_for_shop(shop.id),
         team=shop_teams.team_of(shop.id), acting_log=services.acting_log_for_shop(shop.id),
@@ -219,7 +219,7 @@ def shop_commission(slug: str):  # type: ignore[no-untyped-def]
     form = ShopCommissionForm(prefix="commission")
     if not form.validate_on_submit():
         return _shop_page(slug, 422, commission_form=form)
-    commission.set_shop_rate(services.get_shop(slug).id, form.rate_bps.data, actor_id=current_user.id)
+    commission.set_shop_rate(services.get_shop(slug).id, form.rate_percent.data, actor_id=current_user.id)
     flash(_("La commission de la boutique est enregistrée."), "success")
     return redirect(url_for("association.shop", slug=slug))
 

@@ -31,10 +31,13 @@ bp = Blueprint("checkout", __name__)
 
 def _slot_picker(views: list[slots.SlotView], shop_ids: Iterable[int]) -> dict[str, object]:
     """What the slot picker template shows: the slots by local day and, per slot id, the animations
-    happening during it (those featuring one of `shop_ids` highlighted)."""
+    happening during it (those featuring one of `shop_ids` highlighted); slots too soon for the
+    preparation are not offered at all."""
     featured = set(shop_ids)
-    return {"slot_days": slots.by_local_day(views),
-            "slot_animations": {view.slot.id: picker_animations(view.slot, featured) for view in views}}
+    # Slots before the baskets' preparation lead time are left out (one sentence says so), not listed greyed.
+    shown = [view for view in views if view.refusal != slots.SlotRefusal.TOO_SOON]
+    return {"slot_days": slots.by_local_day(shown), "hidden_too_soon": len(views) - len(shown),
+            "slot_animations": {view.slot.id: picker_animations(view.slot, featured) for view in shown}}
 
 
 @bp.route("/commande", methods=["GET", "POST"])

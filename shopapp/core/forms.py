@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
 
 from shopapp.core.db import MAX_ROW_ID
 from shopapp.errors import DomainError
@@ -56,3 +58,43 @@ def report_errors(form: Any, error: DomainError, *, aliases: Mapping[str, str] |
         placed = True
     if not placed:
         raise error
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """`8,5`, `8.5`, ` 8,5 % ` → Decimal("8.5"); a comma or a dot as the decimal mark, spaces and a percent
+    sign ignored. None when it is not a plain non-negative number."""
+    cleaned = "".join(ch for ch in text if not ch.isspace() and ch != "%").replace(",", ".")
+    if not cleaned or any(ch not in "0123456789." for ch in cleaned) or cleaned.count(".") > 1 or cleaned == ".":
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+class PercentField(StringField):
+    """A rate typed in percent, as people write it (`8,5 %`, `8.5`, `10`), whose `data` is in basis points
+    (8,5 % → 850). Shown back in the visitor's language (`8,5` in French). Empty gives None; a text that is
+    no percentage between 0 and 100 with at most two decimals is an error in French."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        value = parse_decimal(str(valuelist[0]))
+        if value is None:
+            self.data = None
+            raise ValueError(str(_l("Indiquez un pourcentage, par exemple 8,5.")))
+        if not 0 <= value <= 100:
+            raise ValueError(str(_l("Entre 0 et 100 %.")))
+        bps = value * 100
+        if bps != bps.to_integral_value():
+            raise ValueError(str(_l("Deux décimales au plus, par exemple 8,25.")))
+        self.data = int(bps)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return str(format_decimal(Decimal(self.data) / 100, format="0.##"))

@@ -98,6 +98,24 @@ def pickups_of_day(day: date) -> list[SlotOrders]:
     return [SlotOrders(slot, by_slot.get(slot.id, [])) for slot in day_slots]
 
 
+@dataclass(frozen=True)
+class DeskSummary:
+    """The desk's day at a glance: orders still to hand over, of which complete (every bag at the venue)
+    and waiting (a shop's bag still to come)."""
+
+    to_hand_over: int
+    complete: int
+    waiting: int
+
+
+def desk_summary(groups: list[SlotOrders]) -> DeskSummary:
+    """Count the day's orders not handed over yet (confirmed or ready), complete or waiting for a bag."""
+    open_orders = [order for group in groups for order in group.orders
+                   if order.status in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP)]
+    complete = sum(1 for order in open_orders if order.is_all_at_venue)
+    return DeskSummary(len(open_orders), complete, len(open_orders) - complete)
+
+
 @dataclass
 class SlotParts:
     slot: PickupSlot
@@ -127,6 +145,26 @@ def parts_for_shop(shop_id: int, *, status: str | None = None, day: date | None 
         slot = part.order.pickup_slot
         groups.setdefault(slot.id, SlotParts(slot, [])).parts.append(part)
     return list(groups.values())
+
+
+@dataclass(frozen=True)
+class ProductTotal:
+    """One product's quantity to prepare over a picking list, all orders together."""
+
+    name: str
+    unit: str
+    quantity: int
+
+
+def product_totals(groups: list[SlotParts]) -> list[ProductTotal]:
+    """The quantity of each product over the groups' parts, by name: what to take from the shelves."""
+    totals: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for part in group.parts:
+            for line in part.lines:
+                key = (line.name, line.unit)
+                totals[key] = totals.get(key, 0) + line.quantity
+    return [ProductTotal(name, unit, quantity) for (name, unit), quantity in sorted(totals.items())]
 
 
 def part_for_shop(part_id: int, shop_id: int) -> OrderPart:

@@ -217,7 +217,8 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
             raise
         return _render_shop_parts(error.message, 422)
     flash(_("Statut mis à jour."), "success")
-    return redirect(url_for("orders.shop_parts", shop=shop.slug))
+    # Back to the same order on the page, so the shopkeeper keeps their place in a long list.
+    return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
 
 
 @bp.get("/preparation/liste")
@@ -226,7 +227,8 @@ def picking_list():  # type: ignore[no-untyped-def]
     shop = _acting_shop()
     day = _day_arg()
     groups = queries.parts_for_shop(shop.id, day=day)
-    return render_template("orders/picking_list.html", shop=shop, groups=groups, day=day)
+    return render_template("orders/picking_list.html", shop=shop, groups=groups, day=day,
+                           totals=queries.product_totals(groups))
 
 
 # -- venue desk ---------------------------------------------------------------------------------------
@@ -242,8 +244,11 @@ def desk():  # type: ignore[no-untyped-def]
         exact = [o for o in found if o.pickup_code == search.q.data.strip().upper()]
         if len(exact) == 1:
             return redirect(url_for("venue_animations.desk_order", order_id=exact[0].id))
-    return render_template("venue/desk.html", search=search, day=day, groups=queries.pickups_of_day(day),
-                           found=found, previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+    groups = queries.pickups_of_day(day)
+    return render_template("venue/desk.html", search=search, day=day, groups=[g for g in groups if g.orders],
+                           empty_slots=[g.slot for g in groups if not g.orders],
+                           summary=queries.desk_summary(groups), found=found,
+                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 
 @bp.get("/comptoir/charge")

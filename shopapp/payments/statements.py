@@ -13,6 +13,7 @@ from shopapp.catalog.models import Shop
 from shopapp.core.clock import venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
+from shopapp.orders.models import Order
 from shopapp.payments.models import MEMO_KINDS, LedgerEntry, LedgerKind
 
 # The statement's columns, in order, with the kinds each sums (signed from the shop's side).
@@ -28,6 +29,15 @@ COLUMNS: tuple[tuple[str, tuple[LedgerKind, ...]], ...] = (
 
 
 @dataclass(frozen=True)
+class OrderAmount:
+    """One order's share of a statement total."""
+
+    order_id: int
+    number: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
 class Statement:
     shop: Shop
     month: date
@@ -35,6 +45,8 @@ class Statement:
     opening_balance_cents: int
     closing_balance_cents: int
     entries: list[LedgerEntry]
+    # Per column, the orders behind its total (by order number); their amounts add up to the total.
+    orders_by_column: dict[str, list[OrderAmount]]
 
     @property
     def commission_net_cents(self) -> int:
@@ -85,7 +97,22 @@ def statement_for(shop: Shop, month: date) -> Statement:
               for name, kinds in COLUMNS}
     opening = _balance_before(shop.id, start)
     closing = _balance_before(shop.id, end)
-    return Statement(shop, month, totals, opening, closing, entries)
+    return Statement(shop, month, totals, opening, closing, entries, _orders_by_column(entries))
+
+
+def _orders_by_column(entries: list[LedgerEntry]) -> dict[str, list[OrderAmount]]:
+    numbers = dict(db.session.execute(
+        select(Order.id, Order.number).where(Order.id.in_({e.order_id for e in entries} or {-1}))).tuples().all())
+    result: dict[str, list[OrderAmount]] = {}
+    for name, kinds in COLUMNS:
+        wanted = {str(k) for k in kinds}
+        sums: dict[int, int] = defaultdict(int)
+        for entry in entries:
+            if entry.kind in wanted:
+                sums[entry.order_id] += entry.amount_cents
+        result[name] = sorted((OrderAmount(order_id, numbers.get(order_id, str(order_id)), cents)
+                               for order_id, cents in sums.items()), key=lambda row: (row.number, row.order_id))
+    return result
 
 
 @dataclass(frozen=True)

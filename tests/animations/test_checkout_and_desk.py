@@ -80,6 +80,25 @@ def test_the_slot_picker_shows_and_highlights_the_basket_shops_animation(app, cl
     assert "Participer aussi à « Dégustation de comtés »" in page
 
 
+def test_an_animation_over_several_slots_is_named_once_and_marked_on_the_others(app, client, auth, world, animations,
+                                                                               make_user):
+    cheese = world.shop("Fromagerie Lucas")
+    comte = world.product(cheese, "Comté", 890)
+    first = world.slot(hours_from_now=30.25)  # the same local day as the next two (a quarter past the hour)
+    world.slot(hours_from_now=30.5)
+    world.slot(hours_from_now=30.75)
+    animations.make("Dégustation de comtés", starts_at=_slot_start(app, first), hours=2, shop_ids=(cheese,))
+    ana = make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    fill_basket(app, ana, (comte, 1))
+
+    page = text_of(client.get("/commande"))
+
+    assert page.count("L'animation « Dégustation de comtés » de Fromagerie Lucas a lieu") == 1
+    assert page.count("Pendant l'animation") == 2
+    assert page.index("L'animation « Dégustation de comtés »") < page.index("Pendant l'animation")
+
+
 def test_desk_offers_check_in_for_the_slot_and_records_attendance(app, client, auth, world, animations, make_user,
                                                                  no_dispatch):
     from shopapp.animations import registrations

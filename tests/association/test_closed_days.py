@@ -208,7 +208,8 @@ def test_new_opening_hours_remove_the_slots_outside_them(app, client, town, admi
 def test_a_new_slot_length_recuts_the_future_free_slots(app, client, town, admin):
     day = _day(4)
     assert len(_slots_of(app, day)) == 12  # one-hour slots, 8 h-20 h
-    form = {"slot_capacity": "10", "slot_minutes": "30", "holding_minutes": "120", "booking_cutoff_minutes": "60"}
+    form = {"slot_capacity": "10", "slot_minutes": "30", "holding_amount": "2", "holding_unit": "hours",
+            "booking_cutoff_minutes": "60"}
 
     response = post(client, f"{SETTINGS}/lieu", form, SETTINGS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import pytest
@@ -10,11 +11,13 @@ from sqlalchemy import select
 from shopapp.association.models import SettingChange
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
+from shopapp.payments import commission
 from shopapp.payments.models import CommissionRateChange
 from shopapp.venue.models import OpeningHours, Venue
 from tests.association.conftest import post
 
-VENUE_FORM = {"slot_capacity": "15", "slot_minutes": "30", "holding_minutes": "1440", "booking_cutoff_minutes": "60"}
+VENUE_FORM = {"slot_capacity": "15", "slot_minutes": "30", "holding_amount": "1", "holding_unit": "days",
+              "booking_cutoff_minutes": "60"}
 
 
 @pytest.fixture
@@ -88,8 +91,8 @@ def test_commission_default_and_shop_override_are_audited(app, client, admin):
         db.session.add(Shop(slug="fromagerie-lucas", name="Fromagerie Lucas", trade="Fromagerie", status="approved"))
         db.session.commit()
 
-    default = post(client, "/association/reglages/commission", {"rate_bps": "800"}, "/association/reglages")
-    override = post(client, "/association/boutiques/fromagerie-lucas/commission", {"commission-rate_bps": "500"},
+    default = post(client, "/association/reglages/commission", {"rate_percent": "8"}, "/association/reglages")
+    override = post(client, "/association/boutiques/fromagerie-lucas/commission", {"commission-rate_percent": "5"},
                     "/association/reglages")
 
     assert (default.status_code, override.status_code) == (302, 302)
@@ -102,3 +105,87 @@ def test_commission_default_and_shop_override_are_audited(app, client, admin):
                                          CommissionRateChange.new_rate_bps, CommissionRateChange.changed_by_id)
                                   .order_by(CommissionRateChange.id)).all()
         assert [tuple(r) for r in rows] == [(None, 1000, 800, admin), (shop.id, None, 500, admin)]
+
+
+@pytest.mark.parametrize(("typed", "bps"), [("8,5", 850), ("8.5", 850), ("8,5 %", 850), (" 12 ", 1200),
+                                            ("0", 0), ("100", 10000), ("7,25%", 725)])
+def test_commission_is_typed_in_percent_with_a_comma_or_a_dot(app, client, admin, typed, bps):
+    response = post(client, "/association/reglages/commission", {"rate_percent": typed}, "/association/reglages")
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert commission.platform_rate_bps() == bps
+
+
+NOT_A_PERCENTAGE = "Indiquez un pourcentage"
+
+
+@pytest.mark.parametrize(("typed", "message"), [("huit", NOT_A_PERCENTAGE), ("8,5,1", NOT_A_PERCENTAGE),
+                                                ("-3", NOT_A_PERCENTAGE), ("101", "Entre 0 et 100"),
+                                                ("8,125", "Deux décimales au plus"), ("", "Ce champ est obligatoire")])
+def test_a_commission_that_is_no_percentage_is_refused_in_french(app, client, admin, typed, message):
+    response = post(client, "/association/reglages/commission", {"rate_percent": typed}, "/association/reglages")
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert commission.platform_rate_bps() == app.config["PLATFORM_COMMISSION_BPS"]
+        assert db.session.scalar(select(CommissionRateChange.id)) is None
+
+
+def test_rates_are_shown_in_percent_and_an_empty_shop_rate_falls_back_to_the_default(app, client, admin):
+    with app.app_context():
+        db.session.add(Shop(slug="fromagerie-lucas", name="Fromagerie Lucas", trade="Fromagerie", status="approved"))
+        db.session.commit()
+    post(client, "/association/reglages/commission", {"rate_percent": "8,5"}, "/association/reglages")
+    post(client, "/association/boutiques/fromagerie-lucas/commission", {"commission-rate_percent": "6,25"},
+         "/association/reglages")
+
+    settings_page = client.get("/association/reglages").get_data(as_text=True)
+    shop_page = client.get("/association/boutiques/fromagerie-lucas").get_data(as_text=True)
+
+    assert 'value="8,5"' in settings_page and "6,25\u00a0%" in settings_page and "8,5\u00a0%" in shop_page
+    assert 'value="6,25"' in shop_page and "points de base" not in settings_page + shop_page
+    cleared = post(client, "/association/boutiques/fromagerie-lucas/commission", {"commission-rate_percent": ""},
+                   "/association/reglages")
+    assert cleared.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Shop.commission_rate_bps)) is None
+
+
+@pytest.mark.parametrize(("amount", "unit", "minutes"), [("2", "days", 2880), ("36", "hours", 2160),
+                                                         ("1,5", "hours", 90), ("0", "hours", 0),
+                                                         ("14", "days", 20160), ("0.5", "days", 720)])
+def test_holding_time_is_typed_in_hours_or_days(app, client, admin, venue, amount, unit, minutes):
+    form = {**VENUE_FORM, "holding_amount": amount, "holding_unit": unit}
+
+    response = post(client, "/association/reglages/lieu", form, "/association/reglages")
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Venue, venue).holding_minutes == minutes
+
+
+@pytest.mark.parametrize(("amount", "unit"), [("15", "days"), ("337", "hours"), ("deux", "days"), ("", "days"),
+                                              ("2", "weeks")])
+def test_a_holding_time_out_of_bounds_or_unreadable_changes_nothing(app, client, admin, venue, amount, unit):
+    form = {**VENUE_FORM, "holding_amount": amount, "holding_unit": unit}
+
+    response = post(client, "/association/reglages/lieu", form, "/association/reglages")
+
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(Venue, venue).holding_minutes == 2880
+    assert _changes(app) == []
+
+
+def test_the_settings_page_shows_the_holding_time_in_days_or_hours(app, client, admin, venue):
+    page = client.get("/association/reglages").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="holding_amount"[^>]*value="2"', page)
+    assert '<option selected value="days">' in page
+
+    post(client, "/association/reglages/lieu", {**VENUE_FORM, "holding_amount": "1,5", "holding_unit": "hours"},
+         "/association/reglages")
+    page = client.get("/association/reglages").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="holding_amount"[^>]*value="1,5"', page)
+    assert '<option selected value="hours">' in page

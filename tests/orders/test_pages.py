@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import func, select
 
 from shopapp.extensions import db
+from shopapp.orders import fulfilment
 from shopapp.orders.models import Basket, Order, PickupSlot
+from shopapp.templating import format_day
 from tests.conftest import csrf_token, text_of
-from tests.orders.services import checkout, fill_basket
+from tests.orders.services import call, checkout, fill_basket
 
 
 def _add(client, product_id, quantity=1):  # type: ignore[no-untyped-def]
@@ -54,7 +57,7 @@ def test_adding_more_than_the_stock_is_refused_with_a_french_message(app, client
 def test_checkout_page_shows_why_slots_are_not_bookable_and_places_the_order(app, client, auth, world, make_user):
     shop = world.shop("Boulangerie", preparation_minutes=240)
     bread = world.product(shop, "Baguette", 120)
-    world.slot(hours_from_now=2)
+    soon = world.slot(hours_from_now=2)
     world.slot(hours_from_now=30, capacity=1, booked=1)
     good = world.slot(hours_from_now=50)
     user = make_user(email="res@example.org")
@@ -71,7 +74,8 @@ def test_checkout_page_shows_why_slots_are_not_bookable_and_places_the_order(app
     again = client.post("/commande", data=data)
 
     assert page.status_code == 200
-    assert "Trop tôt pour la préparation" in html and "Complet" in html
+    assert "Trop tôt pour la préparation" not in html and "Complet" in html  # too soon: not offered at all
+    assert "Les créneaux plus proches ne sont pas proposés" in html and f'id="slot-{soon}"' not in html
     assert "<legend>Créneau de retrait à La Halle Commune</legend>" in html
     assert placed.status_code == 302 and again.status_code == 302
     assert placed.headers["Location"] == again.headers["Location"]
@@ -161,6 +165,62 @@ def test_shop_preparation_page_shows_only_the_shops_part_and_moves_it(app, clien
     assert illegal.status_code == 422 and "ne peut pas passer" in text_of(illegal)
 
 
+def test_a_shopkeeper_lands_on_the_orders_to_prepare_and_a_step_keeps_their_place(app, client, auth, world,
+                                                                                   make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    bread = world.product(baker, "Baguette")
+    resident = make_user(email="res@example.org", name="Suzanne Morel")
+    fill_basket(app, resident, (bread, 2))
+    order_id = checkout(app, resident, world.slot())
+    with app.app_context():
+        part_id = db.session.get(Order, order_id).parts[0].id
+
+    landing = auth.login("baker@example.org")
+    token = csrf_token(client, "/preparation")
+    moved = client.post(f"/preparation/parts/{part_id}/statut", data={"csrf_token": token, "status": "preparing"})
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+
+    assert landing.status_code == 302 and landing.headers["Location"] == "/preparation"
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"#part-{part_id}")
+    assert f'id="part-{part_id}"' in page
+
+
+def test_a_resident_still_lands_on_the_home_page_and_next_wins_over_the_shop_landing(app, client, auth, world,
+                                                                                      make_user):
+    world.shop("Boulangerie", keeper="baker@example.org")
+    make_user(email="res@example.org", name="Suzanne Morel")
+
+    resident = auth.login("res@example.org")
+    auth.logout()
+    token = csrf_token(client, "/connexion?next=/mes-commandes")
+    keeper = client.post("/connexion", data={"email": "baker@example.org", "password": "motdepasse1",
+                                             "next": "/mes-commandes", "csrf_token": token})
+
+    assert resident.headers["Location"] == "/"
+    assert keeper.headers["Location"] == "/mes-commandes"
+
+
+def test_the_picking_list_names_the_day_in_words_and_totals_each_product(app, client, auth, world, make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    bread = world.product(baker, "Baguette")
+    loaf = world.product(baker, "Pain de campagne", unit="kg")
+    slot = world.slot()
+    for n, quantities in enumerate(((bread, 2), (loaf, 1)), start=1):
+        resident = make_user(email=f"res{n}@example.org", name=f"Client {n}")
+        fill_basket(app, resident, quantities, (bread, 1))
+        order_id = checkout(app, resident, slot)
+    day = _slot_day(app, order_id)
+    auth.login("baker@example.org")
+
+    picking = text_of(client.get("/preparation/liste?date=" + day))
+
+    with app.test_request_context():
+        in_words = format_day(date.fromisoformat(day))
+    assert in_words in picking and day not in picking
+    totals = picking.split("Total par produit")[1].split("Retrait")[0]
+    assert "Baguette (pièce)</td><td>4</td>" in totals and "Pain de campagne (kg)</td><td>1</td>" in totals
+
+
 def _slot_day(app, order_id):  # type: ignore[no-untyped-def]
     from shopapp.core.clock import venue_time
 
@@ -183,9 +243,6 @@ def test_desk_finds_by_code_and_collects_with_payment(app, client, auth, world, 
     make_user(email="venue@example.org", roles=("venue",))
     fill_basket(app, resident, (bread, 2))
     order_id = checkout(app, resident, world.slot())
-    from shopapp.orders import fulfilment
-    from tests.orders.services import call
-
     with app.app_context():
         order = db.session.get(Order, order_id)
         code, part_id = order.pickup_code, order.parts[0].id
@@ -205,6 +262,39 @@ def test_desk_finds_by_code_and_collects_with_payment(app, client, auth, world, 
     assert collected.status_code == 302
     assert "Retirée" in text_of(client.get(f"/comptoir/commandes/{order_id}"))
     assert world.stock(bread) == (8, 0)
+
+
+def test_the_desk_board_sums_up_the_day_says_readiness_in_words_and_folds_empty_slots(app, client, auth, world,
+                                                                                      make_user):
+    baker = world.shop("Boulangerie", keeper="baker@example.org")
+    cheese = world.shop("Fromagerie", keeper="cheese@example.org")
+    bread, brie = world.product(baker, "Baguette", 120), world.product(cheese, "Brie de Meaux", 450)
+    make_user(email="venue@example.org", roles=("venue",))
+    slot = world.slot(hours_from_now=30)
+    world.slot(hours_from_now=30.5)  # half an hour later, the same day: no order, folded
+    complete_resident = make_user(email="a@example.org", name="Anne Complète")
+    waiting_resident = make_user(email="b@example.org", name="Bruno Attente")
+    fill_basket(app, complete_resident, (bread, 1))
+    complete_id = checkout(app, complete_resident, slot)
+    fill_basket(app, waiting_resident, (bread, 1), (brie, 2))
+    waiting_id = checkout(app, waiting_resident, slot)
+    with app.app_context():
+        parts = {(o, p.shop_id): p.id for o in (complete_id, waiting_id) for p in db.session.get(Order, o).parts}
+    for key in ((complete_id, baker), (waiting_id, baker)):
+        for status in ("preparing", "ready", "at_venue"):
+            call(app, fulfilment.set_part_status, parts[key], status, shop_id=baker, actor_id=None)
+    auth.login("venue@example.org")
+
+    board = text_of(client.get("/comptoir?date=" + _slot_day(app, complete_id)))
+    order_page = text_of(client.get(f"/comptoir/commandes/{waiting_id}"))
+
+    summary = board.split('<section class="desk-summary"')[1].split("</section>")[0].split(">", 1)[1]
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary)).split() == [
+        "Résumé", "du", "jour", "À", "remettre", "2", "Complètes", "1", "En", "attente", "d’un", "sac", "1"]
+    assert "Complète : à remettre" in board and "En attente : 1 sac manquant" in board
+    assert board.count('class="panel"') == 1 and "sans commande" in board
+    assert "2 × Brie de Meaux (pièce)" in order_page and "1 × Baguette (pièce)" in order_page
+    assert "2 articles" in order_page and "Remettre la commande" not in order_page  # a bag is missing
 
 
 def _slot_on(app, world, days_ahead: int, hour: int, capacity: int = 10, booked: int = 0) -> int:  # type: ignore[no-untyped-def]
@@ -251,7 +341,7 @@ def test_the_slot_picker_shows_one_day_at_a_time_opening_the_first_with_room(app
         (True, [f"slot-{i}" for i in first_free]),
         (False, [f"slot-{later}"]),
     ]
-    assert "0 créneau(x) libre(s)" in days[0][1] and "2 créneau(x) libre(s)" in days[1][1]
+    assert "Aucun créneau libre" in days[0][1] and "2 créneaux libres" in days[1][1]
     assert re.match(r"^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \w+", days[1][1])
 
     # Sent back with an error (terms not accepted), the day of the chosen slot stays open.
