@@ -141,10 +141,11 @@ def _register_request_boundary(app: Flask) -> None:
     def check_csrf() -> None:
         # Every state-changing browser request carries a CSRF token. Exempt: bearer-token API calls
         # (no ambient cookie authority), API calls without a session cookie (token issue, sign-up from
-        # an app), and the signed Stripe webhook.
+        # an app), the signed Stripe webhook, and the one-click unsubscribe of RFC 8058 (a mail client's POST
+        # without cookies; its signed link is the authority, and it can only turn notices off).
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
-        if request.path.startswith("/webhooks/") or is_bearer_request():
+        if request.path.startswith(("/webhooks/", "/desabonnement/")) or is_bearer_request():
             return
         if request.path.startswith("/api/") and app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return

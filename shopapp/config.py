@@ -127,6 +127,7 @@ class Config:
         if not 0 <= self.TRUSTED_PROXIES <= 5:
             raise ConfigError(f"TRUSTED_PROXIES must be between 0 and 5, got {self.TRUSTED_PROXIES}")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        self.EMAIL_CONFIRM_MAX_AGE = _int("EMAIL_CONFIRM_MAX_AGE", 7 * 24 * 3600)
         self.OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "1") == "1"
         self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 5)

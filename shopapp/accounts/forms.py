@@ -96,3 +96,27 @@ class NoticeSettingsForm(FlaskForm):
             field.data = normalise_phone(raw)
         except InvalidPhone as exc:
             raise ValidationError(LANDLINE_PHONE if exc.landline else MALFORMED_PHONE) from exc
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(REQUIRED), Length(min=8, message=_l("Au moins 8 caractères."))],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("Au moins 8 caractères."),
+    )
+    confirm = PasswordField(
+        _l("Confirmez le nouveau mot de passe"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne correspondent pas."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("Nouvelle adresse e-mail"),
+                       validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    current_password = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})

@@ -41,6 +41,8 @@ class User(UserMixin, TimestampMixin, Base):
     # Part of the Flask-Login id: changing it (password change, log-out everywhere) ends every session.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the resident opened the link sent to the address (or reset a password through it).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -52,6 +54,10 @@ class User(UserMixin, TimestampMixin, Base):
 
     def has_role(self, *roles: str) -> bool:
         return any(row.role in roles for row in self.role_rows)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login

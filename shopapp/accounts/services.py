@@ -32,6 +32,8 @@ MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "amc_"  # noqa: S105 - a public prefix, not a secret
 WELCOME_TASK = "accounts.send_welcome_email"
 RESET_TASK = "accounts.send_password_reset"
+CONFIRM_TASK = "accounts.send_address_confirmation"
+EMAIL_CHANGE_TASK = "accounts.send_email_change"
 auth_log = logging.getLogger("shopapp.auth")
 # A hash to compare against when the e-mail is unknown, so that timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -45,6 +47,16 @@ class EmailTaken(DomainError):
 class InvalidResetToken(DomainError):
     status = 400
     code = "invalid_token"
+
+
+class InvalidConfirmationLink(DomainError):
+    status = 400
+    code = "invalid_token"
+
+
+class WrongPassword(DomainError):
+    status = 422
+    code = "wrong_password"
 
 
 def normalise_email(email: str) -> str:
@@ -79,7 +91,8 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def register_user(email: str, password: str, name: str, *, locale: str = "fr",
-                  roles: tuple[str, ...] = (Role.RESIDENT,), send_welcome: bool = True) -> User:
+                  roles: tuple[str, ...] = (Role.RESIDENT,), send_welcome: bool = True,
+                  confirmed: bool = False) -> User:
     """Create a user with the given roles and enqueue the welcome e-mail (outbox). Flushes.
 
     :raise EmailTaken: an account already uses this address, whatever its case.
@@ -94,6 +107,7 @@ def register_user(email: str, password: str, name: str, *, locale: str = "fr",
         name=name.strip(),
         password_hash=generate_password_hash(password),
         locale=locale if locale in ("fr", "en") else "fr",
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     user.role_rows = [UserRole(role=str(role)) for role in roles]
     db.session.add(user)
@@ -166,12 +180,11 @@ def send_welcome_email(user_id: int) -> bool:
         return False
 
     def build() -> mail.Mail:
-
-
+        link = None if user.email_confirmed else confirmation_link(user)
         with force_locale_for(user.locale):
             subject = render_template("emails/welcome_subject.txt", user=user).strip()
-            text = render_template("emails/welcome.txt", user=user)
-            html = render_template("emails/welcome.html", user=user)
+            text = render_template("emails/welcome.txt", user=user, link=link)
+            html = render_template("emails/welcome.html", user=user, link=link)
         return mail.Mail(to=user.email, subject=subject, text=text, html=html)
 
     return notices.send_once(f"welcome:{user.id}", user.email, "welcome", build)
@@ -235,6 +248,149 @@ def reset_password(token: str, new_password: str) -> User:
     if user is None or not hmac.compare_digest(_password_fingerprint(user), str(data.get("fp"))):
         raise InvalidResetToken("Ce lien a déjà servi ou n'est plus valide.")
     set_password(user, new_password)
+    if user.email_confirmed_at is None:  # the link reached the mailbox: the address is theirs
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The account page's password change: the current password first. Ends the user's other sessions
+    (the caller starts a fresh one for this browser). Flushes.
+
+    :raise WrongPassword: the current password is not right. :raise ValidationFailed: the new one is weak.
+    """
+    if not check_password_hash(user.password_hash, current_password):
+        auth_log.info("password change refused", extra={"event": "password_change_refused", "user_id": user.id})
+        raise WrongPassword("Le mot de passe actuel n'est pas le bon.",
+                            fields={"current_password": "Mot de passe actuel incorrect."})
+    set_password(user, new_password)
+
+
+# Confirming the address: a signed link naming the user and the address it was sent to, valid
+# EMAIL_CONFIRM_MAX_AGE seconds; an address changed since then makes it void.
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-confirm")
+
+
+def _read_link(token: str) -> dict[str, object]:
+    try:
+        data = _confirm_serializer().loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidConfirmationLink("Ce lien a expiré. Demandez-en un nouveau depuis votre compte.") from None
+    except BadSignature:
+        raise InvalidConfirmationLink("Ce lien n'est pas valide.") from None
+    if not isinstance(data, dict):
+        raise InvalidConfirmationLink("Ce lien n'est pas valide.")
+    return data
+
+
+def mark_email_confirmed(user: User) -> None:
+    """The address is proven some other way (an invitation link opened from it). Flushes."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
+
+
+def confirmation_link(user: User) -> str:
+    token = _confirm_serializer().dumps({"uid": user.id, "email": user.email})
+    return public_url("accounts.confirm_email", token=token)
+
+
+def request_address_confirmation(user: User) -> bool:
+    """Enqueue a new confirmation link for the user's address; False when it is already confirmed. Flushes."""
+    if user.email_confirmed:
+        return False
+    outbox.enqueue(CONFIRM_TASK, user_id=user.id)
+    return True
+
+
+def send_address_confirmation(user_id: int) -> bool:
+    """Send the confirmation link once per request (notice log key `confirm:<user>:<job>`). Commits the claim."""
+    user = db.session.get(User, user_id)
+    if user is None or user.email_confirmed:
+        return False
+
+    def build() -> mail.Mail:
+        link = confirmation_link(user)
+        with force_locale_for(user.locale):
+            subject = render_template("emails/confirm_email_subject.txt", user=user).strip()
+            text = render_template("emails/confirm_email.txt", user=user, link=link)
+        return mail.Mail(to=user.email, subject=subject, text=text)
+
+    return notices.send_once(f"confirm:{user.id}:{outbox.current_job_id()}", user.email, "email_confirmation", build)
+
+
+def confirm_email(token: str) -> User:
+    """Mark the address of a confirmation link as confirmed (again is harmless). Flushes.
+
+    :raise InvalidConfirmationLink: expired, tampered, or the account's address changed since.
+    """
+    data = _read_link(token)
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    if user is None or data.get("email") != user.email:
+        raise InvalidConfirmationLink("Ce lien ne correspond plus à l'adresse de votre compte.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        auth_log.info("email confirmed", extra={"event": "email_confirmed", "user_id": user.id})
+    db.session.flush()
+    return user
+
+
+def request_email_change(user: User, current_password: str, new_email: str) -> None:
+    """Send a link to the new address; the account keeps its address until the link is opened. Flushes.
+
+    :raise WrongPassword: the current password is not right. :raise EmailTaken: an account uses it.
+    :raise ValidationFailed: it is the address the account already has.
+    """
+    address = normalise_email(new_email)
+    if not check_password_hash(user.password_hash, current_password):
+        raise WrongPassword("Le mot de passe actuel n'est pas le bon.",
+                            fields={"current_password": "Mot de passe actuel incorrect."})
+    if address == user.email:
+        raise ValidationFailed("C'est déjà l'adresse de votre compte.", fields={"email": "Adresse inchangée."})
+    if get_user_by_email(address) is not None:
+        raise EmailTaken("Un compte existe déjà avec cette adresse e-mail.", fields={"email": "Adresse déjà utilisée."})
+    outbox.enqueue(EMAIL_CHANGE_TASK, user_id=user.id, new_email=address)
+
+
+def send_email_change(user_id: int, new_email: str) -> bool:
+    """Send the link that moves the account to `new_email`, to that address, once per request."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+
+    def build() -> mail.Mail:
+        token = _confirm_serializer().dumps({"uid": user.id, "email": user.email, "new": new_email})
+        link = public_url("accounts.confirm_email_change", token=token)
+        with force_locale_for(user.locale):
+            subject = render_template("emails/email_change_subject.txt", user=user).strip()
+            text = render_template("emails/email_change.txt", user=user, link=link, new_email=new_email)
+        return mail.Mail(to=new_email, subject=subject, text=text)
+
+    key = f"email-change:{user.id}:{outbox.current_job_id()}"
+    return notices.send_once(key, new_email, "email_change", build)
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the address of the link, now confirmed. Flushes.
+
+    :raise InvalidConfirmationLink: expired, tampered, already used (the address changed since).
+    :raise EmailTaken: another account took the address meanwhile.
+    """
+    data = _read_link(token)
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    new = data.get("new")
+    if user is None or not isinstance(new, str) or data.get("email") != user.email:
+        raise InvalidConfirmationLink("Ce lien a déjà servi ou n'est plus valide.")
+    if get_user_by_email(new) is not None:
+        raise EmailTaken("Un compte existe déjà avec cette adresse e-mail.", fields={"email": "Adresse déjà utilisée."})
+    old = user.email
+    user.email = new
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    auth_log.info("email changed",
+                  extra={"event": "email_changed", "user_id": user.id, "old_domain": old.split("@")[-1]})
     return user
 
 
@@ -315,3 +471,15 @@ def set_locale(user: User, locale: str) -> None:
         raise ValidationFailed("Langue inconnue.", fields={"locale": "fr ou en"})
     user.locale = locale
     db.session.flush()
+
+
+def unsubscribe(recipient: str, kind: str) -> None:
+    """The one-click unsubscribe: the account of `recipient` stops receiving `kind`. Flushes.
+
+    Silent when the account is gone or its address changed: the link then stops nothing, and says so no
+    more than it says whether an address has an account.
+    """
+    user = get_user_by_email(recipient)
+    if user is not None:
+        notices.turn_off(user.id, kind)
+        auth_log.info("unsubscribed", extra={"event": "unsubscribed", "user_id": user.id, "kind": kind})

@@ -9,6 +9,8 @@ from flask_login import current_user, logout_user
 from shopapp.accounts import services
 from shopapp.accounts.access import login_required, public
 from shopapp.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
     EmptyForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -20,10 +22,12 @@ from shopapp.accounts.forms import (
 )
 from shopapp.accounts.models import Role, User
 from shopapp.accounts.sessions import start_session
+from shopapp.core.forms import report_errors
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
 from shopapp.extensions import limiter
 from shopapp.notices import services as notices
+from shopapp.notices import unsubscribe as unsubscribe_links
 from shopapp.notices.channels import sms_enabled
 
 bp = Blueprint("accounts", __name__)
@@ -134,8 +138,10 @@ def account():  # type: ignore[no-untyped-def]
     return _render_account()
 
 
-def _render_account(notice_form: NoticeSettingsForm | None = None):  # type: ignore[no-untyped-def]
-    """The account page; `notice_form` is the notice settings form re-shown with its errors (422)."""
+def _render_account(notice_form: NoticeSettingsForm | None = None,  # type: ignore[no-untyped-def]
+                    password_form: ChangePasswordForm | None = None, email_form: ChangeEmailForm | None = None):
+    """The account page; a form passed in is re-shown with its errors (422)."""
+    failed = notice_form is not None or password_form is not None or email_form is not None
     return render_template(
         "accounts/account.html",
         tokens=services.list_api_tokens(current_user),
@@ -145,7 +151,9 @@ def _render_account(notice_form: NoticeSettingsForm | None = None):  # type: ign
         notice_preferences=notices.preferences_of(current_user.id),
         notice_form=notice_form or _notice_form(formdata=None, obj=current_user),
         sms_offered=sms_enabled(),
-    ), 422 if notice_form is not None else 200
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        email_form=email_form or ChangeEmailForm(formdata=None),
+    ), 422 if failed else 200
 
 
 def _notice_form(**kwargs: object) -> NoticeSettingsForm:
@@ -170,6 +178,88 @@ def notice_preferences():  # type: ignore[no-untyped-def]
         services.set_sms_settings(current_user.id, form.phone.data, bool(form.sms_opt_in.data))
     flash(_("Vos préférences de notification sont enregistrées."), "success")
     return redirect(url_for("accounts.account"))
+
+
+@bp.post("/compte/mot-de-passe")
+@login_required
+@limiter.limit(_login_limit)
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data or "", form.password.data or "")
+        except DomainError as error:
+            report_errors(form, error, fallback="current_password")
+        else:
+            # The other sessions ended with the old password; this one goes on (the user, not the proxy).
+            start_session(current_user._get_current_object())
+            flash(_("Votre mot de passe est changé. Vos autres sessions sont fermées."), "success")
+            return redirect(url_for("accounts.account"))
+    return _render_account(password_form=form)
+
+
+@bp.post("/compte/adresse")
+@login_required
+@limiter.limit(_login_limit)
+def change_email():  # type: ignore[no-untyped-def]
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.current_password.data or "", form.email.data or "")
+        except DomainError as error:
+            report_errors(form, error, fallback="current_password")
+        else:
+            flash(_("Un lien de confirmation est envoyé à %(email)s. Votre adresse change quand vous l'ouvrez.",
+                    email=services.normalise_email(form.email.data or "")), "info")
+            return redirect(url_for("accounts.account"))
+    return _render_account(email_form=form)
+
+
+@bp.get("/compte/adresse/confirmer/<token>")
+@public
+def confirm_email_change(token: str):  # type: ignore[no-untyped-def]
+    try:
+        services.confirm_email_change(token)
+    except DomainError as error:
+        return render_template("accounts/confirmed.html", error=error.message), 400
+    flash(_("Votre nouvelle adresse e-mail est enregistrée et confirmée."), "success")
+    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+
+
+@bp.post("/compte/confirmation")
+@login_required
+def resend_confirmation():  # type: ignore[no-untyped-def]
+    EmptyForm().validate_on_submit()
+    if services.request_address_confirmation(current_user):
+        flash(_("Un nouveau lien de confirmation est envoyé à %(email)s.", email=current_user.email), "info")
+    else:
+        flash(_("Votre adresse e-mail est déjà confirmée."), "info")
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.account")))
+
+
+@bp.get("/compte/confirmer/<token>")
+@public
+def confirm_email(token: str):  # type: ignore[no-untyped-def]
+    try:
+        services.confirm_email(token)
+    except DomainError as error:
+        return render_template("accounts/confirmed.html", error=error.message), 400
+    return render_template("accounts/confirmed.html", error=None)
+
+
+@bp.route("/desabonnement/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    """GET shows what the link stops and a button; POST stops it, without a log-in (RFC 8058 one-click)."""
+    try:
+        recipient, kind = unsubscribe_links.read_token(token, notices.OPTIONAL_KINDS)
+    except DomainError as error:
+        return render_template("accounts/unsubscribe.html", error=error.message, done=False), 404
+    label = str(notices.OPTIONAL_LABELS[kind])
+    if request.method == "POST":
+        services.unsubscribe(recipient, kind)
+        return render_template("accounts/unsubscribe.html", error=None, done=True, label=label)
+    return render_template("accounts/unsubscribe.html", error=None, done=False, label=label, token=token)
 
 
 @bp.route("/compte/jetons", methods=["POST"])

@@ -8,6 +8,7 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     EmailField,
@@ -120,6 +121,12 @@ class VenueIdentityForm(FlaskForm):
     description = TextAreaField(_l("Comment se passe le retrait"), validators=[Length(max=2000)],
                                 description=_l("Montré aux habitants : où entrer, à qui s'adresser, "
                                                "ce qu'on y trouve."))
+
+
+class OrderingRulesForm(FlaskForm):
+    require_confirmed_email = BooleanField(
+        _l("Adresse e-mail confirmée exigée avant de commander"),
+        description=_l("Sinon, un habitant commande dès son inscription et confirme son adresse quand il veut."))
 
 
 MINUTES_PER_UNIT = {"hours": 60, "days": 1440}

@@ -96,6 +96,17 @@ def update_venue_settings(
     return changes, (follow_calendar() if recut else None)
 
 
+def set_ordering_rules(venue_id: int, require_confirmed_email: bool, *, actor_id: int) -> list[SettingChange]:
+    """Whether residents confirm their e-mail address before ordering; audited when it changes. Flushes."""
+    venue = _venue(venue_id)
+    if venue.require_confirmed_email == require_confirmed_email:
+        return []
+    change = _audit("venue.require_confirmed_email", venue.require_confirmed_email, require_confirmed_email, actor_id)
+    venue.require_confirmed_email = require_confirmed_email
+    db.session.flush()
+    return [change]
+
+
 def update_venue_identity(venue_id: int, values: VenueIdentity, *, actor_id: int) -> list[SettingChange]:
     """Write what the town knows the venue by (name, town, address, map position, how pickup works), shown
     on every page, e-mail and calendar; one audit row per value that changed. Flushes.

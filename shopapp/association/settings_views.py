@@ -20,6 +20,7 @@ from shopapp.association.forms import (
     ClosedDayForm,
     CommissionForm,
     HoursForm,
+    OrderingRulesForm,
     VenueIdentityForm,
     VenueSettingsForm,
 )
@@ -76,6 +77,9 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     identity_form = forms.get("identity_form")
     if venue is not None and identity_form is None:
         identity_form = VenueIdentityForm(obj=venue, formdata=None)
+    rules_form = forms.get("rules_form")
+    if venue is not None and rules_form is None:
+        rules_form = OrderingRulesForm(obj=venue, formdata=None)
     commission_form = (forms.get("commission_form")
                        or CommissionForm(formdata=None, data={"rate_percent": platform_rate}))
     shops = services.list_shops()
@@ -85,6 +89,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     ))
     return render_template(
         "association/settings.html", venue=venue, venue_form=venue_form, identity_form=identity_form,
+        rules_form=rules_form,
         hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
@@ -143,6 +148,18 @@ def settings_identity():  # type: ignore[no-untyped-def]
                   "success")
             return redirect(url_for("venue_settings.settings"))
     return _settings_page(422, identity_form=form)
+
+
+@bp.post("/association/reglages/commandes")
+@admin_only
+def settings_ordering():  # type: ignore[no-untyped-def]
+    venue = _venue_or_404()
+    form = OrderingRulesForm()
+    if not form.validate_on_submit():
+        return _settings_page(422, rules_form=form)
+    venue_settings.set_ordering_rules(venue.id, bool(form.require_confirmed_email.data), actor_id=current_user.id)
+    flash(_("Les règles de commande sont enregistrées."), "success")
+    return redirect(url_for("venue_settings.settings"))
 
 
 @bp.post("/association/reglages/horaires")

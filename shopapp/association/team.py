@@ -164,6 +164,7 @@ def accept_invitation(token: str, password: str) -> User:
     user = db.session.get(User, locked.user_id)
     assert user is not None  # the staff row checked above references it
     accounts.set_password(user, password)
+    accounts.mark_email_confirmed(user)  # the invitation reached this mailbox
     locked.accepted_at = utcnow()
     db.session.flush()
     return user

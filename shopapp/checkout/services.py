@@ -13,13 +13,21 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from shopapp.accounts.models import User
 from shopapp.animations import registrations
 from shopapp.catalog.models import Shop
+from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders import placement
 from shopapp.orders.models import Order
 from shopapp.orders.states import PaymentMethod
 from shopapp.payments import card, commission
+from shopapp.venue.queries import current_venue
+
+
+class EmailNotConfirmed(DomainError):
+    status = 403
+    code = "email_not_confirmed"
 
 
 @dataclass(frozen=True)
@@ -56,13 +64,24 @@ def _rate_for_shop_id(shop_id: int) -> int:
     return commission.rate_for_shop(shop)
 
 
+def confirmation_required(user: User) -> bool:
+    """Whether this user must confirm their e-mail address before ordering (the association's choice)."""
+    venue = current_venue()
+    return bool(venue is not None and venue.require_confirmed_email and not user.email_confirmed)
+
+
 def submit(request: SubmitRequest) -> SubmitResult:
     """Place the user's basket as an order and open its payment. Idempotent per (user, key).
 
     :raise PaymentUnavailable, BasketEmpty, NotFoundError, SlotFull, InsufficientStock: from orders.
     :raise RetryablePaymentError, TerminalPaymentError: Stripe could not open the payment (the caller
     rolls back: no order is left behind). Flushes, never commits.
+    :raise EmailNotConfirmed: the association requires a confirmed address and this one is not yet.
     """
+    user = db.session.get(User, request.user_id)
+    if user is not None and confirmation_required(user):
+        raise EmailNotConfirmed("Confirmez d'abord votre adresse e-mail : ouvrez le lien reçu par courriel "
+                                "(ou demandez-en un nouveau depuis votre compte).")
     placed = placement.place_order(
         placement.CheckoutRequest(request.user_id, request.pickup_slot_id, request.payment_method,
                                  request.idempotency_key),

@@ -40,6 +40,8 @@ class Mail:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+    # Extra headers, e.g. List-Unsubscribe on optional notices (RFC 8058).
+    headers: tuple[tuple[str, str], ...] = field(default=())
 
 
 def build_message(mail: Mail) -> EmailMessage:
@@ -48,6 +50,8 @@ def build_message(mail: Mail) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="adopte-mon-commercant.fr")
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

@@ -39,7 +39,7 @@ def demo_accounts() -> list[tuple[str, str]]:
 
 def _user(email: str, name: str, roles: tuple[str, ...]) -> None:
     if get_user_by_email(email) is None:
-        register_user(email, DEMO_PASSWORD, name, roles=roles, send_welcome=False)
+        register_user(email, DEMO_PASSWORD, name, roles=roles, send_welcome=False, confirmed=True)
 
 
 def seed_demo() -> bool:

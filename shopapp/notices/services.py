@@ -33,7 +33,7 @@ from shopapp.core import mail, outbox
 from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
-from shopapp.notices import channels
+from shopapp.notices import channels, unsubscribe
 from shopapp.notices.models import FAILED, RETRYING, SENDING, SENT, NoticeLog, NoticePreference
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,8 @@ def send_once(
     if row_id is None:
         return False
     message = build()
+    if kind in OPTIONAL_KINDS and isinstance(message, mail.Mail):
+        message = unsubscribe.with_unsubscribe(message, kind)
     subject = getattr(message, "subject", "")[:255]
     # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
     record = update(NoticeLog).where(NoticeLog.id == row_id)
@@ -220,6 +222,12 @@ OPTIONAL_LABELS = {
 def preferences_of(user_id: int) -> list[tuple[str, str, bool]]:
     """(kind, label, enabled) for each optional notice, for the account page."""
     return [(kind, str(OPTIONAL_LABELS[kind]), wants(user_id, kind)) for kind in OPTIONAL_KINDS]
+
+
+def turn_off(user_id: int, kind: str) -> None:
+    """Stop one optional notice kind for a user (the one-click unsubscribe). Flushes."""
+    chosen = {k for k, _label, enabled in preferences_of(user_id) if enabled and k != kind}
+    set_preferences(user_id, chosen)
 
 
 def set_preferences(user_id: int, enabled_kinds: set[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.core.db import Base
@@ -31,6 +31,8 @@ class Venue(Base):
     booking_cutoff_minutes: Mapped[int] = mapped_column(default=60)
     # French public holidays (computed, see venue/holidays.py) close the venue unless set otherwise.
     closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
+    # When set by the association, a resident confirms their e-mail address before ordering.
+    require_confirmed_email: Mapped[bool] = mapped_column(default=False, server_default=false())
     closed_days: Mapped[list[ClosedDay]] = relationship(cascade="all, delete-orphan", order_by="ClosedDay.day")
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
