@@ -19,6 +19,7 @@ from shopapp.core.clock import utcnow
 from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
+from shopapp.dev.pictures import seed_pictures
 from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo
 from shopapp.errors import DomainError
 from shopapp.orders.cli import orders_cli, venue_cli
@@ -39,8 +40,11 @@ def seed_command() -> None:
     # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).
     slots = generate_slots(4)
     seed_animations()
+    # Illustrations for the products and shops that have no picture yet (idempotent).
+    pictures = seed_pictures()
     commit()
     click.echo("Demo town created." if created else "Demo town already present.")
+    click.echo(f"{pictures} new pictures.")
     click.echo(f"{slots} new pickup slots.")
     click.echo("Demo accounts (password demo1234):")
     for email, role in demo_accounts():
