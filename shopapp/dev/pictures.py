@@ -213,7 +213,7 @@ def draw_product(name: str, family: str) -> bytes:
 
 def draw_shop(name: str, trade: str, family: str) -> bytes:
     """A 4:3 illustration for a shop (PNG bytes): its trade's pictogram and its name, kept within the
-    middle band so that the shop page's 3:1 banner, cut from the middle, shows all of it."""
+    middle band so that the shop page's 2:1 banner, cut from the middle, shows all of it."""
     background, ink, text = PALETTES.get(family, DEFAULT_PALETTE)
     picture = Image.new("RGB", (WIDTH, HEIGHT), background)
     draw = ImageDraw.Draw(picture)

@@ -42,7 +42,7 @@ def test_the_add_button_posts_back_to_the_page_it_is_on(app, client, world):
     assert 'name="next" value="/produits?q=baguette"' in _card_form(page, bread)
     assert response.status_code == 302 and response.headers["Location"] == "/produits?q=baguette"
     assert "Ajouté à votre panier." in back
-    assert re.search(r'data-basket-count aria-hidden="true">2<', back) and "2 articles" in back
+    assert re.search(r'data-basket-count aria-hidden="true" class="badge">2<', back) and "2 articles" in back
     assert _lines(app) == [(bread, 2)]
 
 
