@@ -102,8 +102,12 @@ def basket_add():  # type: ignore[no-untyped-def]
     message = _("Ajouté à votre panier.")
     if _wants_json():
         count = baskets.item_count(owner)
-        return jsonify({"count": count, "message": message,
-                        "label": ngettext("%(num)d article", "%(num)d articles", count)})
+        return jsonify({
+            "count": count, "message": message,
+            "label": ngettext("%(num)d article", "%(num)d articles", count),
+            "status": ngettext("Votre panier contient %(num)d article.", "Votre panier contient %(num)d articles.",
+                               count),
+        })
     flash(message, "success")
     return redirect(back or url_for("orders.basket"))
 

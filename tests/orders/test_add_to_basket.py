@@ -75,7 +75,8 @@ def test_the_script_gets_the_new_count_or_the_reason_in_json(app, client, world)
     refused = _add(client, brie, 1, next_url="/produits", json=True)
 
     assert first.status_code == 200 and first.get_json()["count"] == 1
-    assert second.get_json() == {"count": 2, "message": "Ajouté à votre panier.", "label": "2 articles"}
+    assert second.get_json() == {"count": 2, "message": "Ajouté à votre panier.", "label": "2 articles",
+                                 "status": "Votre panier contient 2 articles."}
     assert refused.status_code == 422
     assert refused.get_json()["error"]["message"] == "Il ne reste que 1 « Brie »."
     assert _lines(app) == sorted([(bread, 1), (brie, 1)])

@@ -13,13 +13,15 @@
     }
   }
 
-  function show(form, text, isError) {
+  /* The message shows beside the button; the header's live region says what a screen reader needs
+     (the new count, or why nothing was added), so the same words are not read twice. */
+  function show(form, text, isError, spoken) {
     var feedback = form.querySelector("[data-add-feedback]");
     if (feedback) {
       feedback.textContent = text;
       feedback.className = "add-feedback" + (isError ? " add-feedback-error" : " add-feedback-ok");
     }
-    announce(text);
+    announce(spoken || text);
   }
 
   document.addEventListener("submit", function (event) {
@@ -42,7 +44,7 @@
           var label = document.querySelector("[data-basket-label]");
           if (count) { count.textContent = String(body.count); }
           if (label) { label.textContent = " " + body.label; }
-          show(form, body.message + " " + body.label + ".", false);
+          show(form, body.message, false, body.status);
         } else {
           show(form, (body.error && body.error.message) || "", true);
         }
