@@ -444,7 +444,11 @@ class Resident:
         if form is None:
             self.stats.outcome("product not for sale")
             return
+        if not any(i.get("name") == "quantity" for i in form["inputs"]):  # sold out: the page says so
+            self.stats.outcome("out of stock (shown)")
+            return
         data = {**hidden_fields(form), "quantity": str(self.rng.choice([1, 1, 1, 2, 3]))}
+        data.pop("next", None)  # answered with the basket (or why not), not back on the product page
         answer = self.request("add to basket", "POST", "/panier/ajouter", data=data, expect=(302, 422))
         if answer.status_code == 302:
             self.follow("basket", answer)

@@ -19,6 +19,7 @@ from shopapp.core.clock import utcnow
 from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
+from shopapp.dev.pictures import seed_pictures
 from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo, seed_invoices
 from shopapp.errors import DomainError
 from shopapp.orders.cli import orders_cli, venue_cli
@@ -41,8 +42,11 @@ def seed_command() -> None:
     slots = generate_slots(4)
     seed_animations()
     issued = seed_invoices()
+    # Illustrations for the products and shops that have no picture yet (idempotent).
+    pictures = seed_pictures()
     commit()
     click.echo("Demo town created." if created else "Demo town already present.")
+    click.echo(f"{pictures} new pictures.")
     click.echo(f"{slots} new pickup slots.")
     if issued:
         click.echo(f"{issued} commission invoices issued for last month (/association/factures).")

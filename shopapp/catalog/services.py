@@ -238,6 +238,14 @@ def low_stock(shop_id: int) -> Sequence[Product]:
     ).all()
 
 
+def count_without_photo(shop_id: int) -> int:
+    """How many of the shop's products on sale have no photo (residents see a placeholder)."""
+    return db.session.scalar(
+        select(func.count(Product.id))
+        .where(Product.shop_id == shop_id, Product.is_active.is_(True), Product.image_path.is_(None))
+    ) or 0
+
+
 def stock_movements(shop_id: int, product_id: int, limit: int = 50) -> Sequence[StockMovement]:
     """The latest movements of one of the shop's products. :raise NotFoundError: not this shop's."""
     get_shop_product(shop_id, product_id)

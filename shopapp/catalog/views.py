@@ -176,7 +176,7 @@ def bo_products(shop_slug: str):  # type: ignore[no-untyped-def]
     result = services.list_shop_products(shop_.id, int(page) if page.isdigit() and page != "0" else 1, 50,
                                          q=request.args.get("q"))
     return render_template("catalog/bo/products.html", shop=shop_, result=result, q=request.args.get("q", ""),
-                           low=services.low_stock(shop_.id))
+                           low=services.low_stock(shop_.id), without_photo=services.count_without_photo(shop_.id))
 
 
 def _product_form(product: Product | None = None) -> ProductForm:

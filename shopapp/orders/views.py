@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,7 +19,7 @@ from shopapp.accounts.models import Role
 from shopapp.catalog.access import shop_for_user, shop_staff_required, shops_for_user
 from shopapp.core.clock import venue_today
 from shopapp.core.urls import safe_next
-from shopapp.errors import DomainError
+from shopapp.errors import DomainError, json_error
 from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, reorder, slots
 from shopapp.orders.forms import (
@@ -72,18 +72,44 @@ def basket():  # type: ignore[no-untyped-def]
     return _render_basket()
 
 
+def _wants_json() -> bool:
+    """The add button's script asks for JSON; a plain form post gets a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _add_refused(message: str, back: str | None, code: str = "invalid", fields: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """A refused add: JSON for the script; else back to the page it came from with the reason, or the basket."""
+    if _wants_json():
+        return json_error(422, code, message, fields)
+    if back:
+        flash(message, "error")
+        return redirect(back)
+    return _render_basket(message, 422)
+
+
 @bp.post("/panier/ajouter")
 @public
 def basket_add():  # type: ignore[no-untyped-def]
     form = AddToBasketForm()
+    back = safe_next(form.next.data, "") or None
     if not form.validate_on_submit():
-        return _render_basket(_("Quantité invalide : choisissez entre 1 et 99."), 422)
+        return _add_refused(_("Quantité invalide : choisissez entre 1 et 99."), back)
+    owner = current_owner(create=True)
     try:
-        baskets.add_line(current_owner(create=True), form.product_id.data or 0, form.quantity.data or 0)
+        baskets.add_line(owner, form.product_id.data or 0, form.quantity.data or 0)
     except DomainError as error:
-        return _render_basket(error.message, 422)
-    flash(_("Ajouté à votre panier."), "success")
-    return redirect(safe_next(form.next.data, url_for("orders.basket")))
+        return _add_refused(error.message, back, error.code, error.fields)
+    message = _("Ajouté à votre panier.")
+    if _wants_json():
+        count = baskets.item_count(owner)
+        return jsonify({
+            "count": count, "message": message,
+            "label": ngettext("%(num)d article", "%(num)d articles", count),
+            "status": ngettext("Votre panier contient %(num)d article.", "Votre panier contient %(num)d articles.",
+                               count),
+        })
+    flash(message, "success")
+    return redirect(back or url_for("orders.basket"))
 
 
 @bp.post("/panier/lignes/<int:product_id>")

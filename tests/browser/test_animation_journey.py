@@ -29,6 +29,7 @@ def test_resident_joins_a_tasting_while_checking_out(app, make_user, live_server
     log_in(page, live_server, "suzanne@example.org")
     page.goto(live_server + "/produits")
     page.get_by_role("button", name="Ajouter au panier : Comté 18 mois").click()
+    page.get_by_text("Ajouté à votre panier.").wait_for()  # added in place: the page stays
     page.goto(live_server + "/commande")
 
     tip = page.locator(".slot-tip")

@@ -37,6 +37,8 @@ def test_resident_orders_from_three_shops_and_collects_at_the_desk(app, make_use
         page.get_by_label("Rechercher un produit").press("Enter")
         page.get_by_role("button", name=f"Ajouter au panier : {product}").click()
         expect(page.get_by_text("Ajouté à votre panier.")).to_be_visible()
+    expect(page.locator("[data-basket-count]")).to_have_text("3")  # added in place: the list stays
+    page.get_by_role("link", name="Panier").click()
     screenshot(page, "basket-three-shops")
     for name, _keeper, _product in shops:
         expect(page.get_by_role("heading", name=name)).to_be_visible()

@@ -100,7 +100,7 @@ def test_the_whole_journey_works_by_keyboard_alone(app, make_user, live_server, 
             f"el.tagName === 'BUTTON' && el.textContent.includes('Ajouter au panier') "
             f"&& el.textContent.includes({product!r})",
         )
-        follow(page)
+        page.keyboard.press("Enter")  # added in place: the page stays
         page.get_by_text("Ajouté à votre panier.").wait_for()
 
     tab_to(page, "el.matches('nav a') && el.textContent.includes('Panier')")

@@ -148,6 +148,7 @@ def test_main_pages_keep_all_their_text_at_200_percent(app, make_user, live_serv
     page.goto(live_server + f"/produits/{product}")
     check("product")
     page.get_by_role("button", name="Ajouter au panier").first.click()
+    page.get_by_text("Ajouté à votre panier.").wait_for()  # added in place: the page stays
     page.goto(live_server + "/panier")
     check("basket")
     page.goto(live_server + "/commande")
