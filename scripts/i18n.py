@@ -32,7 +32,9 @@ def update() -> None:
 def missing() -> list[str]:
     with (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
-    return [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
+    # A plural entry's translation is a tuple of forms: each form must be filled.
+    return [str(m.id) for m in catalog
+            if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))]
 
 
 if __name__ == "__main__":

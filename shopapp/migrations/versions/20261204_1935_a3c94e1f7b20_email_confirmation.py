@@ -4,7 +4,7 @@ Accounts that exist before this revision count as confirmed from their creation:
 addresses were checked, and nobody should be stopped at checkout for it.
 
 Revision ID: a3c94e1f7b20
-Revises: 5b1f0c2d9e7a
+Revises: 2accd48086e6
 Create Date: 2026-12-04 19:35:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c94e1f7b20'
-down_revision = '5b1f0c2d9e7a'
+down_revision = '2accd48086e6'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Residents' favourite products and shops.
 
 Revision ID: 42ef6f23d60e
-Revises: 5b1f0c2d9e7a
+Revises: a3c94e1f7b20
 Create Date: 2026-12-04 19:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '42ef6f23d60e'
-down_revision = '5b1f0c2d9e7a'
+down_revision = 'a3c94e1f7b20'
 branch_labels = None
 depends_on = None
 

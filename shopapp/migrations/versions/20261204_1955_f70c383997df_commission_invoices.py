@@ -2,7 +2,7 @@
 the association's chart of accounts for the FEC export.
 
 Revision ID: f70c383997df
-Revises: 5b1f0c2d9e7a
+Revises: 42ef6f23d60e
 Create Date: 2026-12-04 19:55:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f70c383997df'
-down_revision = '5b1f0c2d9e7a'
+down_revision = '42ef6f23d60e'
 branch_labels = None
 depends_on = None
 
