@@ -108,3 +108,79 @@ def test_residents_cannot_record_walk_ins_on_the_page(app, client, auth, animati
 
     assert response.status_code == 403
     assert animations.seats_taken(animation) == 0
+
+
+def _seed_week(app, make_user):  # type: ignore[no-untyped-def]
+    """The week of Monday 10 March 2025 (Paris): one tasting on Wednesday 12 March, 10:00–11:00 UTC."""
+    from datetime import UTC, datetime
+
+    from shopapp.animations.models import Animation, Registration, WalkIn
+    from shopapp.extensions import db
+    from shopapp.orders.models import Order, PickupSlot
+    from shopapp.venue.models import Venue
+
+    def utc(*args: int) -> datetime:
+        return datetime(*args, tzinfo=UTC)
+
+    ana, ben, cleo = (make_user(email=f"{n}@example.org") for n in ("ana", "ben", "cleo"))
+    with app.app_context():
+        venue = Venue(name="La Halle Commune", address="3 place de la Halle")
+        db.session.add(venue)
+        db.session.flush()
+        slot = PickupSlot(venue_id=venue.id, starts_at=utc(2025, 3, 12, 10), ends_at=utc(2025, 3, 12, 11),
+                          capacity=10)
+        db.session.add(slot)
+        db.session.flush()
+        tasting = Animation(title="Dégustation", kind="tasting", starts_at=utc(2025, 3, 12, 10),
+                            ends_at=utc(2025, 3, 12, 11), capacity=20, seats_taken=11, status="published")
+        db.session.add(tasting)
+        db.session.flush()
+        checked = utc(2025, 3, 12, 10, 5)
+        db.session.add_all([
+            Registration(animation_id=tasting.id, user_id=ana, seats=2, status="registered", checked_in_at=checked),
+            Registration(animation_id=tasting.id, user_id=ben, seats=1, status="registered", checked_in_at=checked),
+            Registration(animation_id=tasting.id, user_id=cleo, seats=3, status="registered"),
+            WalkIn(animation_id=tasting.id, seats=4, name="Famille Roux", created_at=checked),
+            WalkIn(animation_id=tasting.id, seats=1, created_at=checked),
+        ])
+
+        def order(n: int, user_id: int, placed: datetime, status: str) -> None:
+            db.session.add(Order(number=f"AMC-9{n:04d}", pickup_code=f"W{n:05d}", user_id=user_id,
+                                 pickup_slot_id=slot.id, status=status, payment_method="at_pickup",
+                                 payment_status="due", total_cents=1000, created_at=placed))
+
+        order(1, ana, utc(2025, 3, 11, 9), "collected")   # collected at the pickup where she was checked in
+        order(2, ana, utc(2025, 3, 14, 9), "confirmed")   # placed after the tasting: Ana counts as a buyer
+        order(3, ben, utc(2025, 3, 12, 10, 30), "confirmed")  # during the tasting, not after it
+        order(4, ben, utc(2025, 3, 13, 9), "cancelled")   # cancelled: not a purchase
+        order(5, cleo, utc(2025, 3, 14, 9), "confirmed")  # Cléo never came
+        db.session.commit()
+
+
+def test_the_week_report_counts_walk_ins_and_residents_who_ordered_after(app, make_user):
+    from datetime import date
+
+    from shopapp.animations import dashboard
+
+    _seed_week(app, make_user)
+    with app.app_context():
+        report = dashboard.week_report(date(2025, 3, 10))
+
+    [row] = report.animations
+    # Registered 2 + 1 + 3 seats; present 2 + 1 checked in and 4 + 1 walk-ins.
+    assert (row.capacity, row.registered_seats, row.attended_seats, row.walk_in_seats, row.present) == (20, 6, 3, 5, 8)
+    assert report.attendees == 8
+    # Ana and Ben were checked in; only Ana ordered after the tasting ended (Ben: during it, then cancelled).
+    assert (report.attendee_accounts, report.attendees_who_bought) == (2, 1)
+
+
+def test_the_week_dashboard_page_shows_the_figures(app, client, auth, make_user):
+    _seed_week(app, make_user)
+    make_user(email="venue@example.org", roles=("venue",))
+    auth.login("venue@example.org")
+
+    page = text_of(client.get("/lieu/tableau-de-bord?semaine=2025-03-10"))
+
+    assert '<strong id="attendees">8</strong>' in page
+    assert '<strong id="attendee-accounts">2</strong>' in page and '<strong id="attendees-bought">1</strong>' in page
+    assert "<td>Dégustation</td><td>20</td><td>6</td><td>3</td><td>5</td><td>8</td>" in page
