@@ -92,3 +92,85 @@ def week_report(monday: date) -> WeekReport:
             [(r.title[:24], r.registered_seats, r.present) for r in rows],
             title="Inscrits et présents par animation", legend=("Inscrits", "Présents")),
     )
+
+
+# -- occupancy: pickup slots and animations against their capacity ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotOccupancy:
+    starts_at: datetime  # local time
+    capacity: int
+    orders: int
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, rounded half up; None for a slot without capacity."""
+        return (self.orders * 200 + self.capacity) // (2 * self.capacity) if self.capacity else None
+
+
+@dataclass(frozen=True)
+class AnimationOccupancy:
+    title: str
+    starts_at: datetime  # local time
+    capacity: int
+    registered_seats: int
+    walk_in_seats: int
+
+    @property
+    def seats(self) -> int:
+        return self.registered_seats + self.walk_in_seats
+
+    @property
+    def percent(self) -> int | None:
+        return (self.seats * 200 + self.capacity) // (2 * self.capacity) if self.capacity else None
+
+
+@dataclass(frozen=True)
+class OccupancyReport:
+    monday: date
+    slots: list[SlotOccupancy]
+    animations: list[AnimationOccupancy]
+    slots_chart: str
+    animations_chart: str
+
+
+def occupancy_report(monday: date) -> OccupancyReport:
+    """Each pickup slot of the local week starting on `monday` (not withdrawn) with its orders (not
+    cancelled) against its capacity, and each published animation with its registered seats and
+    walk-ins against its capacity. Works for past and coming weeks alike. Reads only."""
+    zone = venue_zone()
+    start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(UTC)
+    counted = (select(Order.pickup_slot_id.label("slot_id"), func.count(Order.id).label("n"))
+               .where(Order.status != OrderStatus.CANCELLED).group_by(Order.pickup_slot_id).subquery())
+    slots = [SlotOccupancy(as_utc(starts_at).astimezone(zone), capacity, int(n or 0)) for starts_at, capacity, n in
+             db.session.execute(
+                 select(PickupSlot.starts_at, PickupSlot.capacity, counted.c.n)
+                 .outerjoin(counted, counted.c.slot_id == PickupSlot.id)
+                 .where(PickupSlot.starts_at >= start, PickupSlot.starts_at < end, PickupSlot.withdrawn.is_(False))
+                 .order_by(PickupSlot.starts_at, PickupSlot.id)).all()]
+    registered = (select(Registration.animation_id.label("animation_id"), func.sum(Registration.seats).label("n"))
+                  .where(Registration.status == RegistrationStatus.REGISTERED)
+                  .group_by(Registration.animation_id).subquery())
+    walked_in = (select(WalkIn.animation_id.label("animation_id"), func.sum(WalkIn.seats).label("n"))
+                 .group_by(WalkIn.animation_id).subquery())
+    animations = [
+        AnimationOccupancy(title, as_utc(starts_at).astimezone(zone), capacity, int(reg or 0), int(walk or 0))
+        for title, starts_at, capacity, reg, walk in db.session.execute(
+            select(Animation.title, Animation.starts_at, Animation.capacity, registered.c.n, walked_in.c.n)
+            .outerjoin(registered, registered.c.animation_id == Animation.id)
+            .outerjoin(walked_in, walked_in.c.animation_id == Animation.id)
+            .where(Animation.starts_at >= start, Animation.starts_at < end,
+                   Animation.status == AnimationStatus.PUBLISHED)
+            .order_by(Animation.starts_at, Animation.id)).all()]
+    return OccupancyReport(
+        monday=monday, slots=slots, animations=animations,
+        slots_chart=charts.grouped_bar_chart(
+            [(f"{s.starts_at:%d/%m %H:%M}", s.orders, s.capacity) for s in slots],
+            title="Commandes et capacité par créneau", legend=("Commandes", "Capacité"), outline_second=True),
+        animations_chart=charts.grouped_bar_chart(
+            [(a.title[:24], a.seats, a.capacity) for a in animations],
+            title="Places occupées (inscrits et entrées) et capacité par animation", legend=("Occupées", "Capacité"),
+            outline_second=True),
+    )

@@ -193,16 +193,29 @@ def _act(animation_id: int, action, message: str):  # type: ignore[no-untyped-de
     return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id))
 
 
-@bp.get("/lieu/tableau-de-bord")
-@role_required(Role.VENUE, Role.ADMIN)
-def venue_dashboard():  # type: ignore[no-untyped-def]
+def _week_asked() -> date:
+    """The Monday of the week in `?semaine=` (any day of it), else of the current week."""
     try:
         monday = date.fromisoformat(request.args.get("semaine", ""))
     except ValueError:
-        today = venue_today()
-        monday = today - timedelta(days=today.weekday())
-    monday -= timedelta(days=monday.weekday())
+        monday = venue_today()
+    return monday - timedelta(days=monday.weekday())
+
+
+@bp.get("/lieu/tableau-de-bord")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_dashboard():  # type: ignore[no-untyped-def]
+    monday = _week_asked()
     return render_template("animations/dashboard.html", report=dashboard.week_report(monday),
+                           previous_week=(monday - timedelta(days=7)).isoformat(),
+                           next_week=(monday + timedelta(days=7)).isoformat())
+
+
+@bp.get("/lieu/frequentation")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_occupancy():  # type: ignore[no-untyped-def]
+    monday = _week_asked()
+    return render_template("animations/occupancy.html", report=dashboard.occupancy_report(monday),
                            previous_week=(monday - timedelta(days=7)).isoformat(),
                            next_week=(monday + timedelta(days=7)).isoformat())
 

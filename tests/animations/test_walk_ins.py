@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shopapp.animations import registrations
 from shopapp.animations.errors import AnimationClosed, AnimationFull
 from shopapp.errors import ValidationFailed
@@ -184,3 +186,41 @@ def test_the_week_dashboard_page_shows_the_figures(app, client, auth, make_user)
     assert '<strong id="attendees">8</strong>' in page
     assert '<strong id="attendee-accounts">2</strong>' in page and '<strong id="attendees-bought">1</strong>' in page
     assert "<td>Dégustation</td><td>20</td><td>6</td><td>3</td><td>5</td><td>8</td>" in page
+
+
+def test_the_occupancy_report_sets_slots_and_animations_against_capacity(app, make_user):
+    from datetime import date
+
+    from shopapp.animations import dashboard
+
+    _seed_week(app, make_user)
+    with app.app_context():
+        report = dashboard.occupancy_report(date(2025, 3, 12))  # any day: its week
+        empty = dashboard.occupancy_report(date(2025, 3, 17))
+
+    # The slot of 12 March, 11:00 in Paris: 5 orders, one cancelled → 4 of 10 (40 %).
+    [slot] = report.slots
+    assert (slot.starts_at.strftime("%d/%m %H:%M"), slot.orders, slot.capacity, slot.percent) == \
+        ("12/03 11:00", 4, 10, 40)
+    # The tasting: 2 + 1 + 3 registered seats and 4 + 1 walk-ins → 11 of 20 (55 %).
+    [tasting] = report.animations
+    assert (tasting.registered_seats, tasting.walk_in_seats, tasting.seats, tasting.capacity,
+            tasting.percent) == (6, 5, 11, 20, 55)
+    assert report.slots_chart.count("<rect") == 2 + 2 and 'stroke-dasharray="6 3"' in report.slots_chart
+    assert (empty.slots, empty.animations) == ([], [])
+
+
+@pytest.mark.parametrize("role, status", [("venue", 200), ("admin", 200), ("resident", 403)])
+def test_the_occupancy_page_shows_the_charts_and_the_figures(app, client, auth, make_user, role, status):
+    _seed_week(app, make_user)
+    make_user(email=f"{role}-staff@example.org", roles=(role,))
+    auth.login(f"{role}-staff@example.org")
+
+    response = client.get("/lieu/frequentation?semaine=2025-03-10")
+
+    assert response.status_code == status
+    if status == 200:
+        page = text_of(response)
+        assert page.count("<svg") == 2
+        assert "<td>11:00</td><td>4</td><td>10</td><td>40 %</td>" in page
+        assert "<td>Dégustation</td><td>12/03 11:00</td><td>6</td><td>5</td><td>20</td><td>55 %</td>" in page
