@@ -240,7 +240,7 @@ def add_walk_in(animation_id: int, seats: int, *, name: str = "", actor_id: int)
     if not take_seats(animation.id, seats):
         db.session.refresh(animation)
         raise AnimationFull(
-            f"Plus assez de places : {animation.seats_left} sur {animation.capacity}.",
+            f"Plus assez de places : il en reste {animation.seats_left} sur {animation.capacity}.",
             fields={"seats": f"{animation.seats_left} au plus"})
     walk_in = WalkIn(animation_id=animation.id, seats=seats, name=name, created_by_id=actor_id)
     db.session.add(walk_in)
