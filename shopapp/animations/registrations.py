@@ -234,6 +234,8 @@ def add_walk_in(animation_id: int, seats: int, *, name: str = "", actor_id: int)
     name = (name or "").strip()
     if len(name) > 120:
         raise ValidationFailed("Nom trop long (120 caractères au plus).", fields={"name": "120 caractères au plus"})
+    if not name.isprintable():
+        raise ValidationFailed("Le nom contient des caractères invalides.", fields={"name": "caractères invalides"})
     animation = get_animation(animation_id)
     if animation.status != AnimationStatus.PUBLISHED:
         raise AnimationClosed("Cette animation n'est pas publiée.")

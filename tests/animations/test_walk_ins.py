@@ -43,6 +43,8 @@ def test_walk_ins_need_a_published_animation_and_a_sane_count(app, animations):
                       ValidationFailed)
     assert isinstance(call(app, registrations.add_walk_in, open_one, 51, actor_id=animations.staff_id),
                       ValidationFailed)
+    assert isinstance(call(app, registrations.add_walk_in, open_one, 1, name="Léa\x00", actor_id=animations.staff_id),
+                      ValidationFailed)
     assert animations.seats_taken(draft) == 0 and animations.seats_taken(open_one) == 0
 
 
