@@ -19,8 +19,11 @@ from shopapp.animations.schemas import (
     AnimationQuery,
     RegistrationIn,
     RegistrationOut,
+    WalkInIn,
+    WalkInOut,
     animation_out,
     registration_out,
+    walk_in_out,
 )
 from shopapp.catalog.access import acting_for, shop_api
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
@@ -159,6 +162,16 @@ def venue_publish(animation_id: int):  # type: ignore[no-untyped-def]
 @documented("Cancel an animation; every registrant is told once", response=AnimationOut, auth="bearer")
 def venue_cancel(animation_id: int):  # type: ignore[no-untyped-def]
     return respond(_out(services.cancel_animation(animation_id, actor_id=current_user.id)))
+
+
+@bp.post("/venue/animations/<int:animation_id>/walk-ins")
+@role_required(Role.VENUE, Role.ADMIN)
+@documented("Check in people who came without an order or booking (within capacity, else 409)", body=WalkInIn,
+            response=WalkInOut, status=201, auth="bearer")
+def venue_walk_in(animation_id: int):  # type: ignore[no-untyped-def]
+    body = parse_body(WalkInIn)
+    walk_in = registrations.add_walk_in(animation_id, body.seats, name=body.name, actor_id=current_user.id)
+    return respond(walk_in_out(walk_in), 201)
 
 
 # -- shops ----------------------------------------------------------------------------------------------

@@ -32,12 +32,21 @@ def bar_chart(values: list[tuple[str, int]], *, title: str) -> str:
     return _frame(title, max(len(values), 1) * (BAR_HEIGHT + GAP), "".join(rows))
 
 
-def grouped_bar_chart(values: list[tuple[str, int, int]], *, title: str, legend: tuple[str, str]) -> str:
+def _paint(series: int, outline_second: bool) -> str:
+    """Fill of a series' bars. With `outline_second`, the second series is an outline only (e.g. the
+    capacity around what was used), so the two read apart without colour."""
+    if series == 1 and outline_second:
+        return f'fill="none" stroke="{COLOURS[1]}" stroke-width="2" stroke-dasharray="6 3"'
+    return f'fill="{COLOURS[series]}"'
+
+
+def grouped_bar_chart(values: list[tuple[str, int, int]], *, title: str, legend: tuple[str, str],
+                      outline_second: bool = False) -> str:
     """Two bars per label (e.g. registered, attended), with a legend."""
     top = max((max(a, b) for _l, a, b in values), default=0) or 1
-    rows = [f'<rect x="{LABEL_WIDTH}" y="0" width="12" height="12" fill="{COLOURS[0]}"/>'
+    rows = [f'<rect x="{LABEL_WIDTH}" y="0" width="12" height="12" {_paint(0, outline_second)}/>'
             f'<text x="{LABEL_WIDTH + 16}" y="11" font-size="12" fill="#1f2a24">{escape(legend[0])}</text>'
-            f'<rect x="{LABEL_WIDTH + 120}" y="0" width="12" height="12" fill="{COLOURS[1]}"/>'
+            f'<rect x="{LABEL_WIDTH + 120}" y="0" width="12" height="12" {_paint(1, outline_second)}/>'
             f'<text x="{LABEL_WIDTH + 136}" y="11" font-size="12" fill="#1f2a24">{escape(legend[1])}</text>']
     step = 2 * BAR_HEIGHT + GAP
     for i, (label, first, second) in enumerate(values):
@@ -47,6 +56,6 @@ def grouped_bar_chart(values: list[tuple[str, int, int]], *, title: str, legend:
             length = int((WIDTH - LABEL_WIDTH - 60) * value / top)
             by = y + j * BAR_HEIGHT
             rows.append(f'<rect x="{LABEL_WIDTH}" y="{by}" width="{length}" height="{BAR_HEIGHT - 2}" '
-                        f'fill="{COLOURS[j]}"/><text x="{LABEL_WIDTH + length + 6}" y="{by + 15}" font-size="12" '
-                        f'fill="#1f2a24">{value}</text>')
+                        f'{_paint(j, outline_second)}/><text x="{LABEL_WIDTH + length + 6}" y="{by + 15}" '
+                        f'font-size="12" fill="#1f2a24">{value}</text>')
     return _frame(title, 20 + max(len(values), 1) * step, "".join(rows))

@@ -13,3 +13,10 @@ class AnimationClosed(DomainError):
 
     status = 409
     code = "animation_closed"
+
+
+class AnimationFull(DomainError):
+    """Not enough seats left (walk-ins at the desk: no waitlist for people already there)."""
+
+    status = 409
+    code = "animation_full"

@@ -65,6 +65,12 @@ class CheckInForm(FlaskForm):
     registration_ids = SelectMultipleField(_l("Présents"), coerce=int, validate_choice=False, validators=[row_ids])
 
 
+class WalkInForm(FlaskForm):
+    seats = IntegerField(_l("Nombre de personnes"), default=1,
+                         validators=[InputRequired(REQUIRED), NumberRange(1, 50, _l("Entre 1 et 50."))])
+    name = StringField(_l("Nom (facultatif)"), validators=[Length(max=120, message=_l("120 caractères au plus."))])
+
+
 class MembershipForm(FlaskForm):
     consent = BooleanField(validators=[DataRequired(_l("Votre accord est nécessaire pour adhérer."))])
 

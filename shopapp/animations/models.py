@@ -170,3 +170,24 @@ class CalendarFeed(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalkIn(Base):
+    """People the desk let in without an order or booking: they take seats like registrations do (by
+    the same conditional update on `Animation.seats_taken`) and count as present at once."""
+
+    __tablename__ = "animation_walk_in"
+    __table_args__ = (
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        Index("ix_animation_walk_in_animation_id", "animation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    animation_id: Mapped[int] = mapped_column(ForeignKey("animation.id", ondelete="CASCADE"))
+    seats: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                      default=None)
+
+    animation: Mapped[Animation] = relationship()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, select
 
-from shopapp.animations.models import Animation, AnimationStatus, Audience, Registration, RegistrationStatus
+from shopapp.animations.models import Animation, AnimationStatus, Audience, Registration, RegistrationStatus, WalkIn
 from shopapp.core.clock import as_utc
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
@@ -140,3 +140,7 @@ def registrants_of(animation_id: int, statuses: tuple[str, ...]) -> list[Registr
         .order_by(Registration.id)
     ))
 
+
+
+def walk_ins_of(animation_id: int) -> list[WalkIn]:
+    return list(db.session.scalars(select(WalkIn).where(WalkIn.animation_id == animation_id).order_by(WalkIn.id)))

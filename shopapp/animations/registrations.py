@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shopapp.animations.errors import AlreadyRegistered, AnimationClosed
-from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
-from shopapp.animations.queries import active_registration, visible_animation
+from shopapp.animations.errors import AlreadyRegistered, AnimationClosed, AnimationFull
+from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus, WalkIn
+from shopapp.animations.queries import active_registration, get_animation, visible_animation
 from shopapp.core import outbox
 from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import NotFoundError, ValidationFailed
@@ -213,3 +213,39 @@ def check_in(order_id: int, registration_ids: Iterable[int], *, actor_id: int) -
             offered[rid].checked_in_by_id = actor_id
     db.session.flush()
     return [offered[rid] for rid in chosen]
+
+
+MAX_WALK_IN_SEATS = 50
+
+
+def add_walk_in(animation_id: int, seats: int, *, name: str = "", actor_id: int) -> WalkIn:
+    """The desk lets in `seats` people who came without an order or booking: they take seats by the
+    same conditional update as registrations (never beyond capacity, even when two desks record at
+    once) and are present at once. Flushes.
+
+    :raise NotFoundError: unknown animation.
+    :raise AnimationClosed: not published (draft, proposed or cancelled).
+    :raise AnimationFull: fewer than `seats` seats left (409).
+    :raise ValidationFailed: seats outside 1..MAX_WALK_IN_SEATS, or a name longer than 120 characters.
+    """
+    if not 1 <= seats <= MAX_WALK_IN_SEATS:
+        raise ValidationFailed(f"Entre 1 et {MAX_WALK_IN_SEATS} personnes.",
+                               fields={"seats": f"1 à {MAX_WALK_IN_SEATS}"})
+    name = (name or "").strip()
+    if len(name) > 120:
+        raise ValidationFailed("Nom trop long (120 caractères au plus).", fields={"name": "120 caractères au plus"})
+    if not name.isprintable():
+        raise ValidationFailed("Le nom contient des caractères invalides.", fields={"name": "caractères invalides"})
+    animation = get_animation(animation_id)
+    if animation.status != AnimationStatus.PUBLISHED:
+        raise AnimationClosed("Cette animation n'est pas publiée.")
+    if not take_seats(animation.id, seats):
+        db.session.refresh(animation)
+        raise AnimationFull(
+            f"Plus assez de places : il en reste {animation.seats_left} sur {animation.capacity}.",
+            fields={"seats": f"{animation.seats_left} au plus"})
+    walk_in = WalkIn(animation_id=animation.id, seats=seats, name=name, created_by_id=actor_id)
+    db.session.add(walk_in)
+    db.session.flush()
+    db.session.refresh(animation)
+    return walk_in

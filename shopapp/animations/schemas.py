@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shopapp.animations.models import Animation, Registration
+from shopapp.animations.models import Animation, Registration, WalkIn
 from shopapp.catalog.schemas import image_url
 from shopapp.core.api import ApiModel, RowId
 from shopapp.core.clock import venue_time
@@ -43,6 +43,11 @@ class AnimationIn(ApiModel):
     audience: Literal["everyone", "members"] = "everyone"
     shop_ids: list[RowId] = Field(default_factory=list)
     product_ids: list[RowId] = Field(default_factory=list)
+
+
+class WalkInIn(ApiModel):
+    seats: int = Field(ge=1, le=50)
+    name: str = Field(default="", max_length=120)
 
 
 class AnimationPatch(ApiModel):
@@ -108,3 +113,17 @@ def animation_out(animation: Animation, slot_ids: list[int]) -> AnimationOut:
 def registration_out(registration: Registration) -> RegistrationOut:
     return RegistrationOut(id=registration.id, animation_id=registration.animation_id, seats=registration.seats,
                            status=registration.status)  # type: ignore[arg-type]
+
+
+class WalkInOut(BaseModel):
+    id: int
+    animation_id: int
+    seats: int
+    name: str
+    created_at: str
+    seats_left: int
+
+
+def walk_in_out(walk_in: WalkIn) -> WalkInOut:
+    return WalkInOut(id=walk_in.id, animation_id=walk_in.animation_id, seats=walk_in.seats, name=walk_in.name,
+                     created_at=iso(walk_in.created_at), seats_left=walk_in.animation.seats_left)

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from shopapp.accounts.access import role_required
 from shopapp.accounts.models import Role
 from shopapp.animations import dashboard, queries, registrations, services
-from shopapp.animations.forms import AnimationForm, CheckInForm
+from shopapp.animations.forms import AnimationForm, CheckInForm, WalkInForm
 from shopapp.animations.models import Animation
 from shopapp.catalog import images
 from shopapp.catalog.access import shop_for_user, shop_staff_required
@@ -109,10 +109,39 @@ def venue_edit(animation_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Animation enregistrée."), "success")
             return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id))
-    registrants = queries.registrants_of(animation_id, ("registered", "waitlisted"))
+    return _render_edit(animation, form, error, WalkInForm(), 422 if (error or form.errors) else 200)
+
+
+def _render_edit(animation: Animation, form: AnimationForm, error: str | None, walk_in_form: WalkInForm,
+                 status: int) -> tuple[str, int]:
+    registrants = queries.registrants_of(animation.id, ("registered", "waitlisted"))
     return render_template("animations/venue_form.html", form=form, animation=animation, error=error,
-                           registrants=registrants, slots=queries.slots_of(animation)), \
-        422 if (error or form.errors) else 200
+                           registrants=registrants, slots=queries.slots_of(animation),
+                           walk_in_form=walk_in_form, walk_ins=queries.walk_ins_of(animation.id)), status
+
+
+@bp.post("/lieu/animations/<int:animation_id>/sans-inscription")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_walk_in(animation_id: int):  # type: ignore[no-untyped-def]
+    """The desk lets in people who came without an order or booking, within the seats left."""
+    animation = queries.get_animation(animation_id)
+    walk_in_form = WalkInForm()
+    status = 422
+    if walk_in_form.validate_on_submit():
+        try:
+            registrations.add_walk_in(animation_id, walk_in_form.seats.data or 0, name=walk_in_form.name.data or "",
+                                      actor_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            walk_in_form.seats.errors = [*walk_in_form.seats.errors, exc.message]
+            status = exc.status
+        else:
+            flash(_("Entrée enregistrée : ces personnes comptent parmi les présents."), "success")
+            return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id) + "#walk-ins-title")
+    form = AnimationForm(obj=_form_values(animation), formdata=None)
+    form.product_ids.choices = _product_choices()
+    return _render_edit(animation, form, None, walk_in_form, status)
 
 
 class _Values:
@@ -164,16 +193,29 @@ def _act(animation_id: int, action, message: str):  # type: ignore[no-untyped-de
     return redirect(url_for("venue_animations.venue_edit", animation_id=animation_id))
 
 
-@bp.get("/lieu/tableau-de-bord")
-@role_required(Role.VENUE, Role.ADMIN)
-def venue_dashboard():  # type: ignore[no-untyped-def]
+def _week_asked() -> date:
+    """The Monday of the week in `?semaine=` (any day of it), else of the current week."""
     try:
         monday = date.fromisoformat(request.args.get("semaine", ""))
     except ValueError:
-        today = venue_today()
-        monday = today - timedelta(days=today.weekday())
-    monday -= timedelta(days=monday.weekday())
+        monday = venue_today()
+    return monday - timedelta(days=monday.weekday())
+
+
+@bp.get("/lieu/tableau-de-bord")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_dashboard():  # type: ignore[no-untyped-def]
+    monday = _week_asked()
     return render_template("animations/dashboard.html", report=dashboard.week_report(monday),
+                           previous_week=(monday - timedelta(days=7)).isoformat(),
+                           next_week=(monday + timedelta(days=7)).isoformat())
+
+
+@bp.get("/lieu/frequentation")
+@role_required(Role.VENUE, Role.ADMIN)
+def venue_occupancy():  # type: ignore[no-untyped-def]
+    monday = _week_asked()
+    return render_template("animations/occupancy.html", report=dashboard.occupancy_report(monday),
                            previous_week=(monday - timedelta(days=7)).isoformat(),
                            next_week=(monday + timedelta(days=7)).isoformat())
 

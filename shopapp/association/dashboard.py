@@ -9,7 +9,10 @@ Which date puts a row in a month (the method notes of the report say the same in
 - orders, baskets, active shops, turnover, no-shows: the time the order was placed;
 - pickups per slot: the start of the pickup slot;
 - commission: the time the ledger entry was posted;
-- animations: the start of the animation; "also collected": an order collected in the same month.
+- animations: the start of the animation. People present are the checked-in seats plus the desk's
+  walk-ins; "then bought": a resident's account checked in at an animation that placed an order (not
+  cancelled) after that animation ended. Walk-ins have no account and never count as buyers; the order
+  collected at the pickup where the resident was checked in was placed before, so it does not count.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, distinct, exists, func, or_, select
 
-from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
+from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus, WalkIn
 from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import ValidationFailed
@@ -145,14 +148,20 @@ class MonthFigures:
     pickups: int = 0
     pickups_per_slot: list[int] = field(default_factory=lambda: [0] * len(PICKUP_BUCKETS))
     animation_attendees: int = 0
+    walk_in_attendees: int = 0
     attendee_accounts: int = 0
-    attendees_who_collected: int = 0
+    attendees_who_bought: int = 0
     collected_orders: int = 0
     no_shows: int = 0
 
     @property
     def multi_shop_share(self) -> Ratio:
         return Ratio(self.multi_shop_orders, self.orders)
+
+    @property
+    def attended_then_bought(self) -> Ratio:
+        """Residents' accounts present at an animation that ordered afterwards, among those present."""
+        return Ratio(self.attendees_who_bought, self.attendee_accounts)
 
     @property
     def no_show_rate(self) -> Ratio:
@@ -235,9 +244,9 @@ def monthly_figures(months: Sequence[Month]) -> list[MonthFigures]:
         figures[m].commission_cents = -int(cents or 0)
 
     _add_pickups(figures, months)
-    for m, (people, accounts, collected_too) in animation_attendance(months).items():
-        figures[m].animation_attendees, figures[m].attendee_accounts = people, accounts
-        figures[m].attendees_who_collected = collected_too
+    for m, attendance in animation_attendance(months).items():
+        figures[m].animation_attendees, figures[m].walk_in_attendees = attendance.people, attendance.walk_ins
+        figures[m].attendee_accounts, figures[m].attendees_who_bought = attendance.accounts, attendance.bought_after
     return figures
 
 
@@ -265,31 +274,49 @@ def _bucket_of(pickups: int) -> int:
     raise ValueError(pickups)
 
 
-def animation_attendance(months: Sequence[Month]) -> dict[int, tuple[int, int, int]]:
-    """Per month index: (people present at an animation: checked-in seats, residents' accounts checked in,
-    how many of those accounts collected an order the same month).
-    """
+@dataclass(frozen=True)
+class Attendance:
+    """One month's animations: people present (checked-in seats and walk-ins), of which walk-ins;
+    residents' accounts checked in, and how many of them placed an order after the animation."""
+
+    people: int = 0
+    walk_ins: int = 0
+    accounts: int = 0
+    bought_after: int = 0
+
+
+def animation_attendance(months: Sequence[Month]) -> dict[int, Attendance]:
+    """Per month index (the month the animation started in), the attendance figures."""
     if not months:
         return {}
     held = _month_index(Animation.starts_at, months)
-    present = (select(held.label("m"), Registration.user_id, Registration.seats)
-               .join(Animation, Animation.id == Registration.animation_id)
-               .where(_in_range(Animation.starts_at, months), Animation.status != AnimationStatus.CANCELLED,
-                      Registration.status != RegistrationStatus.CANCELLED, Registration.checked_in_at.is_not(None)))
-    people: dict[int, int] = {}
-    households: set[tuple[int, int]] = set()
-    for m, user_id, seats in db.session.execute(present).all():
-        if m is not None:
-            people[m] = people.get(m, 0) + seats
-            households.add((m, user_id))
-    collectors = {
-        (m, user_id) for m, user_id in db.session.execute(
-            select(_month_index(Order.collected_at, months), Order.user_id)
-            .where(Order.status == OrderStatus.COLLECTED, _in_range(Order.collected_at, months)).distinct()
-        ).all() if m is not None
+    counted = (_in_range(Animation.starts_at, months), Animation.status != AnimationStatus.CANCELLED)
+    checked_in = (Registration.status != RegistrationStatus.CANCELLED, Registration.checked_in_at.is_not(None))
+    # An order placed after the end of the animation the account was checked in at.
+    ordered_after = exists().where(Order.user_id == Registration.user_id, Order.created_at >= Animation.ends_at,
+                                   Order.status != OrderStatus.CANCELLED)
+    present = (select(held.label("m"), Registration.user_id.label("user_id"), Registration.seats.label("seats"),
+                      case((ordered_after, 1), else_=0).label("bought"))
+               .join(Animation, Animation.id == Registration.animation_id).where(*counted, *checked_in))
+    seats: dict[int, int] = {}
+    accounts: dict[int, set[int]] = {}
+    buyers: dict[int, set[int]] = {}
+    for m, user_id, count, bought in db.session.execute(present).all():
+        if m is None:
+            continue
+        seats[m] = seats.get(m, 0) + count
+        accounts.setdefault(m, set()).add(user_id)
+        if bought:
+            buyers.setdefault(m, set()).add(user_id)
+    walk_ins = dict(_grouped(
+        select(held.label("m"), WalkIn.seats.label("seats")).join(Animation, Animation.id == WalkIn.animation_id)
+        .where(*counted),
+        lambda s: func.sum(s.c.seats)))
+    return {
+        m: Attendance(people=seats.get(m, 0) + int(walk_ins.get(m) or 0), walk_ins=int(walk_ins.get(m) or 0),
+                      accounts=len(accounts.get(m, ())), bought_after=len(buyers.get(m, ())))
+        for m in set(seats) | set(walk_ins)
     }
-    return {m: (seats, sum(1 for key in households if key[0] == m),
-                sum(1 for key in households if key[0] == m and key in collectors)) for m, seats in people.items()}
 
 
 def headline(figures: Sequence[MonthFigures]) -> MonthFigures:
@@ -298,8 +325,8 @@ def headline(figures: Sequence[MonthFigures]) -> MonthFigures:
     total = MonthFigures(figures[-1].month if figures else month_of(2000, 1))
     for item in figures:
         for name in ("orders", "multi_shop_orders", "turnover_cents", "commission_cents", "slots_used", "pickups",
-                     "animation_attendees", "attendee_accounts",
-                     "attendees_who_collected", "collected_orders", "no_shows"):
+                     "animation_attendees", "walk_in_attendees", "attendee_accounts",
+                     "attendees_who_bought", "collected_orders", "no_shows"):
             setattr(total, name, getattr(total, name) + getattr(item, name))
         total.pickups_per_slot = [a + b for a, b in zip(total.pickups_per_slot, item.pickups_per_slot, strict=True)]
     return total
@@ -324,6 +351,12 @@ class PublicSummary:
     months: list[MonthFigures]
     totals: MonthFigures
     shops_over_period: int
+
+    @property
+    def has_figures(self) -> bool:
+        """Anything happened over the period (an order or someone at an animation): else the page says
+        there are no figures yet rather than showing zeros."""
+        return bool(self.totals.orders or self.totals.animation_attendees)
 
     @property
     def public_total_turnover_cents(self) -> int | None:

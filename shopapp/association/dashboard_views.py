@@ -155,8 +155,8 @@ CSV_COLUMNS = (
     "mois", "boutiques actives", "commandes", "paniers multi-boutiques", "part paniers multi-boutiques (%)",
     "chiffre d'affaires boutiques (€)", "commission (€)", "créneaux utilisés", "retraits",
     "retraits par créneau (moyenne)", *[f"créneaux à {bucket_label(lo, hi)} retrait(s)" for lo, hi in PICKUP_BUCKETS],
-    "participants aux animations", "comptes présents aux animations",
-    "comptes présents ayant retiré une commande", "commandes retirées",
+    "participants aux animations", "dont entrées sans inscription", "comptes présents aux animations",
+    "comptes présents ayant commandé après l'animation", "commandes retirées",
     "commandes non retirées", "taux de non-retrait (%)",
 )
 
@@ -171,7 +171,8 @@ def csv_document(figures: Sequence[MonthFigures]) -> str:
             f.month.key, f.active_shops, f.orders, f.multi_shop_orders,
             tenths(f.multi_shop_share.percent_tenths, french=True), euros_plain(f.turnover_cents),
             euros_plain(f.commission_cents), f.slots_used, f.pickups, tenths(f.average_pickups_tenths, french=True),
-            *f.pickups_per_slot, f.animation_attendees, f.attendee_accounts, f.attendees_who_collected,
+            *f.pickups_per_slot, f.animation_attendees, f.walk_in_attendees, f.attendee_accounts,
+            f.attendees_who_bought,
             f.collected_orders, f.no_shows, tenths(f.no_show_rate.percent_tenths, french=True),
         ])
     return "\ufeff" + out.getvalue()

@@ -42,7 +42,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shopapp.animations.models import Animation, Registration, RegistrationStatus
+from shopapp.animations.models import Animation, Registration, RegistrationStatus, WalkIn
 from shopapp.catalog.models import StockRecord
 from shopapp.core.clock import utcnow
 from shopapp.core.money import split_commission
@@ -138,6 +138,18 @@ def check_animations(s: Session) -> list[str]:
         .order_by(Animation.id)
     )
     out += [f"animation {aid}: {n} seats registered, capacity is {cap}" for aid, cap, n in s.execute(seats).all()]
+    # Walk-ins take seats too: registered seats and walk-ins together stay within capacity.
+    registered = (select(Registration.animation_id, func.sum(Registration.seats).label("n"))
+                  .where(Registration.status == RegistrationStatus.REGISTERED)
+                  .group_by(Registration.animation_id).subquery())
+    walked_in = (select(Animation.id, Animation.capacity, func.coalesce(registered.c.n, 0), func.sum(WalkIn.seats))
+                 .join(WalkIn, WalkIn.animation_id == Animation.id)
+                 .outerjoin(registered, registered.c.animation_id == Animation.id)
+                 .group_by(Animation.id, Animation.capacity, registered.c.n)
+                 .having(func.coalesce(registered.c.n, 0) + func.sum(WalkIn.seats) > Animation.capacity)
+                 .order_by(Animation.id))
+    out += [f"animation {aid}: {n} seats registered and {w} let in, capacity is {cap}"
+            for aid, cap, n, w in s.execute(walked_in).all()]
     return out
 
 

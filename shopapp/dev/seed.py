@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from shopapp.accounts.models import Role
 from shopapp.accounts.services import get_user_by_email, register_user
 from shopapp.animations.models import Animation
+from shopapp.animations.registrations import add_walk_in
 from shopapp.animations.services import AnimationData, create_animation, publish_animation
 from shopapp.catalog.categories import create_default_categories
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
@@ -17,6 +18,7 @@ from shopapp.core.clock import local_to_utc, venue_today
 from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
+from shopapp.members.services import join as join_membership
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
 from shopapp.payments import commission, invoices
@@ -100,7 +102,8 @@ def _next_local(weekday: int, hour: int, minute: int, zone: str, *, min_days: in
 
 def seed_animations() -> int:
     """Two published animations at the venue during opening hours: a cheese tasting on Thursday
-    evening and a bread workshop on Saturday morning. Flushes; returns how many were created."""
+    evening and a bread workshop on Saturday morning, where the desk already let a family in without a
+    booking; the demo resident is a member of the association. Flushes; returns how many were created."""
 
     if db.session.scalar(select(Animation.id).limit(1)) is not None:
         return 0
@@ -125,7 +128,12 @@ def seed_animations() -> int:
                              description=description, shop_ids=[shop.id] if shop else [])
         animation = create_animation(data, actor_id=venue_staff.id)
         publish_animation(animation.id, actor_id=venue_staff.id)
+        if kind == "cooking_workshop":
+            add_walk_in(animation.id, 2, name="Famille Morel", actor_id=venue_staff.id)
         created += 1
+    resident = get_user_by_email("resident@example.org")
+    if resident is not None:
+        join_membership(resident.id, consent=True, venue=venue.name)
     return created
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -32,12 +32,24 @@ def membership():  # type: ignore[no-untyped-def]
                            membership=members.membership_of(current_user.id)), 422 if form.errors else 200
 
 
+@bp.app_context_processor
+def inject_membership() -> dict[str, object]:
+    # A function, so that only the pages that show the membership (the account page) query it.
+    def current_membership():  # type: ignore[no-untyped-def]
+        return members.membership_of(current_user.id) if current_user.is_authenticated else None
+
+    return {"current_membership": current_membership}
+
+
 @bp.post("/adhesion/quitter")
 @login_required
 def leave():  # type: ignore[no-untyped-def]
     if EmptyForm().validate_on_submit():
         members.leave(current_user.id)
         flash(_("Vous n'êtes plus membre."), "success")
+    # Left from the account page: back there (a fixed endpoint, never a URL from the request).
+    if request.form.get("depuis") == "compte":
+        return redirect(url_for("accounts.account"))
     return redirect(url_for("privacy.membership"))
 
 

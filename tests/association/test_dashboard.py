@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shopapp.animations.models import Animation, Registration
+from shopapp.animations.models import Animation, Registration, WalkIn
 from shopapp.association import dashboard
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
@@ -75,8 +75,8 @@ class Seed:
             return [part.id for part in order.parts]
 
     def animation(self, starts_at: datetime, status: str = "published",
-                  registrations: tuple[tuple[int, int, str, bool], ...] = ()) -> None:
-        """An animation with registrations (user id, seats, status, checked in)."""
+                  registrations: tuple[tuple[int, int, str, bool], ...] = (), walk_ins: tuple[int, ...] = ()) -> None:
+        """An animation with registrations (user id, seats, status, checked in) and walk-ins (seats)."""
         with self.app.app_context():
             animation = Animation(title=f"Atelier {next(_numbers)}", kind="tasting", starts_at=starts_at,
                                   ends_at=starts_at.replace(hour=starts_at.hour + 1), capacity=20, status=status)
@@ -85,6 +85,8 @@ class Seed:
             for user_id, seats, reg_status, checked_in in registrations:
                 db.session.add(Registration(animation_id=animation.id, user_id=user_id, seats=seats, status=reg_status,
                                             checked_in_at=starts_at if checked_in else None))
+            for seats in walk_ins:
+                db.session.add(WalkIn(animation_id=animation.id, seats=seats, created_at=starts_at))
             db.session.commit()
 
     def ledger(self, part_id: int, kind: str, cents: int, at: datetime) -> None:
@@ -139,13 +141,19 @@ def march(app, make_user):  # type: ignore[no-untyped-def]
     seed.ledger(o8[0], "commission", -30, utc(2025, 2, 28, 23, 30))  # 1 March 00:30 in Paris
     seed.ledger(o8[0], "commission", -500, utc(2025, 3, 31, 22, 30))  # April in Paris
 
-    # Animations: the resident (who collected in March) came with two people; a neighbour came alone;
-    # a third registered and did not come. A cancelled animation and an April one do not count.
+    # Animations: the resident came with two people; a neighbour came alone; a third registered and did
+    # not come; the desk let in 3 then 1 people without a booking. A cancelled animation (with a walk-in)
+    # does not count; the April one is April's.
+    # "Then bought": the resident ordered after 15 March 11:00 (orders of 20 and 25 March; the one of
+    # 22 March is cancelled), the neighbour never did. In April the resident's last order (31 March
+    # 22:30) came before the animation of 2 April: 0 of 1, although that order was collected in April.
     neighbour = make_user(email="voisine@example.org", roles=("resident",))
     absent = make_user(email="absent@example.org", roles=("resident",))
     seed.animation(utc(2025, 3, 15, 10), registrations=(
-        (seed.user_id, 2, "registered", True), (neighbour, 1, "registered", True), (absent, 4, "registered", False)))
-    seed.animation(utc(2025, 3, 16, 10), status="cancelled", registrations=((neighbour, 1, "registered", True),))
+        (seed.user_id, 2, "registered", True), (neighbour, 1, "registered", True), (absent, 4, "registered", False)),
+        walk_ins=(3, 1))
+    seed.animation(utc(2025, 3, 16, 10), status="cancelled", registrations=((neighbour, 1, "registered", True),),
+                   walk_ins=(2,))
     seed.animation(utc(2025, 4, 2, 10), registrations=((seed.user_id, 1, "registered", True),))
     return seed
 
@@ -173,11 +181,15 @@ def test_the_seeded_month_matches_the_hand_count(march, app):
     assert mars.average_pickups_tenths == 10
     assert (mars.collected_orders, mars.no_shows) == (3, 2)
     assert mars.no_show_rate.percent_tenths == 400
-    assert (mars.animation_attendees, mars.attendee_accounts, mars.attendees_who_collected) == (3, 2, 1)
+    # 2 + 1 checked-in seats and 3 + 1 walk-ins; 2 accounts present, 1 of them ordered afterwards.
+    assert (mars.animation_attendees, mars.walk_in_attendees, mars.attendee_accounts,
+            mars.attendees_who_bought) == (7, 4, 2, 1)
+    assert mars.attended_then_bought.percent_tenths == 500
     assert (february.orders, february.turnover_cents, february.commission_cents) == (1, 4000, 0)
     assert (april.orders, april.turnover_cents, april.commission_cents, april.active_shops) == (1, 5000, 500, 1)
-    # The April animation's resident collected order 8 on 1 April (Paris).
-    assert (april.animation_attendees, april.attendee_accounts, april.attendees_who_collected) == (1, 1, 1)
+    # The April animation's resident collected order 8 on 1 April (Paris), but had placed it before.
+    assert (april.animation_attendees, april.walk_in_attendees, april.attendee_accounts,
+            april.attendees_who_bought) == (1, 0, 1, 0)
 
 
 def test_the_dashboard_page_shows_the_seeded_month(march, client, admin):
@@ -189,7 +201,8 @@ def test_the_dashboard_page_shows_the_seeded_month(march, client, admin):
     assert "Boutiques actives 3 Commandes 6 Paniers multi-boutiques 33,3 % (2 sur 6)" in words
     assert "Chiffre d’affaires des boutiques 72,00\u00a0€ Commission de l’association 4,40\u00a0€" in words
     assert "Retraits par créneau (moyenne) 1,0 (3 retraits, 3 créneaux)" in words
-    assert "Participants aux animations 3 (2 comptes d’habitants, dont 1 ont aussi retiré" in words
+    assert "Participants aux animations 7 (dont 4 entrées sans inscription)" in words
+    assert "Habitants venus à une animation qui ont commandé ensuite 50,0 % (1 sur 2)" in words
     assert "Taux de non-retrait 40,0 % (2 sur 5)" in words
     assert page.count("<svg") == 4 and page.count("<title id=") == 4 and page.count("<desc id=") == 4
     assert "style=" not in page
@@ -211,8 +224,9 @@ def test_the_csv_holds_the_same_numbers(march, client, admin):
         "commission (€)": "4,40", "créneaux utilisés": "3", "retraits": "3", "retraits par créneau (moyenne)": "1,0",
         "créneaux à 0 retrait(s)": "1", "créneaux à 1 retrait(s)": "1", "créneaux à 2 retrait(s)": "1",
         "créneaux à 3 retrait(s)": "0", "créneaux à 4 retrait(s)": "0", "créneaux à 5–9 retrait(s)": "0",
-        "créneaux à 10 et plus retrait(s)": "0", "participants aux animations": "3",
-        "comptes présents aux animations": "2", "comptes présents ayant retiré une commande": "1",
+        "créneaux à 10 et plus retrait(s)": "0", "participants aux animations": "7",
+        "dont entrées sans inscription": "4", "comptes présents aux animations": "2",
+        "comptes présents ayant commandé après l'animation": "1",
         "commandes retirées": "3", "commandes non retirées": "2",
         "taux de non-retrait (%)": "40,0",
     }

@@ -93,3 +93,21 @@ def test_the_public_page_is_open_to_everyone(app, client):
 
     assert response.status_code == 200
     assert app.view_functions["dashboard.impact"]._access == ("public",)
+
+
+def test_the_public_page_says_there_are_no_figures_yet_instead_of_zeros(client):
+    words = plain(client.get("/impact"))
+
+    assert "Pas encore de chiffres" in words
+    assert "Commandes 0" not in words and "Participants aux animations" not in words
+
+
+def test_the_public_page_shows_real_figures_once_there_are_some(client, last_month):
+    _seed, shops, order = last_month
+    order(shops, [1000, 2000, 3000])
+
+    words = plain(client.get("/impact"))
+
+    assert "Pas encore de chiffres" not in words
+    assert "Commandes 1 Boutiques qui ont vendu 3" in words
+    assert "Participants aux animations pas encore d’animation" in words

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from shopapp.animations.models import Animation, Registration
+from shopapp.animations.models import Animation, Registration, WalkIn
 from shopapp.catalog.models import StockRecord
 from shopapp.core.clock import utcnow
 from shopapp.core.outbox import OutboxJob
@@ -162,6 +162,20 @@ def test_registered_seats_above_capacity_but_not_the_waitlist(app, make_user) ->
         db.session.execute(update(Registration).where(Registration.user_id == users[2]).values(status="registered"))
         commit()
     assert _one(app, "animation") == f"animation {animation_id}: 5 seats registered, capacity is 3"
+
+
+def test_walk_ins_with_registered_seats_above_capacity(app, make_user) -> None:  # type: ignore[no-untyped-def]
+    animation_id = _animation(app, capacity=4, seats_taken=4)
+    ana = make_user()
+    with app.app_context():
+        db.session.add(Registration(animation_id=animation_id, user_id=ana, seats=2, status="registered"))
+        db.session.add(WalkIn(animation_id=animation_id, seats=2))
+        commit()
+    assert _violations(app) == []
+    with app.app_context():
+        db.session.add(WalkIn(animation_id=animation_id, seats=1))
+        commit()
+    assert _one(app, "animation") == f"animation {animation_id}: 2 seats registered and 3 let in, capacity is 4"
 
 
 # -- the ledger, payouts, refunds --------------------------------------------------------------------
