@@ -56,7 +56,7 @@ def _status(app, order_id: int) -> tuple[str, list[str]]:  # type: ignore[no-unt
 
 
 def test_every_part_gets_a_unique_typable_label(app, two_shop_order):
-    order_id, parts, _shops = two_shop_order
+    _order_id, parts, _shops = two_shop_order
     labels = [_label(app, p) for p in parts]
     assert len(set(labels)) == 2
     assert all(len(label) == 6 and set(label) <= set(CODE_ALPHABET) for label in labels)
