@@ -207,8 +207,10 @@ def bag_label(part_id: int):  # type: ignore[no-untyped-def]
     part = queries.part_for_shop(part_id, shop.id)
     form = BagLabelForm(request.args)
     bags = form.bags.data if form.validate() and form.bags.data else 1
-    # segno writes the SVG itself from a label of the code alphabet: nothing user-typed reaches it.
-    qr = Markup(segno.make(part.label, error="m").svg_inline(scale=6, border=2, dark="#000"))  # noqa: S704
+    # A full QR code (phones and desk scanners do not all read Micro QR). segno writes the SVG itself from
+    # a label of the code alphabet: nothing user-typed reaches it.
+    code = segno.make(part.label, error="m", micro=False)
+    qr = Markup(code.svg_inline(scale=6, border=4, dark="#000", omitsize=True))  # noqa: S704
     return render_template("orders/bag_label.html", shop=shop, part=part, order=part.order, form=form,
                            bags=bags, qr=qr)
 

@@ -228,6 +228,7 @@ def test_shop_prints_a_bag_label_with_qr_code_and_code(app, client, auth, two_sh
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<svg" in html and f'<p class="label-code">{label}</p>' in html
+    assert 'viewBox="0 0 174 174"' in html  # a full 21-module QR code (not Micro QR), with its quiet zone
     assert "Camille Martin" in html and "3 sacs" in html
     with app.app_context():
         assert db.session.get_one(Order, order_id).number in html
