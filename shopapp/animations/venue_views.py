@@ -21,11 +21,11 @@ from shopapp.catalog import images
 from shopapp.catalog.access import shop_for_user, shop_staff_required
 from shopapp.catalog.models import Product, Shop
 from shopapp.core.clock import as_utc, local_to_utc, venue_today, venue_zone
-from shopapp.errors import DomainError
+from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders import queries as order_queries
-from shopapp.orders.forms import CollectForm
+from shopapp.orders.forms import CollectForm, ManualDropOffForm
 
 bp = Blueprint("venue_animations", __name__)
 
@@ -222,11 +222,15 @@ def venue_occupancy():  # type: ignore[no-untyped-def]
 
 # -- the pickup desk's order page ----------------------------------------------------------------------
 
-def _render_desk_order(order_id: int, form: CollectForm, error: str | None = None,
-                       status: int = 200) -> tuple[str, int]:
-    """The order, its hand-over form, and the resident's registrations for animations during the slot."""
+def _render_desk_order(order_id: int, form: CollectForm, error: str | None = None, status: int = 200,
+                       drop_off_form: ManualDropOffForm | None = None,
+                       drop_off_part_id: int | None = None) -> tuple[str, int]:
+    """The order, its hand-over form, the desk's drop-off form for each ready part, and the resident's
+    registrations for animations during the slot."""
     order = order_queries.order_by_id(order_id)
     return render_template("venue/order.html", order=order, form=form, error=error,
+                           drop_off_form=drop_off_form or ManualDropOffForm(formdata=None),
+                           drop_off_part_id=drop_off_part_id,
                            checkin_registrations=registrations.registrations_for_pickup(order.id)), status
 
 
@@ -254,6 +258,34 @@ def desk_collect(order_id: int):  # type: ignore[no-untyped-def]
     else:
         error = _("Le formulaire a expiré. Merci de réessayer.")
     return _render_desk_order(order_id, form, error, 422)
+
+
+@bp.post("/comptoir/commandes/<int:order_id>/parts/<int:part_id>/depot")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_manual_drop_off(order_id: int, part_id: int):  # type: ignore[no-untyped-def]
+    """The desk records a shop's bag by hand, with a reason (the same service as a scanned label)."""
+    order = order_queries.order_by_id(order_id)
+    if part_id not in {part.id for part in order.parts}:
+        raise NotFoundError("Commande introuvable.")
+    form = ManualDropOffForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.desk_drop_off(part_id, actor_id=current_user.id, via=fulfilment.DROP_OFF_MANUAL,
+                                     reason=form.reason.data or "")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Dépôt enregistré par le comptoir."), "success")
+            return redirect(url_for("venue_animations.desk_order", order_id=order_id))
+    elif not form.reason.errors:
+        error = _("Le formulaire a expiré. Merci de réessayer.")
+    else:
+        error = _("Indiquez la raison du dépôt.")
+    return _render_desk_order(order_id, CollectForm(formdata=None), error, 422, drop_off_form=form,
+                              drop_off_part_id=part_id)
 
 
 # -- shops ----------------------------------------------------------------------------------------------

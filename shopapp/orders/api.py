@@ -21,6 +21,8 @@ from shopapp.orders.schemas import (
     DayQuery,
     DeskOrderOut,
     DeskSlotOut,
+    DropOffIn,
+    DropOffOut,
     OrderList,
     OrderOut,
     PartStatusIn,
@@ -33,6 +35,7 @@ from shopapp.orders.schemas import (
     ShopPartOut,
     basket_out,
     desk_order_out,
+    drop_off_out,
     iso,
     order_out,
     reorder_out,
@@ -185,3 +188,14 @@ def venue_collect(order_id: int):  # type: ignore[no-untyped-def]
     data = parse_body(CollectIn) if request.get_data() else CollectIn()
     order = fulfilment.collect_order(order_id, actor_id=current_user.id, paid_via=data.paid_via)
     return respond(desk_order_out(order))
+
+
+@bp.post("/venue/drop-offs")
+@role_required(Role.VENUE, Role.ADMIN)
+@documented("Record that a shop's bag reached the venue, by its label (404 unknown label; 409 when the part "
+            "is not ready or the order already collected)", body=DropOffIn, response=DropOffOut, auth="bearer")
+def venue_drop_off():  # type: ignore[no-untyped-def]
+    data = parse_body(DropOffIn)
+    part = fulfilment.part_by_label(data.label)
+    part = fulfilment.desk_drop_off(part.id, actor_id=current_user.id, via=fulfilment.DROP_OFF_SCAN)
+    return respond(drop_off_out(part))

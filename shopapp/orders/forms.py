@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from shopapp.core.forms import row_ids
 
@@ -58,3 +58,25 @@ class DeskSearchForm(FlaskForm):
         csrf = False  # a GET search
 
     q = StringField(_l("Code de retrait, numéro ou nom"), render_kw={"autocomplete": "off", "autofocus": True})
+
+
+class DropOffForm(FlaskForm):
+    label = StringField(_l("Étiquette du sac (scannez ou tapez le code)"),
+                        validators=[DataRequired(_l("Scannez ou tapez le code de l'étiquette.")),
+                                    Length(max=40, message=_l("Ce code est trop long."))],
+                        render_kw={"autocomplete": "off", "autofocus": True, "autocapitalize": "characters",
+                                   "spellcheck": "false"})
+
+
+class ManualDropOffForm(FlaskForm):
+    reason = StringField(_l("Raison du dépôt saisi au comptoir"),
+                         validators=[DataRequired(_l("Indiquez la raison.")),
+                                     Length(max=150, message=_l("150 caractères au plus."))])
+
+
+class BagLabelForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET: the number of bags printed on the label
+
+    bags = IntegerField(_l("Nombre de sacs"), default=1,
+                        validators=[Optional(), NumberRange(1, 20, _l("Entre 1 et 20."))])

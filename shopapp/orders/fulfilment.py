@@ -34,6 +34,11 @@ from shopapp.venue.models import Venue
 # part (worker/tasks/payments.py). An outbox job because orders sits below payments and never imports it.
 REFUND_DUE_TASK = "orders.refund_due"  # order_id
 
+# How the desk recorded a drop-off (in the audit row's note): the bag's label scanned or typed, or by
+# hand from the order page, with a reason.
+DROP_OFF_SCAN = "étiquette"
+DROP_OFF_MANUAL = "saisie manuelle"
+
 
 def _lock_order(order_id: int) -> Order:
     order = db.session.scalar(
@@ -236,6 +241,13 @@ def set_part_status(part_id: int, new_status: str, *, shop_id: int, actor_id: in
     events.change_part_status(part, new, actor_id=actor_id)
     if new == PartStatus.REJECTED:
         _remove_rejected_part(order, part)
+    _follow_parts(order, actor_id=actor_id)
+    return part
+
+
+def _follow_parts(order: Order, *, actor_id: int | None) -> None:
+    """After a part moved: the order is cancelled when no part remains, ready when every remaining part is
+    at the venue (the resident is told). Flushes."""
     remaining = order.remaining_parts
     if not remaining:
         slots.give_back_place(order.pickup_slot_id)
@@ -246,6 +258,54 @@ def set_part_status(part_id: int, new_status: str, *, shop_id: int, actor_id: in
         events.change_order_status(order, OrderStatus.READY_FOR_PICKUP, actor_id=actor_id)
         outbox.enqueue(events.ORDER_READY_TASK, order_id=order.id)
     db.session.flush()
+
+
+def normalize_label(text: str) -> str:
+    """What a scanner or a person typed, as a label code: spaces and dashes dropped, upper case."""
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def part_by_label(label: str) -> OrderPart:
+    """:raise NotFoundError: no part has this label."""
+    code = normalize_label(label)
+    part = db.session.scalar(select(OrderPart).where(OrderPart.label == code)) if code else None
+    if part is None:
+        raise NotFoundError("Étiquette inconnue.", code="unknown_label")
+    return part
+
+
+def desk_drop_off(part_id: int, *, actor_id: int, via: str, reason: str = "") -> OrderPart:
+    """The desk records that a shop's bag reached the venue: the same move as the shop's "Déposée" step
+    (`at_venue`, the order ready when it was the last part), audited with who, by which path
+    (`via`: DROP_OFF_SCAN or DROP_OFF_MANUAL) and the reason. A part already at the venue of an order not
+    yet handed over is left as it is (a bag scanned twice). Flushes.
+
+    :raise NotFoundError: no such part.
+    :raise ValidationFailed: a manual drop-off without a reason.
+    :raise InvalidTransition: (409) the part is not ready (`part_not_ready`), or the order was already
+        collected (`already_collected`) or has ended.
+    """
+    reason = " ".join(reason.split())
+    if via == DROP_OFF_MANUAL and not reason:
+        raise ValidationFailed("Indiquez pourquoi le comptoir enregistre ce dépôt.", fields={"reason": "obligatoire"})
+    order_id = db.session.scalar(select(OrderPart.order_id).where(OrderPart.id == part_id))
+    if order_id is None:
+        raise NotFoundError("Commande introuvable.")
+    order = _lock_order(order_id)
+    part = db.session.get_one(OrderPart, part_id)
+    if order.status == OrderStatus.COLLECTED:
+        raise InvalidTransition("Cette commande a déjà été remise.", code="already_collected")
+    if part.status == PartStatus.AT_VENUE and order.status in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
+        return part
+    if order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP):
+        raise InvalidTransition("Cette commande est close (annulée ou non retirée).", code="order_closed",
+                                fields={"status": order.status})
+    if part.status != PartStatus.READY:
+        raise InvalidTransition("Cette part n'est pas prête : la boutique ne l'a pas encore marquée prête.",
+                                code="part_not_ready", fields={"status": part.status})
+    note = f"comptoir ({via})" + (f" : {reason}" if reason else "")
+    events.change_part_status(part, PartStatus.AT_VENUE, actor_id=actor_id, note=note)
+    _follow_parts(order, actor_id=actor_id)
     return part
 
 

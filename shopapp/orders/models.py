@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
@@ -11,6 +12,19 @@ from shopapp.catalog.models import Product, Shop
 from shopapp.core.clock import utcnow
 from shopapp.core.db import Base, TimestampMixin
 from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, PartStatus
+
+# Codes people read aloud or type at the desk: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LABEL_LENGTH = 6
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_label() -> str:
+    """A bag label's code: 6 characters of the unambiguous alphabet (31^6, about 887 million)."""
+    return new_code(LABEL_LENGTH)
 
 
 class Basket(TimestampMixin, Base):
@@ -147,6 +161,8 @@ class OrderPart(Base):
     # The association's commission on this part, frozen at checkout (basis points): a later rate
     # change never alters an order already placed. Settlement (payments) reads it.
     commission_rate_bps: Mapped[int] = mapped_column(default=0)
+    # The code printed with its QR code on the bag's label: the desk scans or types it on drop-off.
+    label: Mapped[str] = mapped_column(String(8), unique=True, default=new_label)
 
     order: Mapped[Order] = relationship(back_populates="parts")
     shop: Mapped[Shop] = relationship()

@@ -9,7 +9,6 @@ interleaving can oversell or overbook; on SQLite, BEGIN IMMEDIATE serialises wri
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +25,8 @@ from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
 from shopapp.orders.basket import BasketOwner, empty_basket, lock_basket, view_basket
-from shopapp.orders.models import Order, OrderLine, OrderPart
+from shopapp.orders.models import Order, OrderLine, OrderPart, new_code, new_label
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
-
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the desk
 
 
 class BasketEmpty(DomainError):
@@ -57,7 +54,7 @@ class CheckoutResult:
 
 
 def _code(length: int) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return new_code(length)
 
 
 def new_order_number(now: datetime) -> str:
@@ -147,7 +144,7 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     )
     for group in summary.groups:
         part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
-                         currency=summary.currency, commission_rate_bps=rate_of(group.shop.id))
+                         label=new_label(), currency=summary.currency, commission_rate_bps=rate_of(group.shop.id))
         part.lines = [
             OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name, unit=line.product.unit,
                       unit_price_cents=line.unit_price_cents, vat_rate_bp=line.product.vat_rate_bp,

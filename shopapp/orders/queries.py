@@ -12,7 +12,7 @@ from shopapp.accounts.models import User
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import slots
-from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.models import Order, OrderEvent, OrderPart, PickupSlot
 from shopapp.orders.states import ACTIVE_ORDER_STATUSES, OrderStatus, PartStatus
 
 DESK_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.READY_FOR_PICKUP, OrderStatus.COLLECTED,
@@ -199,3 +199,20 @@ def orders_on_withdrawn_slots(*, limit: int = 100) -> list[StrandedOrder]:
         .limit(limit)
     ).all()
     return [StrandedOrder(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class DropOffRow:
+    event: OrderEvent
+    part: OrderPart
+
+
+def recent_drop_offs(limit: int = 10) -> list[DropOffRow]:
+    """The last parts the desk recorded at the venue (by label or by hand), newest first."""
+    rows = db.session.execute(
+        select(OrderEvent, OrderPart).join(OrderPart, OrderPart.id == OrderEvent.part_id)
+        .where(OrderEvent.to_status == PartStatus.AT_VENUE, OrderEvent.note.like("comptoir%"))
+        .order_by(OrderEvent.id.desc()).limit(limit)
+    ).all()
+    return [DropOffRow(event, part) for event, part in rows]
+

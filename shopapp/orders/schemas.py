@@ -74,6 +74,10 @@ class CollectIn(ApiModel):
     paid_via: Literal["card_terminal", "cash"] | None = None
 
 
+class DropOffIn(ApiModel):
+    label: str = Field(min_length=1, max_length=40)
+
+
 # -- responses ----------------------------------------------------------------------------------------
 
 class MerchantRef(BaseModel):
@@ -161,6 +165,7 @@ class OrderLineOut(BaseModel):
 class PartOut(BaseModel):
     id: int
     merchant: MerchantRef
+    label: str
     status: str
     subtotal_cents: int
     currency: str
@@ -206,12 +211,20 @@ class ShopOrderRef(BaseModel):
 
 class ShopPartOut(BaseModel):
     id: int
+    label: str
     order: ShopOrderRef
     pickup_slot: SlotRef
     status: str
     subtotal_cents: int
     currency: str
     lines: list[OrderLineOut]
+
+
+class DropOffOut(ShopPartOut):
+    """A part the desk recorded at the venue, with its shop and whether the whole order is now there."""
+
+    merchant: MerchantRef
+    all_at_venue: bool
 
 
 class ShopPartList(BaseModel):
@@ -286,7 +299,8 @@ def _lines(part: OrderPart) -> list[OrderLineOut]:
 
 def part_out(part: OrderPart) -> PartOut:
     return PartOut(id=part.id, merchant=MerchantRef(id=part.shop.id, slug=part.shop.slug, name=part.shop.name),
-                   status=part.status, subtotal_cents=part.subtotal_cents, currency=part.currency, lines=_lines(part))
+                   label=part.label, status=part.status, subtotal_cents=part.subtotal_cents, currency=part.currency,
+                   lines=_lines(part))
 
 
 def _order_fields(order: Order) -> dict[str, object]:
@@ -312,8 +326,14 @@ def desk_order_out(order: Order) -> DeskOrderOut:
 def shop_part_out(part: OrderPart) -> ShopPartOut:
     order = part.order
     return ShopPartOut(
-        id=part.id,
+        id=part.id, label=part.label,
         order=ShopOrderRef(id=order.id, number=order.number, status=order.status, customer_name=order.user.name),
         pickup_slot=slot_ref(order.pickup_slot), status=part.status, subtotal_cents=part.subtotal_cents,
         currency=part.currency, lines=_lines(part),
     )
+
+
+def drop_off_out(part: OrderPart) -> DropOffOut:
+    return DropOffOut(**shop_part_out(part).model_dump(),
+                      merchant=MerchantRef(id=part.shop.id, slug=part.shop.slug, name=part.shop.name),
+                      all_at_venue=part.order.is_all_at_venue)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import segno
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from shopapp.accounts.access import login_required, public, role_required
 from shopapp.accounts.models import Role
@@ -24,7 +25,9 @@ from shopapp.orders import basket as baskets
 from shopapp.orders import fulfilment, queries, reorder, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
+    BagLabelForm,
     DeskSearchForm,
+    DropOffForm,
     PartStatusForm,
     QuantityForm,
 )
@@ -247,6 +250,22 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
 
 
+@bp.get("/preparation/parts/<int:part_id>/etiquette")
+@shop_staff_required
+def bag_label(part_id: int):  # type: ignore[no-untyped-def]
+    """The bag's printable label: QR code and code of the part's label, order, resident, slot, bags."""
+    shop = _acting_shop()
+    part = queries.part_for_shop(part_id, shop.id)
+    form = BagLabelForm(request.args)
+    bags = form.bags.data if form.validate() and form.bags.data else 1
+    # A full QR code (phones and desk scanners do not all read Micro QR). segno writes the SVG itself from
+    # a label of the code alphabet: nothing user-typed reaches it.
+    code = segno.make(part.label, error="m", micro=False)
+    qr = Markup(code.svg_inline(scale=6, border=4, dark="#000", omitsize=True))  # noqa: S704
+    return render_template("orders/bag_label.html", shop=shop, part=part, order=part.order, form=form,
+                           bags=bags, qr=qr)
+
+
 @bp.get("/preparation/liste")
 @shop_staff_required
 def picking_list():  # type: ignore[no-untyped-def]
@@ -275,6 +294,49 @@ def desk():  # type: ignore[no-untyped-def]
                            empty_slots=[g.slot for g in groups if not g.orders],
                            summary=queries.desk_summary(groups), found=found,
                            previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+
+
+# The last drop-off's result, kept in the session between the POST and the page it redirects to.
+_LAST_DROP_OFF = "desk_last_drop_off"
+
+
+@bp.get("/comptoir/depots")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_drop_offs():  # type: ignore[no-untyped-def]
+    return _render_drop_offs(DropOffForm(formdata=None), session.pop(_LAST_DROP_OFF, None))
+
+
+def _render_drop_offs(form: DropOffForm, last: dict[str, object] | None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("venue/drop_offs.html", form=form, last=last,
+                           recent=queries.recent_drop_offs()), status
+
+
+@bp.post("/comptoir/depots")
+@role_required(Role.VENUE, Role.ADMIN)
+def desk_drop_off():  # type: ignore[no-untyped-def]
+    form = DropOffForm()
+    if not form.validate_on_submit():
+        message = form.label.errors[0] if form.label.errors else _("Le formulaire a expiré. Merci de réessayer.")
+        return _render_drop_offs(form, {"ok": False, "label": form.label.data or "", "message": str(message)}, 422)
+    label = fulfilment.normalize_label(form.label.data or "")
+    try:
+        part = fulfilment.part_by_label(label)
+        part = fulfilment.desk_drop_off(part.id, actor_id=current_user.id, via=fulfilment.DROP_OFF_SCAN)
+    except DomainError as error:
+        last = {"ok": False, "label": label, "message": error.message}
+    else:
+        order = part.order
+        if order.is_all_at_venue:
+            message = _("Sac de %(shop)s déposé : la commande %(number)s est complète.",
+                        shop=part.shop.name, number=order.number)
+        else:
+            waiting = len([p for p in order.remaining_parts if p.status != PartStatus.AT_VENUE])
+            message = ngettext("Sac de %(shop)s déposé pour la commande %(number)s : %(num)d part attendue encore.",
+                               "Sac de %(shop)s déposé pour la commande %(number)s : %(num)d parts attendues encore.",
+                               waiting, shop=part.shop.name, number=order.number)
+        last = {"ok": True, "label": label, "message": message, "order_id": order.id}
+    session[_LAST_DROP_OFF] = last
+    return redirect(url_for("orders.desk_drop_offs"))
 
 
 @bp.get("/comptoir/charge")
