@@ -79,13 +79,13 @@ def calendar_attachment(events: Iterable[CalendarEvent], *, stamp: datetime,
 def qr_png(text: str) -> bytes:
     """The QR code of `text` (a pickup code, read by the desk's scanner) as PNG bytes."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2, dark="#1f2a24")
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=8, border=2, dark="#1f2a24")
     return buffer.getvalue()
 
 
 def qr_data_uri(text: str) -> str:
     """The same QR code as a `data:image/png;base64,…` URI, for the HTML part of an e-mail."""
-    return str(segno.make(text, error="m").png_data_uri(scale=8, border=2, dark="#1f2a24"))
+    return str(segno.make(text, error="m", micro=False).png_data_uri(scale=8, border=2, dark="#1f2a24"))
 
 
 def qr_attachment(text: str, filename: str = "code-retrait.png") -> Attachment:

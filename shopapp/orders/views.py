@@ -203,7 +203,7 @@ def _reorder_notice(item: reorder.Unavailable) -> str:
 
 def _qr(code: str) -> str:
     """The pickup code as a QR code, an SVG data URI (the CSP allows data: images, not inline SVG scripts)."""
-    return segno.make(code, error="m").svg_data_uri(scale=8, border=2, dark="#1f2a24")
+    return segno.make(code, error="m", micro=False).svg_data_uri(scale=8, border=2, dark="#1f2a24")
 
 
 # -- shopkeeper ---------------------------------------------------------------------------------------
