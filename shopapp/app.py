@@ -28,7 +28,7 @@ from shopapp.accounts.loader import init_login
 from shopapp.animations import api as animations_api
 from shopapp.animations import venue_views as animations_venue_views
 from shopapp.animations import views as animations_views
-from shopapp.association import dashboard_views, nomination_views, settings_views, team_views
+from shopapp.association import dashboard_views, legal_views, nomination_views, settings_views, team_views
 from shopapp.association import views as association_views
 from shopapp.catalog import api as catalog_api
 from shopapp.catalog import views as catalog_views
@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_views.bp, accounts_views.bp, accounts_api.bp,
         association_views.bp, team_views.bp, nomination_views.bp, settings_views.bp, dashboard_views.bp,
+        legal_views.bp,
         payments_views.bp, payments_pages.bp,
         catalog_views.bp, catalog_api.bp,
         orders_views.bp, orders_api.bp,

@@ -8,14 +8,15 @@ from shopapp.catalog.models import Shop
 from shopapp.extensions import db
 
 PAGES = ["/association/candidatures", "/association/boutiques", "/association/boutiques/fromagerie-lucas",
-         "/association/propositions", "/association/reglages"]
+         "/association/propositions", "/association/reglages",
+         "/association/reglages/informations-legales"]
 
 
 def test_every_association_route_is_for_admins_only(app):
     rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/association")]
 
-    assert len(rules) == 27  # 18 + impact dashboard, CSV export, monthly report + 2 payments pages + shop logo
-    # + closing and reopening a day + the venue's name and address
+    assert len(rules) == 28  # 18 + impact dashboard, CSV export, monthly report + 2 payments pages + shop logo
+    # + closing and reopening a day + the venue's name and address + the legal texts
     assert {app.view_functions[rule.endpoint]._access for rule in rules} == {("roles", "admin")}
 
 
