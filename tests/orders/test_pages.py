@@ -251,7 +251,7 @@ def test_the_slot_picker_shows_one_day_at_a_time_opening_the_first_with_room(app
         (True, [f"slot-{i}" for i in first_free]),
         (False, [f"slot-{later}"]),
     ]
-    assert "0 créneau(x) libre(s)" in days[0][1] and "2 créneau(x) libre(s)" in days[1][1]
+    assert "0 créneaux libres" in days[0][1] and "2 créneaux libres" in days[1][1]
     assert re.match(r"^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \w+", days[1][1])
 
     # Sent back with an error (terms not accepted), the day of the chosen slot stays open.
