@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 
 from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
@@ -31,7 +32,13 @@ def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     return format_date(value, pattern)
 
 
+def format_price(cents: int, currency: str = "EUR") -> str:
+    """A price as residents read it, taxes included (French law): `4,50 € TTC`, `€4.50 incl. VAT`."""
+    return _("%(price)s TTC", price=format_cents(cents, currency))
+
+
 def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters["cents"] = format_cents
+    app.jinja_env.filters["ttc"] = format_price
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day
