@@ -8,6 +8,7 @@ from babel.dates import get_day_names
 from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_percent, get_locale
+from flask_babel import gettext as _
 
 from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
@@ -49,10 +50,16 @@ def format_rate(bps: int) -> str:
     return str(format_percent(bps / 10_000, format=pattern))
 
 
+def format_price(cents: int, currency: str = "EUR") -> str:
+    """A price as residents read it, taxes included (French law): `4,50 € TTC`, `€4.50 incl. VAT`."""
+    return _("%(price)s TTC", price=format_cents(cents, currency))
+
+
 def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters["weekday"] = weekday_name
     app.jinja_env.filters["weekdays"] = format_weekdays
     app.jinja_env.filters["cents"] = format_cents
+    app.jinja_env.filters["ttc"] = format_price
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["rate"] = format_rate

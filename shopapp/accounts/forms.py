@@ -40,6 +40,7 @@ class SignupForm(FlaskForm):
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne correspondent pas."))],
         render_kw={"autocomplete": "new-password"},
     )
+    next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -47,10 +47,15 @@ def _submitted_account() -> str:
     return "account:" + request.form.get("email", "").strip().lower()
 
 
+def _next_or_none(target: str | None) -> str | None:
+    """Where the log-in and sign-up pages send the browser back to, carried from one to the other."""
+    return safe_next(target, "") or None
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def signup():  # type: ignore[no-untyped-def]
-    form = SignupForm()
+    form = SignupForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
             user = services.register_user(
@@ -64,8 +69,9 @@ def signup():  # type: ignore[no-untyped-def]
         else:
             start_session(user)
             flash(_("Bienvenue %(name)s ! Votre compte est créé.", name=user.name), "success")
-            return redirect(url_for("main.home"))
-    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+            return redirect(safe_next(form.next.data, url_for("main.home")))
+    return render_template("accounts/signup.html", form=form, next=_next_or_none(form.next.data)), (
+        422 if form.errors else 200)
 
 
 def _landing(user: User) -> str:
@@ -90,7 +96,7 @@ def login():  # type: ignore[no-untyped-def]
             return redirect(safe_next(form.next.data, _landing(user)))
         failed = True
     status = 422 if (failed or form.errors) else 200
-    return render_template("accounts/login.html", form=form, failed=failed), status
+    return render_template("accounts/login.html", form=form, failed=failed, next=_next_or_none(form.next.data)), status
 
 
 @bp.route("/deconnexion", methods=["POST"])

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from shopapp.accounts.access import login_required, public, role_required
@@ -146,5 +147,6 @@ def desk_check_in(order_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     done = registrations.check_in(order_id, form.registration_ids.data or [], actor_id=current_user.id)
-    flash(_("Présence enregistrée pour %(n)s inscription(s).", n=len(done)), "success")
+    flash(ngettext("Présence enregistrée pour %(num)d inscription.", "Présence enregistrée pour %(num)d inscriptions.",
+                   len(done)), "success")
     return redirect(url_for("venue_animations.desk_order", order_id=order_id))

@@ -65,6 +65,13 @@ def bucket_label(low: int, high: int | None) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
+def _bucket_column(low: int, high: int | None) -> str:
+    """The CSV column of a pickups-per-slot bucket, in French: `créneaux à 1 retrait`, `… à 5–9 retraits`."""
+    if high is None:
+        return f"créneaux à {low} retraits ou plus"
+    return f"créneaux à {bucket_label(low, high)} {'retrait' if high < 2 else 'retraits'}"
+
+
 @bp.context_processor
 def formatting() -> dict[str, Any]:
     return {"tenths": tenths, "month_label": month_label, "bucket_label": bucket_label,
@@ -154,7 +161,7 @@ def _venue_name() -> str:
 CSV_COLUMNS = (
     "mois", "boutiques actives", "commandes", "paniers multi-boutiques", "part paniers multi-boutiques (%)",
     "chiffre d'affaires boutiques (€)", "commission (€)", "créneaux utilisés", "retraits",
-    "retraits par créneau (moyenne)", *[f"créneaux à {bucket_label(lo, hi)} retrait(s)" for lo, hi in PICKUP_BUCKETS],
+    "retraits par créneau (moyenne)", *[_bucket_column(lo, hi) for lo, hi in PICKUP_BUCKETS],
     "participants aux animations", "dont entrées sans inscription", "comptes présents aux animations",
     "comptes présents ayant commandé après l'animation", "commandes retirées",
     "commandes non retirées", "taux de non-retrait (%)",

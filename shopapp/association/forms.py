@@ -142,6 +142,22 @@ def holding_in_words(minutes: int) -> tuple[str, str]:
     return str(format_decimal(hours, format="0.##")), "hours"
 
 
+LEGAL_HINT = _l("Texte simple : une ligne vide sépare les paragraphes, une ligne qui commence par « ## » est un "
+               "titre. Laissé vide, le texte par défaut revient.")
+
+
+class LegalTextsForm(FlaskForm):
+    cgv = TextAreaField(_l("Conditions générales de vente"), description=LEGAL_HINT,
+                        validators=[Length(max=30000, message=_l("30 000 caractères au plus."))],
+                        render_kw={"rows": 16})
+    mentions = TextAreaField(_l("Mentions légales"), description=LEGAL_HINT,
+                             validators=[Length(max=30000, message=_l("30 000 caractères au plus."))],
+                             render_kw={"rows": 10})
+    privacy = TextAreaField(_l("Confidentialité et cookies"), description=LEGAL_HINT,
+                            validators=[Length(max=30000, message=_l("30 000 caractères au plus."))],
+                            render_kw={"rows": 16})
+
+
 class VenueSettingsForm(FlaskForm):
     slot_capacity = IntegerField(_l("Commandes par créneau"),
                                  validators=[InputRequired(REQUIRED), NumberRange(min=1, max=1000)])

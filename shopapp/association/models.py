@@ -188,3 +188,17 @@ class RoleChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor = relationship("User", foreign_keys=[actor_id])
+
+
+class LegalText(Base):
+    """A legal page's text as the association wrote it (CGV, mentions légales, privacy); none stored, the
+    page shows the default text of `association.legal`."""
+
+    __tablename__ = "legal_text"
+    __table_args__ = (CheckConstraint("key IN ('cgv', 'mentions', 'privacy')", name="key_known"),)
+
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                      default=None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -58,9 +59,16 @@ def _flash_calendar(change: CalendarChange | None) -> None:
     """Tell the association what a calendar change did to the pickup slots, and which orders to warn."""
     if change is None:
         return
-    flash(_("Créneaux de retrait mis à jour : %(created)s ajouté(s), %(removed)s supprimé(s), "
-            "%(withdrawn)s retiré(s), %(reopened)s proposé(s) de nouveau.", created=change.created,
-            removed=change.removed, withdrawn=change.withdrawn, reopened=change.reopened), "info")
+    counts = [
+        ngettext("%(num)d ajouté", "%(num)d ajoutés", change.created) if change.created else "",
+        ngettext("%(num)d supprimé", "%(num)d supprimés", change.removed) if change.removed else "",
+        ngettext("%(num)d retiré", "%(num)d retirés", change.withdrawn) if change.withdrawn else "",
+        ngettext("%(num)d proposé de nouveau", "%(num)d proposés de nouveau", change.reopened)
+        if change.reopened else "",
+    ]
+    done = ", ".join(count for count in counts if count)
+    flash(_("Créneaux de retrait mis à jour : %(changes)s.", changes=done) if done
+          else _("Les créneaux de retrait restent les mêmes."), "info")
     if change.orders_to_tell:
         flash(_("Ces commandes gardent un retrait sur un créneau retiré : %(orders)s. Leurs clients reçoivent "
                 "un message qui les invite à choisir un autre créneau.", orders=", ".join(change.orders_to_tell)),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shopapp.catalog import generator, importer
 from shopapp.catalog.models import Shop
 from shopapp.catalog.search import install_search
+from shopapp.core.text import count_fr
 from shopapp.core.transaction import commit
 from shopapp.extensions import db
 
@@ -43,8 +44,9 @@ def import_command(shop: str, file: Path) -> None:
     with click.progressbar(length=len(rows), label="Import") as bar:
         report = importer.import_products(found.id, data, progress=bar.update)
     commit()
-    click.echo(f"{report.created} créé(s), {report.updated} modifié(s), {report.unchanged} inchangé(s), "
-               f"{report.stock_changes} mouvement(s) de stock.")
+    click.echo(f"{count_fr(report.created, 'créé', 'créés')}, {count_fr(report.updated, 'modifié', 'modifiés')}, "
+               f"{count_fr(report.unchanged, 'inchangé', 'inchangés')}, "
+               f"{count_fr(report.stock_changes, 'mouvement', 'mouvements')} de stock.")
 
 
 @catalog_cli.command("generate")

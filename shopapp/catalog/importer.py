@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from shopapp.catalog import services, stock
 from shopapp.catalog.models import Category, Product, StockRecord
 from shopapp.catalog.search import fold
+from shopapp.core.text import count_fr
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
 
@@ -76,8 +77,8 @@ class ImportFailed(ValidationFailed):
 
     def __init__(self, errors: list[RowError], total: int | None = None):
         count = total if total is not None else len(errors)
-        super().__init__(f"Import refusé : {count} erreur(s), rien n'a été modifié.",
-                         fields={"file": f"{count} erreur(s)"})
+        errors_text = count_fr(count, "erreur", "erreurs")
+        super().__init__(f"Import refusé : {errors_text}, rien n'a été modifié.", fields={"file": errors_text})
         self.errors = errors[:MAX_REPORTED_ERRORS]
         self.total = count
 

@@ -25,12 +25,24 @@ from shopapp.catalog.forms import (
     StockForm,
 )
 from shopapp.catalog.models import LABELS, Product, Shop, ShopStatus
+from shopapp.catalog.pricing import reference_price
 from shopapp.core import page_cache
 from shopapp.core.forms import report_errors, save_upload
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
+from shopapp.templating import format_price
 
 bp = Blueprint("catalog", __name__)
+
+
+@bp.app_template_filter("reference_price")
+def reference_price_text(product: Product) -> str:
+    """`soit 18,00 € TTC / kg` beside a product sold by weight, empty otherwise."""
+    found = reference_price(product.price_cents, product.unit)
+    if found is None:
+        return ""
+    cents, unit = found
+    return _("soit %(price)s / %(unit)s", price=format_price(cents, product.currency), unit=unit)
 
 PER_PAGE = 24
 SORT_LABELS = {"": _l("Pertinence / nom"), "name": _l("Nom"), "price": _l("Prix croissant"),

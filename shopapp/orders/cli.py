@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from shopapp.core.text import count_fr
 from shopapp.core.transaction import commit
 from shopapp.orders.fulfilment import mark_no_shows
 from shopapp.orders.slots import generate_slots
@@ -21,7 +22,7 @@ def slots_command(weeks: int) -> None:
 
     created = generate_slots(weeks)
     commit()
-    click.echo(f"{created} créneau(x) créé(s) sur {weeks} semaine(s).")
+    click.echo(f"{count_fr(created, 'créneau créé', 'créneaux créés')} sur {count_fr(weeks, 'semaine', 'semaines')}.")
 
 
 @orders_cli.command("mark-no-shows")
@@ -30,4 +31,4 @@ def mark_no_shows_command() -> None:
 
     marked = mark_no_shows()
     commit()
-    click.echo(f"{marked} commande(s) marquée(s) non retirée(s).")
+    click.echo(f"{count_fr(marked, 'commande marquée non retirée', 'commandes marquées non retirées')}.")

@@ -45,6 +45,13 @@ class ChangeSlotForm(FlaskForm):
 
 class PartStatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
+    # Refusing a part is asked twice: the refuse button only works with this box ticked.
+    confirm_reject = BooleanField(_l("Je confirme le refus : cette partie ne sera pas préparée"))
+
+
+class CancelOrderForm(FlaskForm):
+    confirm = BooleanField(_l("Je confirme l'annulation de toute la commande"),
+                           validators=[DataRequired(_l("Cochez la case pour confirmer l'annulation."))])
 
 
 class CollectForm(FlaskForm):

@@ -26,6 +26,7 @@ from shopapp.orders import fulfilment, queries, reorder, slots
 from shopapp.orders.forms import (
     AddToBasketForm,
     BagLabelForm,
+    CancelOrderForm,
     DeskSearchForm,
     DropOffForm,
     PartStatusForm,
@@ -157,13 +158,19 @@ def my_orders():  # type: ignore[no-untyped-def]
 def my_order(order_id: int):  # type: ignore[no-untyped-def]
     order = queries.order_for_user(order_id, current_user.id)
     return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
-                           cancellable=fulfilment.is_cancellable(order),
+                           cancellable=fulfilment.is_cancellable(order), cancel_form=CancelOrderForm(formdata=None),
                            slot_changeable=fulfilment.can_change_slot(order))
 
 
 @bp.post("/mes-commandes/<int:order_id>/annuler")
 @login_required
 def cancel_my_order(order_id: int):  # type: ignore[no-untyped-def]
+    form = CancelOrderForm()
+    if not form.validate_on_submit():  # the box asking to confirm left unticked: nothing is cancelled
+        order = queries.order_for_user(order_id, current_user.id)  # another resident's order: 404
+        return render_template("orders/my_order.html", order=order, qr=_qr(order.pickup_code), form=PartStatusForm(),
+                               cancellable=fulfilment.is_cancellable(order), cancel_form=form,
+                               slot_changeable=fulfilment.can_change_slot(order)), 422
     try:
         fulfilment.cancel_order(order_id, actor_id=current_user.id, owner_id=current_user.id)
     except DomainError as error:
@@ -239,6 +246,8 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     form = PartStatusForm()
     if not form.validate_on_submit():
         return _render_shop_parts(_("Statut manquant."), 422)
+    if form.status.data == PartStatus.REJECTED and not form.confirm_reject.data:
+        return _render_shop_parts(_("Cochez la case pour confirmer le refus : rien n'a changé."), 422)
     try:
         fulfilment.set_part_status(part_id, form.status.data or "", shop_id=shop.id, actor_id=current_user.id)
     except DomainError as error:

@@ -31,7 +31,7 @@ def test_registration_is_confirmed_with_an_ics_in_local_time(app, animations, ma
     wait_for(lambda: len(smtp_server.messages) == 1 and _all_done(app), timeout=40)
     (message,) = smtp_server.to("ana@example.org")
     assert subject(message) == "Inscription confirmée : Atelier pain"
-    assert "Votre inscription à « Atelier pain » est confirmée (2 place(s))." in body(message)
+    assert "Votre inscription à « Atelier pain » est confirmée (2 places)." in body(message)
     ics = icalendar.Calendar.from_ical(attachments(message)["animation.ics"].get_content())
     (event,) = ics.walk("VEVENT")
     assert event.decoded("dtstart") == starts_at

@@ -23,7 +23,7 @@ def test_resident_pages(app, client, auth, world, animations, make_user, no_disp
     assert agenda.status_code == 200 and week.status_code == 200
     assert f'name="product_id" value="{comte}"' in page and "Ajouter au panier" in page
     assert registered.status_code == 302
-    assert "Dégustation de comtés" in mine and "Inscrit (2 place(s))" in mine
+    assert "Dégustation de comtés" in mine and "Inscrit (2 places)" in mine
     assert "Mes animations et mon agenda personnel" in account
 
 

@@ -94,7 +94,7 @@ def test_closing_a_day_removes_its_free_slots_and_keeps_the_booked_one_for_its_o
     assert response.status_code == 302
     page = text_of(client.get(SETTINGS))
 
-    assert "11 supprimé(s), 1 retiré(s)" in page
+    assert "11 supprimés, 1 retiré." in page
     assert number in page  # the order to warn
     assert "Inventaire" in page
     assert _slots_of(app, day) == [(booked_slot, 1, True)]
@@ -141,7 +141,7 @@ def test_reopening_a_day_offers_its_slots_again(app, client, town, admin):
     response = post(client, f"{SETTINGS}/fermetures/{closure}/rouvrir", {}, SETTINGS)
 
     assert response.status_code == 302
-    assert "11 ajouté(s), 0 supprimé(s), 0 retiré(s), 1 proposé(s) de nouveau" in text_of(client.get(SETTINGS))
+    assert "Créneaux de retrait mis à jour : 11 ajoutés, 1 proposé de nouveau." in text_of(client.get(SETTINGS))
     again = _slots_of(app, day)
     assert len(again) == 12 and all(not withdrawn for _id, _b, withdrawn in again)
     assert (booked_slot, 1, False) in again
@@ -214,7 +214,7 @@ def test_a_new_slot_length_recuts_the_future_free_slots(app, client, town, admin
     response = post(client, f"{SETTINGS}/lieu", form, SETTINGS)
 
     assert response.status_code == 302
-    assert "supprimé(s)" in text_of(client.get(SETTINGS))
+    assert "supprimés" in text_of(client.get(SETTINGS))
     assert len(_slots_of(app, day)) == 24
     assert len(_listed(app, day)) == 24
     with app.app_context():

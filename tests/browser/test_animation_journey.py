@@ -40,5 +40,5 @@ def test_resident_joins_a_tasting_while_checking_out(app, make_user, live_server
     page.goto(live_server + "/compte")
     page.get_by_role("link", name="Mes animations et mon agenda personnel").click()
     item = page.locator(".my-animations li").first
-    assert "Dégustation de comtés" in item.inner_text() and "Inscrit (1 place(s))" in item.inner_text()
+    assert "Dégustation de comtés" in item.inner_text() and "Inscrit (1 place)" in item.inner_text()
     screenshot(page, "my-animations")

@@ -128,7 +128,7 @@ def test_the_whole_journey_works_by_keyboard_alone(app, make_user, live_server, 
     tab_to(page, "el.tagName === 'A' && el.textContent.includes('Mes animations')")
     follow(page)
     joined = page.locator(".my-animations li").first.inner_text()
-    assert "Dégustation de comtés" in joined and "Inscrit (1 place(s))" in joined
+    assert "Dégustation de comtés" in joined and "Inscrit (1 place)" in joined
 
     _log_out_by_keyboard(page)
     for _name, keeper, _product in shops:
@@ -163,5 +163,5 @@ def test_the_whole_journey_works_by_keyboard_alone(app, make_user, live_server, 
     page.keyboard.press("Space")
     tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Enregistrer la présence')")
     follow(page)
-    page.get_by_text("Présence enregistrée pour 1 inscription(s).").wait_for()
+    page.get_by_text("Présence enregistrée pour 1 inscription.").wait_for()
     assert "présent" in page.locator(".desk-checkin").inner_text()

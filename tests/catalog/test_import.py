@@ -134,8 +134,8 @@ def test_cli_import_with_progress_and_errors(app, runner, catalog, shop, tmp_pat
     again = runner.invoke(args=["catalog", "import", "boutique-a", str(good)])
 
     assert refused.exit_code == 1 and "ligne 2, colonne prix : Prix invalide" in refused.output
-    assert done.exit_code == 0 and "3 créé(s), 0 modifié(s), 0 inchangé(s)" in done.output
-    assert again.exit_code == 0 and "0 créé(s), 0 modifié(s), 3 inchangé(s), 0 mouvement(s)" in again.output
+    assert done.exit_code == 0 and "3 créés, 0 modifié, 0 inchangé" in done.output
+    assert again.exit_code == 0 and "0 créé, 0 modifié, 3 inchangés, 0 mouvement de stock." in again.output
     assert len(catalog.snapshot()) == 3
 
 

@@ -89,4 +89,4 @@ def test_cli_generates_slots(app, runner):
     result = runner.invoke(args=["venue", "slots", "--weeks", "2"])
 
     assert result.exit_code == 0, result.output
-    assert "10 créneau(x) créé(s) sur 2 semaine(s)." in result.output
+    assert "10 créneaux créés sur 2 semaines." in result.output
