@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import weasyprint
 from flask import render_template
+from PIL import ImageFile
 
 from shopapp.payments import invoices
 from shopapp.payments.models import CommissionInvoice
+
+# WeasyPrint turns on Pillow's process-wide "load truncated images" when imported; uploaded photos must
+# still be refused when truncated (catalog/images.py), and our documents embed no broken image.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def invoice_html(invoice: CommissionInvoice) -> str:
