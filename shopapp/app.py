@@ -30,6 +30,7 @@ from shopapp.animations import venue_views as animations_venue_views
 from shopapp.animations import views as animations_views
 from shopapp.association import (
     dashboard_views,
+    fee_views,
     legal_views,
     member_views,
     nomination_views,
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         association_views.bp, team_views.bp, nomination_views.bp, settings_views.bp, dashboard_views.bp,
         people_views.bp,
         member_views.bp,
+        fee_views.bp,
         legal_views.bp,
         payments_views.bp, payments_pages.bp,
         catalog_views.bp, catalog_api.bp,

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from shopapp.association.models import NominationStatus
 from shopapp.association.settings import WEEKDAYS
 from shopapp.association.siret import is_valid_siret
-from shopapp.core.forms import PercentField, parse_decimal
+from shopapp.core.forms import EurosField, PercentField, parse_decimal
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -121,6 +121,14 @@ class VenueIdentityForm(FlaskForm):
     description = TextAreaField(_l("Comment se passe le retrait"), validators=[Length(max=2000)],
                                 description=_l("Montré aux habitants : où entrer, à qui s'adresser, "
                                                "ce qu'on y trouve."))
+
+
+class MembershipFeeForm(FlaskForm):
+    fee = EurosField(_l("Cotisation annuelle des membres (€)"),
+                     validators=[InputRequired(REQUIRED)],
+                     description=_l("0 : l'adhésion est gratuite. Sinon, les membres la règlent au comptoir, "
+                                    "une fois par année civile."),
+                     render_kw={"inputmode": "decimal"})
 
 
 class OrderingRulesForm(FlaskForm):

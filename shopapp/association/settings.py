@@ -96,6 +96,25 @@ def update_venue_settings(
     return changes, (follow_calendar() if recut else None)
 
 
+MAX_MEMBERSHIP_FEE_CENTS = 100_000
+
+
+def set_membership_fee(venue_id: int, fee_cents: int, *, actor_id: int) -> list[SettingChange]:
+    """The yearly membership fee (0: membership is free); audited when it changes. Flushes.
+
+    :raise ValidationFailed: negative, or over 1 000 €.
+    """
+    if not 0 <= fee_cents <= MAX_MEMBERSHIP_FEE_CENTS:
+        raise ValidationFailed(str(_l("Entre 0 et 1 000 €.")), fields={"fee": str(_l("Entre 0 et 1 000 €."))})
+    venue = _venue(venue_id)
+    if venue.membership_fee_cents == fee_cents:
+        return []
+    change = _audit("venue.membership_fee_cents", venue.membership_fee_cents, fee_cents, actor_id)
+    venue.membership_fee_cents = fee_cents
+    db.session.flush()
+    return [change]
+
+
 def set_ordering_rules(venue_id: int, require_confirmed_email: bool, *, actor_id: int) -> list[SettingChange]:
     """Whether residents confirm their e-mail address before ordering; audited when it changes. Flushes."""
     venue = _venue(venue_id)

@@ -21,6 +21,7 @@ from shopapp.association.forms import (
     ClosedDayForm,
     CommissionForm,
     HoursForm,
+    MembershipFeeForm,
     OrderingRulesForm,
     VenueIdentityForm,
     VenueSettingsForm,
@@ -85,6 +86,9 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     identity_form = forms.get("identity_form")
     if venue is not None and identity_form is None:
         identity_form = VenueIdentityForm(obj=venue, formdata=None)
+    fee_form = forms.get("fee_form")
+    if venue is not None and fee_form is None:
+        fee_form = MembershipFeeForm(formdata=None, data={"fee": venue.membership_fee_cents})
     rules_form = forms.get("rules_form")
     if venue is not None and rules_form is None:
         rules_form = OrderingRulesForm(obj=venue, formdata=None)
@@ -97,7 +101,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     ))
     return render_template(
         "association/settings.html", venue=venue, venue_form=venue_form, identity_form=identity_form,
-        rules_form=rules_form,
+        rules_form=rules_form, fee_form=fee_form,
         hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
@@ -156,6 +160,22 @@ def settings_identity():  # type: ignore[no-untyped-def]
                   "success")
             return redirect(url_for("venue_settings.settings"))
     return _settings_page(422, identity_form=form)
+
+
+@bp.post("/association/reglages/cotisation")
+@admin_only
+def settings_membership_fee():  # type: ignore[no-untyped-def]
+    venue = _venue_or_404()
+    form = MembershipFeeForm()
+    if form.validate_on_submit():
+        try:
+            venue_settings.set_membership_fee(venue.id, form.fee.data or 0, actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error)
+        else:
+            flash(_("La cotisation annuelle est enregistrée."), "success")
+            return redirect(url_for("venue_settings.settings"))
+    return _settings_page(422, fee_form=form)
 
 
 @bp.post("/association/reglages/commandes")

@@ -98,3 +98,28 @@ class PercentField(StringField):
         if self.data is None:
             return ""
         return str(format_decimal(Decimal(self.data) / 100, format="0.##"))
+
+
+class EurosField(StringField):
+    """An amount typed in euros, as people write it (`12,50`, `12.5`, `12 €`), whose `data` is in cents
+    (12,50 → 1250). Empty gives None; a text that is no amount, negative, or with more than two decimals is
+    an error in French."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        value = parse_decimal(str(valuelist[0]).replace("€", ""))
+        if value is None or value < 0:
+            raise ValueError(str(_l("Indiquez un montant en euros, par exemple 12,50.")))
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(str(_l("Deux décimales au plus, par exemple 12,50.")))
+        self.data = int(cents)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return str(format_decimal(Decimal(self.data) / 100, format="0.00"))

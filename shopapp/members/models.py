@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopapp.core.clock import utcnow
@@ -22,3 +22,24 @@ class Membership(Base):
     # The exact wording the resident agreed to, and when (GDPR art. 7: consent must be demonstrable).
     consent_text: Mapped[str] = mapped_column(String(500))
     consent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MembershipFee(Base):
+    """A yearly membership fee received at the desk: the association's record of it, kept for its books
+    (the FEC export) even after the member leaves or deletes their account (the name stays, the link goes)."""
+
+    __tablename__ = "membership_fee"
+    __table_args__ = (
+        UniqueConstraint("user_id", "year"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("method IN ('desk')", name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    member_name: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int]
+    amount_cents: Mapped[int]
+    method: Mapped[str] = mapped_column(String(10), default="desk")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    paid_at: Mapped[datetime] = mapped_column(default=utcnow)

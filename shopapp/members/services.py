@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shopapp.core.clock import utcnow
-from shopapp.errors import ValidationFailed
+from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
-from shopapp.members.models import Membership
+from shopapp.members.models import Membership, MembershipFee
+
+
+class FeeAlreadyPaid(DomainError):
+    status = 409
+    code = "fee_already_paid"
+
+
+class NoFeeSet(DomainError):
+    status = 409
+    code = "no_fee"
 
 
 def consent_text(venue: str) -> str:
@@ -56,3 +67,46 @@ def leave(user_id: int) -> bool:
     db.session.delete(existing)
     db.session.flush()
     return True
+
+
+def fee_paid(user_id: int, year: int) -> MembershipFee | None:
+    """This member's fee for `year`, if it was received."""
+    return db.session.scalar(select(MembershipFee).where(MembershipFee.user_id == user_id,
+                                                         MembershipFee.year == year))
+
+
+def fees_paid_by(year: int) -> dict[int, MembershipFee]:
+    """The fees received for `year`, by member."""
+    rows = db.session.scalars(select(MembershipFee).where(MembershipFee.year == year,
+                                                          MembershipFee.user_id.is_not(None)))
+    return {row.user_id: row for row in rows if row.user_id is not None}
+
+
+def fees_of_year(year: int) -> list[MembershipFee]:
+    """Every fee received for `year` (the association's books), oldest first."""
+    return list(db.session.scalars(select(MembershipFee).where(MembershipFee.year == year)
+                                   .order_by(MembershipFee.paid_at, MembershipFee.id)))
+
+
+def record_fee(user_id: int, name: str, *, year: int, fee_cents: int, actor_id: int) -> MembershipFee:
+    """The desk received a member's fee for `year`, of the amount the association set. Flushes.
+
+    Once per member and year (a second press of the button, or two desks at once, is refused: the
+    unique (member, year) row decides).
+    :raise NoFeeSet: the association asks no fee. :raise NotFoundError: not a member.
+    :raise FeeAlreadyPaid: already received for that year.
+    """
+    if fee_cents <= 0:
+        raise NoFeeSet("L'association ne demande pas de cotisation.")
+    if membership_of(user_id) is None:
+        raise NotFoundError("Cette personne n'est pas membre.")
+    if fee_paid(user_id, year) is not None:
+        raise FeeAlreadyPaid("La cotisation de cette année est déjà enregistrée.")
+    row = MembershipFee(user_id=user_id, member_name=name[:120], year=year, amount_cents=fee_cents, method="desk",
+                        recorded_by_id=actor_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise FeeAlreadyPaid("La cotisation de cette année est déjà enregistrée.") from None
+    return row

@@ -23,6 +23,7 @@ from shopapp.catalog.models import Shop
 from shopapp.core.clock import venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
+from shopapp.members.services import fees_of_year
 from shopapp.orders.models import Order
 from shopapp.payments.models import MEMO_KINDS, AccountingAccount, LedgerEntry, LedgerKind
 
@@ -38,7 +39,10 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "bank": ("512000", "Banque"),
     "commission": ("706000", "Commissions sur ventes"),
     "vat": ("445710", "TVA collectée"),
+    "membership": ("756000", "Cotisations des membres"),
 }
+# The members' yearly fees, received at the desk: the association's own income, outside the shops' ledger.
+MEMBERSHIP_JOURNAL = ("AD", "Cotisations des membres")
 
 # kind → (journal code, journal label, counterpart account key, entry label).
 JOURNALS: dict[str, tuple[str, str, str, str]] = {
@@ -141,6 +145,26 @@ def fec_lines(year: int) -> list[FecLine]:
                                  order_number, text, max(amount, 0), max(-amount, 0)))
             lines.append(FecLine(journal, journal_label, number, day, shop_number, shop_label, aux, aux_label,
                                  order_number, text, max(-amount, 0), max(amount, 0)))
+    lines.extend(_membership_fee_lines(year, accounts))
+    return lines
+
+
+def _membership_fee_lines(year: int, accounts: dict[str, tuple[str, str]]) -> list[FecLine]:
+    """One entry per fee received in `year` (the year it was paid, venue time): cash debited, the members'
+    fees account credited."""
+    zone = venue_zone()
+    journal, journal_label = MEMBERSHIP_JOURNAL
+    cash_number, cash_label = accounts["cash"]
+    fee_number, fee_label = accounts["membership"]
+    lines = []
+    for n, fee in enumerate(fees_of_year(year), start=1):
+        day = fee.paid_at.replace(tzinfo=fee.paid_at.tzinfo or UTC).astimezone(zone).date()
+        number, piece = f"{journal}{n:06d}", f"COT-{fee.year}-{fee.id:06d}"
+        text = f"Cotisation {fee.year} {fee.member_name}"
+        lines.append(FecLine(journal, journal_label, number, day, cash_number, cash_label, "", "", piece, text,
+                             fee.amount_cents, 0))
+        lines.append(FecLine(journal, journal_label, number, day, fee_number, fee_label, "", "", piece, text,
+                             0, fee.amount_cents))
     return lines
 
 

@@ -12,9 +12,10 @@ from shopapp.accounts.access import login_required
 from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.services import authenticate
 from shopapp.animations.forms import DeleteAccountForm, MembershipForm
+from shopapp.core.clock import venue_today
 from shopapp.members import services as members
 from shopapp.privacy import gdpr
-from shopapp.venue.queries import venue_name
+from shopapp.venue.queries import current_venue, venue_name
 
 bp = Blueprint("privacy", __name__)
 
@@ -27,8 +28,10 @@ def membership():  # type: ignore[no-untyped-def]
         members.join(current_user.id, consent=bool(form.consent.data), venue=venue_name())
         flash(_("Bienvenue parmi les membres de %(venue)s !", venue=venue_name()), "success")
         return redirect(url_for("privacy.membership"))
+    venue = current_venue()
     return render_template("animations/membership.html", form=form, consent_text=members.consent_text(venue_name()),
-                           leave_form=EmptyForm(),
+                           leave_form=EmptyForm(), fee_cents=venue.membership_fee_cents if venue is not None else 0,
+                           fee=members.fee_paid(current_user.id, venue_today().year), year=venue_today().year,
                            membership=members.membership_of(current_user.id)), 422 if form.errors else 200
 
 

@@ -28,6 +28,8 @@ class Venue(Base):
     slot_minutes: Mapped[int] = mapped_column(default=30)
     slot_capacity: Mapped[int] = mapped_column(default=12)
     holding_minutes: Mapped[int] = mapped_column(default=2880)
+    # The optional yearly membership fee of the venue's association (0: membership is free).
+    membership_fee_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     booking_cutoff_minutes: Mapped[int] = mapped_column(default=60)
     # French public holidays (computed, see venue/holidays.py) close the venue unless set otherwise.
     closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
