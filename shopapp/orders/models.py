@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shopapp.catalog.models import Product, Shop
 from shopapp.core.clock import utcnow
 from shopapp.core.db import Base, TimestampMixin
-from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, PartStatus
+from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, OrderStatus, PartStatus
 
 
 class Basket(TimestampMixin, Base):
@@ -124,6 +124,11 @@ class Order(TimestampMixin, Base):
     def is_all_at_venue(self) -> bool:
         parts = self.remaining_parts
         return bool(parts) and all(part.status == PartStatus.AT_VENUE for part in parts)
+
+    @property
+    def has_receipt(self) -> bool:
+        """A receipt exists (payments draws it) once something was paid or the order was collected."""
+        return self.status == OrderStatus.COLLECTED or self.paid_cents > 0
 
 
 class OrderPart(Base):

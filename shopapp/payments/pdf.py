@@ -7,6 +7,7 @@ from flask import render_template
 
 from shopapp.payments import invoices
 from shopapp.payments.models import CommissionInvoice
+from shopapp.payments.receipts import Receipt
 
 
 def invoice_html(invoice: CommissionInvoice) -> str:
@@ -18,3 +19,13 @@ def invoice_html(invoice: CommissionInvoice) -> str:
 def invoice_pdf(invoice: CommissionInvoice) -> bytes:
     """The invoice as a PDF (uncompressed streams: its number and parties are searchable in the file)."""
     return weasyprint.HTML(string=invoice_html(invoice)).write_pdf(uncompressed_pdf=True)
+
+
+def receipt_html(receipt: Receipt) -> str:
+    """A resident's receipt as a standalone printable HTML document (the page and the PDF)."""
+    return render_template("payments/receipt_document.html", receipt=receipt, order=receipt.order)
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as a PDF (uncompressed streams, like the invoices: its text is searchable in the file)."""
+    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(uncompressed_pdf=True)
