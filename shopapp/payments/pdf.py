@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import weasyprint
-from flask import render_template
+from flask import current_app, render_template
 
 from shopapp.payments import invoices
 from shopapp.payments.models import CommissionInvoice
@@ -27,5 +29,7 @@ def receipt_html(receipt: Receipt) -> str:
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
-    """The receipt as a PDF (uncompressed streams, like the invoices: its text is searchable in the file)."""
-    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(uncompressed_pdf=True)
+    """The receipt as a PDF (uncompressed streams, like the invoices: its text is searchable in the file).
+    The page's style sheet is given to WeasyPrint from the static folder (the page links it by URL)."""
+    style = weasyprint.CSS(filename=str(Path(current_app.static_folder or "") / "css" / "receipt.css"))
+    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(stylesheets=[style], uncompressed_pdf=True)
