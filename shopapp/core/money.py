@@ -80,3 +80,15 @@ def allocate_proportionally(total_cents: int, weights: list[int]) -> list[int]:
     for _, index in sorted(remainders)[:left]:
         shares[index] += 1
     return shares
+
+
+def vat_within(ttc_cents: int, rate_bps: int) -> int:
+    """The VAT included in a price with taxes, rounded half-up to the cent (`vat_within(1000, 2000) == 167`).
+
+    `ttc × rate / (1 + rate)`: the net amount is the rest (`ttc − vat`), so net + VAT == TTC always.
+    :raise ValueError: negative amount or rate.
+    """
+    if ttc_cents < 0 or rate_bps < 0:
+        raise ValueError("amount and rate must be non-negative")
+    base = BPS_SCALE + rate_bps
+    return (2 * ttc_cents * rate_bps + base) // (2 * base)

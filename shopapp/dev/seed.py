@@ -19,7 +19,7 @@ from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
 from shopapp.members.services import join as join_membership
-from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.models import Order, OrderLine, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
 from shopapp.payments import commission, invoices
 from shopapp.payments.models import CardPaymentStatus, CommissionInvoice, LedgerEntry, Payment
@@ -186,8 +186,15 @@ def seed_invoices() -> int:
                       pickup_slot_id=slot.id, status=OrderStatus.COLLECTED, payment_method=PaymentMethod.AT_PICKUP,
                       payment_status=OrderPaymentStatus.PAID, paid_via="card_terminal", paid_cents=cents, paid_at=at,
                       total_cents=cents, currency="EUR", collected_at=at)
-        order.parts.append(OrderPart(shop_id=seller.id, subtotal_cents=cents, currency="EUR",
-                                     status=PartStatus.AT_VENUE, commission_rate_bps=commission.rate_for_shop(seller)))
+        part = OrderPart(shop_id=seller.id, subtotal_cents=cents, currency="EUR", status=PartStatus.AT_VENUE,
+                         commission_rate_bps=commission.rate_for_shop(seller))
+        # One line, so the resident's receipt of this sale has something to list.
+        product = db.session.scalar(select(Product).where(Product.shop_id == seller.id).order_by(Product.id).limit(1))
+        if product is not None:
+            part.lines.append(OrderLine(product_id=product.id, sku=product.sku, name=product.name, unit=product.unit,
+                                        unit_price_cents=cents, vat_rate_bp=product.vat_rate_bp, quantity=1,
+                                        line_total_cents=cents))
+        order.parts.append(part)
         db.session.add(order)
         db.session.flush()
         db.session.add(Payment(order_id=order.id, order_ref=order.number, method=PaymentMethod.AT_PICKUP,

@@ -24,6 +24,7 @@ ORDER_READY_TASK = "notices.order_ready"  # order_id: tell the resident
 ORDER_CANCELLED_TASK = "notices.order_cancelled"  # order_id: tell the shops
 ORDER_NO_SHOW_TASK = "notices.order_no_show"  # order_id: tell the shops and the resident
 ORDER_COLLECTED_TASK = "orders.order_collected"  # order_id: settlement and payouts
+ORDER_RECEIPT_TASK = "notices.order_receipt"  # order_id: thank the resident, with the link to the receipt
 PICKUP_MOVED_TASK = "notices.pickup_moved"  # order_id, slot_id: tell the resident and the shops preparing
 SLOT_WITHDRAWN_TASK = "notices.slot_withdrawn"  # order_id, slot_id: ask the resident to choose another slot
 EVENT_TASKS: tuple[str, ...] = (
@@ -34,6 +35,7 @@ EVENT_TASKS: tuple[str, ...] = (
     ORDER_CANCELLED_TASK,
     ORDER_NO_SHOW_TASK,
     ORDER_COLLECTED_TASK,
+    ORDER_RECEIPT_TASK,
     PICKUP_MOVED_TASK,
     SLOT_WITHDRAWN_TASK,
 )

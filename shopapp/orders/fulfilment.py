@@ -345,6 +345,7 @@ def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None =
     events.change_order_status(order, OrderStatus.COLLECTED, actor_id=actor_id)
     order.collected_at = now or utcnow()
     outbox.enqueue(events.ORDER_COLLECTED_TASK, order_id=order.id)
+    outbox.enqueue(events.ORDER_RECEIPT_TASK, order_id=order.id)
     db.session.flush()
     return order
 

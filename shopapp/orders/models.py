@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shopapp.catalog.models import Product, Shop
 from shopapp.core.clock import utcnow
 from shopapp.core.db import Base, TimestampMixin
-from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, PartStatus
+from shopapp.orders.states import ORDER_STATUS_SQL, PART_STATUS_SQL, OrderStatus, PartStatus
 
 # Codes people read aloud or type at the desk: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -138,6 +138,11 @@ class Order(TimestampMixin, Base):
     def is_all_at_venue(self) -> bool:
         parts = self.remaining_parts
         return bool(parts) and all(part.status == PartStatus.AT_VENUE for part in parts)
+
+    @property
+    def has_receipt(self) -> bool:
+        """A receipt exists (payments draws it) once something was paid or the order was collected."""
+        return self.status == OrderStatus.COLLECTED or self.paid_cents > 0
 
 
 class OrderPart(Base):

@@ -200,6 +200,22 @@ def send_order_ready(order_id: int) -> int:
                  lambda: render_sms("order_ready", ctx.resident, **ctx.as_dict()))
 
 
+def send_order_receipt(order_id: int) -> int:
+    """Thank the resident once the order is collected, with the link to its receipt (page and PDF; the
+    receipt itself is drawn by payments). Sent once per order. Commits the claim; returns messages sent
+    (0 when the order is gone or not collected).
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    ctx = _load_context(order_id)
+    if ctx is None or ctx.order.status != OrderStatus.COLLECTED:
+        return 0
+    details = {**ctx.as_dict(), "receipt_link": public_url("payments_pages.receipt", order_id=order_id),
+               "receipt_pdf_link": public_url("payments_pages.receipt_pdf", order_id=order_id)}
+    return _send(f"order_receipt:{order_id}", ctx.resident, "order_receipt",
+                 lambda: render_mail("order_receipt", ctx.resident, **details))
+
+
 def send_order_cancelled(order_id: int) -> int:
     """Tell the resident the order is cancelled, and each shop whose part was cancelled to stop
     preparing it (a shop that rejected its part already knows). Commits each claim; returns messages sent.

@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 
+from flask import url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopapp.core.api import ApiModel, RowId
@@ -193,6 +194,7 @@ class OrderOut(BaseModel):
     cancellable: bool
     parts: list[PartOut]
     payment: PaymentOut
+    receipt_url: str | None = None
 
 
 class OrderList(BaseModel):
@@ -311,6 +313,8 @@ def _order_fields(order: Order) -> dict[str, object]:
         cancellable=is_cancellable(order), parts=[part_out(part) for part in order.parts],
         payment=PaymentOut(method=order.payment_method, status=order.payment_status, paid_via=order.paid_via,
                            paid_cents=order.paid_cents),
+        receipt_url=(url_for("payments_pages.receipt", order_id=order.id, _external=True)
+                     if order.has_receipt else None),
     )
 
 

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from shopapp.accounts.access import role_required
+from shopapp.accounts.access import login_required, role_required
 from shopapp.accounts.models import Role
 from shopapp.catalog.access import acting_for, shop_api, shop_for_user, shop_staff_required
 from shopapp.catalog.models import Shop
@@ -24,7 +24,7 @@ from shopapp.core.transaction import commit
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
-from shopapp.payments import fec, invoices, onboarding, pdf, refunds, statements
+from shopapp.payments import fec, invoices, onboarding, pdf, receipts, refunds, statements
 from shopapp.payments.forms import ChartForm, CreditNoteForm, IssueMonthForm, LegalIdentityForm
 from shopapp.payments.models import CommissionInvoice, Refund
 from shopapp.payments.schemas import (
@@ -173,6 +173,33 @@ def shop_payouts(shop_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             error = exc.message
     return render_template("payments/shop_payouts.html", shop=shop, error=error, link=link), 422 if error else 200
+
+
+# -- residents' receipts -------------------------------------------------------------------------------
+
+def _receipt(order_id: int) -> receipts.Receipt:
+    """The signed-in resident's own order's receipt (the venue desk and admins may see any).
+    :raise NotFoundError: someone else's order, or nothing paid or collected yet."""
+    if current_user.has_role(Role.VENUE, Role.ADMIN):
+        order = queries.order_by_id(order_id)
+    else:
+        order = queries.order_for_user(order_id, current_user.id)
+    return receipts.receipt_for(order)
+
+
+@bp.get("/mes-commandes/<int:order_id>/recu")
+@login_required
+def receipt(order_id: int) -> Response:
+    return Response(pdf.receipt_html(_receipt(order_id)), mimetype="text/html")
+
+
+@bp.get("/mes-commandes/<int:order_id>/recu.pdf")
+@login_required
+def receipt_pdf(order_id: int) -> Response:
+    found = _receipt(order_id)
+    name = f"recu-{found.order.number}.pdf"
+    return Response(pdf.receipt_pdf(found), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 # -- commission invoices -------------------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import weasyprint
-from flask import render_template
+from flask import current_app, render_template
 from PIL import ImageFile
 
 from shopapp.payments import invoices
 from shopapp.payments.models import CommissionInvoice
+from shopapp.payments.receipts import Receipt
 
 # WeasyPrint turns on Pillow's process-wide "load truncated images" when imported; uploaded photos must
 # still be refused when truncated (catalog/images.py), and our documents embed no broken image.
@@ -23,3 +26,15 @@ def invoice_html(invoice: CommissionInvoice) -> str:
 def invoice_pdf(invoice: CommissionInvoice) -> bytes:
     """The invoice as a PDF (uncompressed streams: its number and parties are searchable in the file)."""
     return weasyprint.HTML(string=invoice_html(invoice)).write_pdf(uncompressed_pdf=True)
+
+
+def receipt_html(receipt: Receipt) -> str:
+    """A resident's receipt as a standalone printable HTML document (the page and the PDF)."""
+    return render_template("payments/receipt_document.html", receipt=receipt, order=receipt.order)
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as a PDF (uncompressed streams, like the invoices: its text is searchable in the file).
+    The page's style sheet is given to WeasyPrint from the static folder (the page links it by URL)."""
+    style = weasyprint.CSS(filename=str(Path(current_app.static_folder or "") / "css" / "receipt.css"))
+    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(stylesheets=[style], uncompressed_pdf=True)

@@ -41,6 +41,11 @@ def order_ready(order_id: int) -> None:
     order_notices.send_order_ready(order_id)
 
 
+@outbox_task(events.ORDER_RECEIPT_TASK, retry_on=(TemporaryMailError,))
+def order_receipt(order_id: int) -> None:
+    order_notices.send_order_receipt(order_id)
+
+
 @outbox_task(events.ORDER_CANCELLED_TASK, retry_on=(TemporaryMailError,))
 def order_cancelled(order_id: int) -> None:
     order_notices.send_order_cancelled(order_id)
