@@ -23,9 +23,15 @@ def invoice_html(invoice: CommissionInvoice) -> str:
     return render_template("payments/invoice_document.html", invoice=invoice, credited=credited)
 
 
+def _static_sheet(name: str) -> weasyprint.CSS:
+    """A style sheet of the static folder, given to WeasyPrint directly (the page links it by URL)."""
+    return weasyprint.CSS(filename=str(Path(current_app.static_folder or "") / "css" / name))
+
+
 def invoice_pdf(invoice: CommissionInvoice) -> bytes:
     """The invoice as a PDF (uncompressed streams: its number and parties are searchable in the file)."""
-    return weasyprint.HTML(string=invoice_html(invoice)).write_pdf(uncompressed_pdf=True)
+    return weasyprint.HTML(string=invoice_html(invoice)).write_pdf(stylesheets=[_static_sheet("invoice.css")],
+                                                                   uncompressed_pdf=True)
 
 
 def receipt_html(receipt: Receipt) -> str:
@@ -35,6 +41,6 @@ def receipt_html(receipt: Receipt) -> str:
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     """The receipt as a PDF (uncompressed streams, like the invoices: its text is searchable in the file).
-    The page's style sheet is given to WeasyPrint from the static folder (the page links it by URL)."""
-    style = weasyprint.CSS(filename=str(Path(current_app.static_folder or "") / "css" / "receipt.css"))
-    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(stylesheets=[style], uncompressed_pdf=True)
+    """
+    return weasyprint.HTML(string=receipt_html(receipt)).write_pdf(stylesheets=[_static_sheet("receipt.css")],
+                                                                   uncompressed_pdf=True)
