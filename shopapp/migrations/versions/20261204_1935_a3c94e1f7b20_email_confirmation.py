@@ -21,7 +21,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
     op.execute('UPDATE user_account SET email_confirmed_at = created_at')
     with op.batch_alter_table('venue', schema=None) as batch_op:
         batch_op.add_column(sa.Column('require_confirmed_email', sa.Boolean(), server_default=sa.false(),

@@ -28,7 +28,7 @@ def upgrade():
         sa.Column('amount_cents', sa.Integer(), nullable=False),
         sa.Column('method', sa.String(length=10), nullable=False),
         sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-        sa.Column('paid_at', sa.DateTime(), nullable=False),
+        sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint('amount_cents > 0', name=op.f('ck_membership_fee_amount_positive')),
         sa.CheckConstraint("method IN ('desk')", name=op.f('ck_membership_fee_method_known')),
         sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_membership_fee_user_id_user_account'),
