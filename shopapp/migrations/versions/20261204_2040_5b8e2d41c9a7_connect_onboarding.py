@@ -1,0 +1,39 @@
+"""Stripe Connect onboarding by the shops: the connected account's state on the shop, and payouts held
+until the account can receive them.
+
+Revision ID: 5b8e2d41c9a7
+Revises: f70c383997df
+Create Date: 2026-12-04 20:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '5b8e2d41c9a7'
+down_revision = 'f70c383997df'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('shop', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('charges_enabled', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('payouts_enabled', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('details_submitted', sa.Boolean(), nullable=True))
+    with op.batch_alter_table('payout', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payout_status_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_payout_status_known'),
+                                         "status IN ('pending', 'paid', 'failed', 'held')")
+
+
+def downgrade():
+    op.execute("UPDATE payout SET status = 'pending' WHERE status = 'held'")
+    with op.batch_alter_table('payout', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payout_status_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_payout_status_known'), "status IN ('pending', 'paid', 'failed')")
+    with op.batch_alter_table('shop', schema=None) as batch_op:
+        batch_op.drop_column('details_submitted')
+        batch_op.drop_column('payouts_enabled')
+        batch_op.drop_column('charges_enabled')
