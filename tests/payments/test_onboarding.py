@@ -178,7 +178,7 @@ def test_payout_held_until_onboarding_then_paid_exactly_once(app, client, make_s
 
 def test_association_sees_which_shops_can_be_paid(app, client, auth, make_user, make_shop, connect_fake):  # type: ignore[no-untyped-def]
     make_shop(stripe_account_id=connect_fake.add_account(), payouts_enabled=True)
-    make_shop(stripe_account_id=connect_fake.add_account(onboarded=False), payouts_enabled=False)
+    unfinished = make_shop(stripe_account_id=connect_fake.add_account(onboarded=False), payouts_enabled=False)
     make_shop()
     make_user(email="admin@example.org", roles=("admin",))
     auth.login("admin@example.org")
@@ -187,5 +187,5 @@ def test_association_sees_which_shops_can_be_paid(app, client, auth, make_user, 
     assert "Peut être payée" in rows["Boutique 1"]
     assert "Inscription Stripe inachevée" in rows["Boutique 2"]
     assert "Pas de compte Stripe" in rows["Boutique 3"]
-    detail = client.get("/association/commerces/2/versements").get_data(as_text=True)
+    detail = client.get(f"/association/commerces/{unfinished}/versements").get_data(as_text=True)
     assert "non, inscription Stripe inachevée" in detail
