@@ -65,8 +65,10 @@ def queued_payouts(app: Any) -> list[int]:
 def test_shop_onboards_through_an_express_account_and_a_link(app, client, auth, make_user, make_shop, connect_fake):  # type: ignore[no-untyped-def]
     shop_id = make_shop(email="fournil@example.org")
     _keeper(app, make_user, auth, shop_id)
-    settings = client.get("/ma-boutique/shop-1/reglages").get_data(as_text=True)
-    assert "Recevoir mes paiements" in settings
+    settings = client.get("/ma-boutique/shop-1/reglages")
+    assert "Recevoir mes paiements" in settings.get_data(as_text=True)
+    # The form's redirect goes to Stripe: browsers check it against form-action.
+    assert f"form-action 'self' {connect_fake.api_base};" in settings.headers["Content-Security-Policy"]
     token = csrf_token(client, "/ma-boutique/shop-1/reglages")
     started = client.post("/ma-boutique/shop-1/paiements/stripe", data={"csrf_token": token})
     assert started.status_code == 303
