@@ -59,7 +59,7 @@ from shopapp.orders import api as orders_api
 from shopapp.orders import views as orders_views
 from shopapp.payments import pages as payments_pages
 from shopapp.payments import views as payments_views
-from shopapp.payments.stripe_js import stripe_origins
+from shopapp.payments.stripe_js import stripe_form_origins, stripe_origins
 from shopapp.privacy import views as privacy_views
 from shopapp.templating import register_template_filters
 from shopapp.venue.queries import venue_name
@@ -138,12 +138,13 @@ def _template_globals() -> dict[str, object]:
 
 def content_security_policy(config: Any) -> str:
     """The CSP: our own origin only, plus Stripe.js and the Stripe API it talks to (frames for 3-D
-    Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo."""
+    Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo —
+    and Stripe's Connect onboarding as a form's redirect target."""
     script, connect, frame = stripe_origins(config)
     return (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
         f"script-src 'self'{script}; connect-src 'self'{connect}; frame-src 'self'{frame}; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+        f"frame-ancestors 'none'; form-action 'self'{stripe_form_origins(config)}; base-uri 'self'"
     )
 
 

@@ -13,6 +13,9 @@ SCHEDULE = {
     "payments-expire-unpaid": {"task": "payments.expire_unpaid", "schedule": timedelta(minutes=1)},
     # Last month's commission invoices: idempotent, so running every few hours issues them early on the
     # 1st and catches up a shop whose legal identity is completed later.
+    # Payouts held until a shop finishes its Stripe onboarding (the account.updated webhook releases them
+    # at once; this catches a missed webhook).
+    "payments-release-held-payouts": {"task": "payments.release_held_payouts", "schedule": timedelta(minutes=30)},
     "payments-issue-monthly-invoices": {"task": "payments.issue_monthly_invoices", "schedule": timedelta(hours=4)},
     # Notices found by sweeping the database; each is idempotent through the notice log.
     "notices-slot-reminders": {"task": "notices.send_slot_reminders", "schedule": timedelta(minutes=5)},

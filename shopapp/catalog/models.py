@@ -53,6 +53,11 @@ class Shop(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default=ShopStatus.PENDING)
     commission_rate_bps: Mapped[int | None] = mapped_column(default=None)
     stripe_account_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The connected account's state as Stripe last told us (account.updated, the onboarding return
+    # page); None until Stripe has been asked (an account recorded by hand is tried as it is).
+    charges_enabled: Mapped[bool | None] = mapped_column(default=None)
+    payouts_enabled: Mapped[bool | None] = mapped_column(default=None)
+    details_submitted: Mapped[bool | None] = mapped_column(default=None)
 
     staff: Mapped[list[ShopStaff]] = relationship(back_populates="shop", cascade="all, delete-orphan")
 

@@ -122,6 +122,18 @@ class ReversalView:
 
 
 @dataclass(frozen=True)
+class AccountView:
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+
+
+# What Stripe answers a transfer to an account whose onboarding is unfinished.
+ONBOARDING_UNFINISHED_CODES = frozenset({"insufficient_capabilities_for_transfer", "account_invalid"})
+
+
+@dataclass(frozen=True)
 class AccountLinkView:
     url: str
     expires_at: int
@@ -177,7 +189,8 @@ def _stripe_errors() -> Iterator[None]:
             str(_l("Le paiement a été refusé par la banque.")), code=exc.code or PaymentDeclined.code
         ) from exc
     except (stripe.InvalidRequestError, stripe.IdempotencyError) as exc:
-        raise PaymentRequestRejected(exc.user_message or str(exc)) from exc
+        # Stripe's own error code (e.g. `insufficient_capabilities_for_transfer`) when it gave one.
+        raise PaymentRequestRejected(exc.user_message or str(exc), code=exc.code or None) from exc
     except stripe.APIError as exc:
         if exc.http_status is None or exc.http_status >= 500:
             raise RetryablePaymentError(
@@ -424,7 +437,7 @@ def create_connected_account(shop_id: int, email: str, country: str = "FR") -> s
     params: dict[str, Any] = {
         "type": "express",
         "country": country,
-        "email": email,
+        **({"email": email} if email else {}),
         "capabilities": {"transfers": {"requested": True}},
         "metadata": {"shop_id": str(shop_id)},
     }
@@ -433,6 +446,28 @@ def create_connected_account(shop_id: int, email: str, country: str = "FR") -> s
             params=params, options=_options(idempotency_key("account", shop_id))  # type: ignore[arg-type]
         )
     return str(obj["id"])
+
+
+def retrieve_account(account_id: str) -> AccountView:
+    """Read a connected account's current state from Stripe.
+
+    :raise RetryablePaymentError, TerminalPaymentError:
+    """
+    with _stripe_errors():
+        obj = _plain(_client(connect=True).v1.accounts.retrieve(account_id))
+    return AccountView(id=str(obj["id"]), charges_enabled=bool(obj.get("charges_enabled")),
+                       payouts_enabled=bool(obj.get("payouts_enabled")),
+                       details_submitted=bool(obj.get("details_submitted")))
+
+
+def connect_available() -> bool:
+    """Whether Connect calls can be made: a secret key, and not a localstripe without a Connect endpoint
+    (localstripe has no Connect; onboarding needs real Stripe keys)."""
+    config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        return False
+    return not (config.get("STRIPE_LOCALSTRIPE") or config.get("STRIPE_API_BASE")) or bool(
+        config.get("STRIPE_CONNECT_API_BASE"))
 
 
 def create_account_link(account_id: str, refresh_url: str, return_url: str) -> AccountLinkView:

@@ -47,6 +47,8 @@ class PayoutStatus(enum.StrEnum):
     PENDING = "pending"
     PAID = "paid"
     FAILED = "failed"
+    # Waiting for the shop to finish its Stripe onboarding; paid once its account can receive payouts.
+    HELD = "held"
 
 
 class RefundStatus(enum.StrEnum):

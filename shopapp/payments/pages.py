@@ -24,7 +24,7 @@ from shopapp.core.transaction import commit
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
-from shopapp.payments import fec, invoices, onboarding, pdf, receipts, refunds, statements
+from shopapp.payments import fec, gateway, invoices, onboarding, pdf, receipts, refunds, statements
 from shopapp.payments.forms import ChartForm, CreditNoteForm, IssueMonthForm, LegalIdentityForm
 from shopapp.payments.models import CommissionInvoice, Refund
 from shopapp.payments.schemas import (
@@ -146,6 +146,41 @@ def api_statement():  # type: ignore[no-untyped-def]
     acting = acting_for(request.args.get("shop"))
     month = statements.parse_month(request.args.get("month"), today=venue_today())
     return respond(statement_out(statements.statement_for(acting.shop, month)))
+
+
+# -- Connect onboarding by the shop (Express account, Account Link) ------------------------------------
+
+def _onboarding_page(shop: Shop, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("payments/shop_onboarding.html", shop=shop, available=gateway.connect_available(),
+                           error=error), status
+
+
+@bp.get("/ma-boutique/<shop_slug>/paiements")
+@shop_staff_required
+def shop_onboarding(shop_slug: str):  # type: ignore[no-untyped-def]
+    """The shop's payout account, and Stripe's return (and refresh) page: reads the account's state."""
+    shop = shop_for_user(current_user.id, shop_slug)
+    if not gateway.connect_available() or not shop.stripe_account_id:
+        return _onboarding_page(shop)
+    try:
+        onboarding.refresh_account(shop.id)
+    except gateway.PaymentGatewayError as exc:
+        return _onboarding_page(shop, error=exc.message)
+    return _onboarding_page(shop)
+
+
+@bp.post("/ma-boutique/<shop_slug>/paiements/stripe")
+@shop_staff_required
+def shop_onboarding_start(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop = shop_for_user(current_user.id, shop_slug)
+    if not gateway.connect_available():
+        return _onboarding_page(shop, status=503)
+    back = url_for("payments_pages.shop_onboarding", shop_slug=shop.slug, _external=True)
+    try:
+        url = onboarding.start_onboarding(shop.id, refresh_url=back, return_url=back)
+    except gateway.PaymentGatewayError as exc:
+        return _onboarding_page(shop, error=exc.message, status=502)
+    return redirect(url, code=303)
 
 
 # -- association: commissions, Connect onboarding ------------------------------------------------------

@@ -31,12 +31,16 @@ def pay_out_part(part_id: int) -> Payout:
     Payout row (unique part_id) and lock it — a second worker on the same part waits here and then
     finds it paid; look for a transfer already made for this part (metadata part_id in the order's
     transfer group), because Stripe forgets Idempotency-Keys after 24 hours and our commit may have been
-    lost after a transfer succeeded; else create it with the key `transfer:<part_id>`; record the
+    lost after a transfer succeeded; else create it with the key `transfer:<part_id>`
+    (`transfer:<part_id>:<n>` after a refusal for an unfinished onboarding, since Stripe replays a
+    refusal under its key); record the
     transfer id and post the payout. The Stripe calls happen under the row lock on purpose: it is what
     keeps two workers from paying the same part.
 
-    A refusal by Stripe marks the payout failed (shown to staff) and returns; a shop without a connected
-    account keeps a pending payout (its balance stays owed). :raise PartNotCollected:
+    A refusal by Stripe marks the payout failed (shown to staff) and returns, except a refusal because the
+    shop's onboarding is unfinished (or an account Stripe says cannot receive payouts yet, not tried):
+    the payout is held and paid once the account is enabled; a shop without a connected account keeps a
+    pending payout (its balance stays owed). :raise PartNotCollected:
     :raise RetryablePaymentError: retry later.
     Flushes, never commits.
     """
@@ -67,6 +71,10 @@ def pay_out_part(part_id: int) -> Payout:
         payout.last_error = str(_l("Le commerce n'a pas encore de compte de versement."))[:500]
         db.session.flush()
         return payout
+    if shop.payouts_enabled is False:
+        # Stripe told us the account cannot receive payouts yet: held, not tried; the account.updated
+        # webhook (or the beat sweep) queues it again once it can (payments/onboarding.py).
+        return _hold(payout)
     group = gateway.transfer_group_for(facts.order_ref)
     source = None
     if facts.payment_method == PaymentMethod.CARD:
@@ -78,15 +86,33 @@ def pay_out_part(part_id: int) -> Payout:
             destination_account=shop.stripe_account_id,
             transfer_group=group,
             source_transaction=source,
-            idempotency_key=key,
+            idempotency_key=payout.idempotency_key,
             metadata={"part_id": str(part_id), "order_id": str(facts.order_id), "shop_id": str(facts.shop_id)},
         )
     except gateway.TerminalPaymentError as exc:
+        if exc.code in gateway.ONBOARDING_UNFINISHED_CODES:
+            # Stripe keeps a refused request's answer under its key: the retry needs a new one.
+            shop.payouts_enabled = False
+            payout.idempotency_key = _next_attempt_key(payout.idempotency_key)
+            return _hold(payout)
         payout.status = PayoutStatus.FAILED
         payout.last_error = exc.message[:500]
         db.session.flush()
         return payout
     return _record_paid(payout, facts, transfer_id=transfer.id)
+
+
+def _next_attempt_key(key: str) -> str:
+    """`transfer:42` → `transfer:42:2` → `transfer:42:3`: the key of the next attempt after a refusal."""
+    kind, part_id, *attempt = key.split(":")
+    return f"{kind}:{part_id}:{int(attempt[0]) + 1 if attempt else 2}"
+
+
+def _hold(payout: Payout) -> Payout:
+    payout.status = PayoutStatus.HELD
+    payout.last_error = str(_l("Le commerce n'a pas terminé son inscription Stripe."))[:500]
+    db.session.flush()
+    return payout
 
 
 def _record_paid(payout: Payout, facts: order_port.PartFacts, *, transfer_id: str | None) -> Payout:

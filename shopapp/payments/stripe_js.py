@@ -44,6 +44,16 @@ def stripe_origins(config: Mapping[str, Any]) -> tuple[str, str, str]:
     return f" {script}", f" {api}", frames
 
 
+def stripe_form_origins(config: Mapping[str, Any]) -> str:
+    """Extra CSP form-action sources, " origin" or "": Connect onboarding posts a form that redirects to
+    Stripe's Account Link (connect.stripe.com), and browsers check form-action on that redirect."""
+    if not config.get("STRIPE_SECRET_KEY"):
+        return ""
+    if config.get("STRIPE_CONNECT_API_BASE"):
+        return f" {_origin(str(config['STRIPE_CONNECT_API_BASE']))}"
+    return " https://connect.stripe.com"
+
+
 def is_test_mode(config: Mapping[str, Any]) -> bool:
     """Stripe in test mode (an sk_test_ key, or localstripe): every page says no real money moves."""
     key = str(config.get("STRIPE_SECRET_KEY") or "")

@@ -10,6 +10,8 @@ act on its current status, and payment statuses only move forward (pending → s
 expired; failed/expired → succeeded is the late-success path, never the reverse). An old
 `payment_failed` arriving after the success therefore finds the intent succeeded and does nothing.
 A declined attempt (`payment_failed`) releases nothing: the customer may retry until the hold expires.
+`account.updated` likewise re-reads the connected account and keeps its flags on the shop
+(payments/onboarding.py), which releases the shop's held payouts once it can receive them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy import select, update
 from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError
 from shopapp.extensions import db
-from shopapp.payments import gateway, order_port, refunds
+from shopapp.payments import gateway, onboarding, order_port, refunds
 from shopapp.payments.ledger import insert_ignoring_duplicates
 from shopapp.payments.models import CardPaymentStatus, Payment, StripeEvent
 
@@ -61,10 +63,12 @@ def receive(payload: bytes, signature_header: str | None) -> WebhookResult:
         log.warning("stripe webhook refused", extra={"error": type(exc).__name__})
         raise InvalidWebhook(str(_l("Signature Stripe invalide.")))
     payment_intent_id = str(obj["id"]) if obj.get("object") == "payment_intent" else None
-    return process_event(event_id, event_type, payment_intent_id)
+    account_id = str(obj["id"]) if obj.get("object") == "account" else None
+    return process_event(event_id, event_type, payment_intent_id, account_id=account_id)
 
 
-def process_event(event_id: str, event_type: str, payment_intent_id: str | None) -> WebhookResult:
+def process_event(event_id: str, event_type: str, payment_intent_id: str | None, *,
+                  account_id: str | None = None) -> WebhookResult:
     """Record a verified event and apply its effect, unless it was recorded before. Flushes."""
     inserted = insert_ignoring_duplicates(StripeEvent, [{
         "stripe_event_id": event_id, "type": event_type[:80], "payment_intent_id": payment_intent_id,
@@ -73,7 +77,10 @@ def process_event(event_id: str, event_type: str, payment_intent_id: str | None)
     if not inserted:
         return WebhookResult(event_id, event_type, "duplicate", is_duplicate=True)
     handler = HANDLERS.get(event_type)
-    outcome = handler(payment_intent_id) if handler is not None and payment_intent_id else "ignored"
+    if event_type == ACCOUNT_UPDATED and account_id:
+        outcome = handle_account_updated(account_id)
+    else:
+        outcome = handler(payment_intent_id) if handler is not None and payment_intent_id else "ignored"
     db.session.execute(
         update(StripeEvent)
         .where(StripeEvent.stripe_event_id == event_id)
@@ -135,6 +142,18 @@ def handle_payment_failed(payment_intent_id: str) -> str:
     db.session.flush()
     order_port.release_unpaid_order(payment.order_ref)
     return "released"
+
+
+ACCOUNT_UPDATED = "account.updated"
+
+
+def handle_account_updated(account_id: str) -> str:
+    """Keep a connected account's state on its shop (re-read from Stripe) and release its held payouts
+    once it can receive them. Flushes."""
+    shop = onboarding.apply_account_state(gateway.retrieve_account(account_id))
+    if shop is None:
+        return "unknown_account"
+    return "payouts_enabled" if shop.payouts_enabled else "payouts_disabled"
 
 
 HANDLERS: dict[str, Callable[[str], Any]] = {

@@ -1,12 +1,17 @@
 """FAKE of Stripe Connect's accounts, account links, transfers and transfer reversals — for tests only.
 
-localstripe (the real fake Stripe used for payments in the tests) has no Connect endpoints at all, so
-payouts would otherwise be untested against anything that speaks HTTP. This server implements the
-small part of Stripe's documented behaviour that payouts rely on, and nothing more:
+It is a fake, not localstripe: localstripe (the fake Stripe used for payments in the tests) has no
+Connect endpoints at all, so onboarding and payouts would otherwise be untested against anything that
+speaks HTTP. This server implements the small part of Stripe's documented behaviour that onboarding and
+payouts rely on, and nothing more:
 
-- `POST /v1/accounts`, `GET /v1/accounts/<id>`, `POST /v1/account_links`;
-- `POST /v1/transfers` (destination must exist), `GET /v1/transfers/<id>`, `GET /v1/transfers` filtered
-  by `transfer_group`, newest first, with `limit`/`starting_after` pagination;
+- `POST /v1/accounts` (Express accounts start with charges, payouts and details all false, as on
+  Stripe), `GET /v1/accounts/<id>`, `POST /v1/account_links` (`account_onboarding` links to
+  `<api_base>/onboarding/<id>`; the test plays the shopkeeper with `complete_onboarding`);
+- `POST /v1/transfers` (destination must exist, and — the onboarding rule — must have
+  `payouts_enabled`, else 400 `insufficient_capabilities_for_transfer` as Stripe answers),
+  `GET /v1/transfers/<id>`, `GET /v1/transfers` filtered by `transfer_group`, newest first,
+  with `limit`/`starting_after` pagination;
 - `POST /v1/transfers/<id>/reversals`: at most the unreversed amount, else 400 as Stripe answers;
 - `Idempotency-Key` on every POST: the same key and body replay the first response (header
   `Idempotent-Replayed: true`); the same key with another body is a 400 `idempotency_error`.
@@ -105,10 +110,28 @@ class StripeConnectFake:
         """Let a held response go (to a client that may be dead by then)."""
         self._release.set()
 
-    def add_account(self, account_id: str | None = None) -> str:
+    def add_account(self, account_id: str | None = None, *, onboarded: bool = True) -> str:
+        """An account made elsewhere; onboarded (able to receive transfers) unless told otherwise."""
         with self._lock:
             account = self._new_account({"type": "express", "country": "FR"}, account_id)
+            if onboarded:
+                self._set_onboarded(account)
         return str(account["id"])
+
+    def complete_onboarding(self, account_id: str) -> dict[str, Any]:
+        """The shopkeeper finished Stripe's onboarding form: the account can take charges and payouts."""
+        with self._lock:
+            account = self.state.accounts[account_id]
+            self._set_onboarded(account)
+            return dict(account)
+
+    @staticmethod
+    def _set_onboarded(account: dict[str, Any]) -> None:
+        account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]:
+        return list(self.state.accounts.values())
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -164,6 +187,9 @@ class StripeConnectFake:
             account = self.state.accounts.get(match[1])
             return (account, 200) if account else _missing("account", match[1])
         if method == "POST" and path == "/v1/account_links":
+            missing = [name for name in ("account", "refresh_url", "return_url", "type") if not params.get(name)]
+            if missing:
+                return _error_body("invalid_request_error", f"Missing required param: {missing[0]}.", missing[0]), 400
             if params.get("account") not in self.state.accounts:
                 return _missing("account", str(params.get("account")))
             now = int(time.time())
@@ -207,6 +233,11 @@ class StripeConnectFake:
         if destination not in self.state.accounts:
             return _error_body("invalid_request_error", f"No such destination: '{destination}'", "destination",
                                code="resource_missing"), 400
+        if not self.state.accounts[destination]["payouts_enabled"]:
+            return _error_body("invalid_request_error",
+                               "Your destination account needs to have at least one of the following capabilities "
+                               "enabled: transfers, crypto_transfers, legacy_payments", "destination",
+                               code="insufficient_capabilities_for_transfer"), 400
         transfer_id = f"tr_fake{next(self._ids):06d}{secrets.token_hex(3)}"
         transfer = {
             "id": transfer_id,

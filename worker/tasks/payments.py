@@ -11,11 +11,12 @@ from celery import shared_task
 from shopapp.core.transaction import commit
 from shopapp.orders.events import ORDER_COLLECTED_TASK
 from shopapp.orders.fulfilment import REFUND_DUE_TASK
-from shopapp.payments import card, invoices, payouts, refunds, settlement
+from shopapp.payments import card, invoices, onboarding, payouts, refunds, settlement
 from shopapp.payments.gateway import RetryablePaymentError
 from worker.tasks.base import outbox_task
 
 EXPIRE_UNPAID_TASK = "payments.expire_unpaid"
+RELEASE_HELD_PAYOUTS_TASK = "payments.release_held_payouts"
 
 
 @outbox_task(refunds.EXECUTE_REFUND_TASK, retry_on=(RetryablePaymentError,))
@@ -65,3 +66,12 @@ def issue_monthly_invoices() -> int:
     run = invoices.issue_month(invoices.previous_month())
     commit()
     return len(run.issued)
+
+
+@shared_task(name=RELEASE_HELD_PAYOUTS_TASK)
+def release_held_payouts() -> int:
+    """Periodic: re-read the accounts of shops with payouts held for an unfinished onboarding, and queue
+    those payouts once the account can receive them (in case an account.updated webhook was missed)."""
+    checked = onboarding.release_held_payouts()
+    commit()
+    return checked
