@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import segno
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -27,6 +27,7 @@ from shopapp.orders.forms import (
     DeskSearchForm,
     PartStatusForm,
     QuantityForm,
+    RefuseLineForm,
 )
 from shopapp.orders.session import current_owner, merge_after_log_in
 from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, PartStatus
@@ -245,6 +246,37 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     flash(_("Statut mis à jour."), "success")
     # Back to the same order on the page, so the shopkeeper keeps their place in a long list.
     return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+
+
+def _refusable_line(shop_id: int, part_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    part = queries.part_for_shop(part_id, shop_id)  # another shop's part → 404
+    line = next((line for line in part.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return part, line
+
+
+@bp.route("/preparation/parts/<int:part_id>/lignes/<int:line_id>/refuser", methods=["GET", "POST"])
+@shop_staff_required
+def refuse_line(part_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    """Refuse one line of a part being prepared: a reason, then a confirmation box, then the refusal."""
+    shop = _acting_shop()
+    part, line = _refusable_line(shop.id, part_id, line_id)
+    form = RefuseLineForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.refuse_line(part_id, line_id, form.reason_text(), shop_id=shop.id, actor_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Article refusé : %(name)s. Le client est prévenu.", name=line.name), "success")
+            return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("orders/refuse_line.html", shop=shop, part=part, line=line, form=form,
+                           error=error), status
 
 
 @bp.get("/preparation/liste")
