@@ -58,7 +58,7 @@ class RefuseLineForm(FlaskForm):
     reason = RadioField(_l("Raison du refus"), choices=[SelectChoice(value, label) for value, label in REFUSAL_REASONS],
                         validators=[InputRequired(_l("Choisissez la raison du refus."))])
     other = StringField(_l("Précisez la raison (si « Autre raison »)"),
-                        validators=[Optional(), Length(max=160, message=_l("160 caractères au plus."))])
+                        validators=[Length(max=160, message=_l("160 caractères au plus."))])
     confirm = BooleanField(_l("Je confirme : cet article ne sera pas fourni au client"),
                            validators=[DataRequired(_l("Cochez la case pour confirmer le refus."))])
 
