@@ -73,6 +73,11 @@ class RefuseLineForm(FlaskForm):
         return str(dict(REFUSAL_REASONS)[self.reason.data])
 
 
+class RefusePartForm(FlaskForm):
+    confirm = BooleanField(_l("Je confirme : aucun article de cette commande ne sera fourni au client"),
+                           validators=[DataRequired(_l("Cochez la case pour confirmer le refus."))])
+
+
 class CollectForm(FlaskForm):
     paid_via = RadioField(_l("Paiement reçu"), choices=[SelectChoice("card_terminal", _l("Carte (terminal)")),
                                                         SelectChoice("cash", _l("Espèces"))],

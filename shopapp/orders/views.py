@@ -28,6 +28,7 @@ from shopapp.orders.forms import (
     PartStatusForm,
     QuantityForm,
     RefuseLineForm,
+    RefusePartForm,
 )
 from shopapp.orders.session import current_owner, merge_after_log_in
 from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, PartStatus
@@ -237,6 +238,8 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     form = PartStatusForm()
     if not form.validate_on_submit():
         return _render_shop_parts(_("Statut manquant."), 422)
+    if form.status.data == PartStatus.REJECTED:  # a refusal goes through its confirmation page
+        return redirect(url_for("orders.refuse_part", part_id=part_id, shop=shop.slug))
     try:
         fulfilment.set_part_status(part_id, form.status.data or "", shop_id=shop.id, actor_id=current_user.id)
     except DomainError as error:
@@ -246,6 +249,28 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     flash(_("Statut mis à jour."), "success")
     # Back to the same order on the page, so the shopkeeper keeps their place in a long list.
     return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+
+
+@bp.route("/preparation/parts/<int:part_id>/refuser", methods=["GET", "POST"])
+@shop_staff_required
+def refuse_part(part_id: int):  # type: ignore[no-untyped-def]
+    """Refuse a whole part (out of stock): its lines, then a confirmation box, then the refusal."""
+    shop = _acting_shop()
+    part = queries.part_for_shop(part_id, shop.id)  # another shop's part → 404
+    form = RefusePartForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.set_part_status(part_id, PartStatus.REJECTED, shop_id=shop.id, actor_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Commande refusée. Le client est prévenu."), "success")
+            return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("orders/refuse_part.html", shop=shop, part=part, form=form, error=error), status
 
 
 def _refusable_line(shop_id: int, part_id: int, line_id: int):  # type: ignore[no-untyped-def]

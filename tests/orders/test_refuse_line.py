@@ -141,3 +141,27 @@ def test_api_refuses_a_line_for_the_shop_only(app, client, world, make_user, no_
     refused = next(line for line in done.json["lines"] if line["id"] == o["croissant"])
     assert (refused["is_refused"], refused["refusal_reason"]) == (True, "Rupture de stock")
     assert late.status_code == 409 and late.json["error"]["code"] == "part_not_preparing"
+
+
+def test_refusing_a_whole_part_from_the_page_needs_its_confirmation(app, client, auth, world, make_user,
+                                                                    no_dispatch):
+    o = _order(app, world, make_user)
+    auth.login("baker@example.org")
+    page_url = f"/preparation/parts/{o['bread_part']}/refuser"
+
+    listing = client.get("/preparation")
+    token = csrf_token(client, page_url)
+    bare = client.post(f"/preparation/parts/{o['bread_part']}/statut", data={"csrf_token": token, "status": "rejected"})
+    unconfirmed = client.post(page_url, data={"csrf_token": token})
+    foreign = client.get(f"/preparation/parts/{o['brie_part']}/refuser")
+    with app.app_context():
+        assert db.session.get(OrderPart, o["bread_part"]).status == "received"
+    done = client.post(page_url, data={"csrf_token": token, "confirm": "y"})
+
+    assert page_url in listing.get_data(as_text=True)
+    assert bare.status_code == 302 and bare.headers["Location"].startswith(page_url)
+    assert unconfirmed.status_code == 422 and "Cochez la case pour confirmer le refus." in text_of(unconfirmed)
+    assert foreign.status_code == 404
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(OrderPart, o["bread_part"]).status == "rejected"
