@@ -28,6 +28,7 @@ from shopapp.orders.schemas import (
     PartStatusIn,
     PickupDayOut,
     PickupSlotIn,
+    RefuseLineIn,
     ReorderOut,
     SetQuantityIn,
     ShopOrdersQuery,
@@ -154,6 +155,17 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     data = parse_body(PartStatusIn)
     acting = acting_for(request.args.get("shop"))
     part = fulfilment.set_part_status(part_id, data.status, shop_id=acting.shop.id, actor_id=acting.user_id)
+    return respond(shop_part_out(part))
+
+
+@bp.post("/shop/order-parts/<int:part_id>/lines/<int:line_id>/refuse")
+@shop_api(token_allowed=True)
+@documented("Refuse one line of the shop's part being prepared, with a reason (refunded or no longer due)",
+            body=RefuseLineIn, response=ShopPartOut, auth="bearer")
+def shop_refuse_line(part_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(RefuseLineIn)
+    acting = acting_for(request.args.get("shop"))
+    part = fulfilment.refuse_line(part_id, line_id, data.reason, shop_id=acting.shop.id, actor_id=acting.user_id)
     return respond(shop_part_out(part))
 
 

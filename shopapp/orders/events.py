@@ -20,6 +20,7 @@ from shopapp.orders.states import ORDER_LABELS, PART_LABELS, OrderStatus, PartSt
 ORDER_CONFIRMED_TASK = "notices.order_confirmed"  # order_id: tell the resident
 PART_TO_PREPARE_TASK = "notices.part_to_prepare"  # part_id: tell the shop
 PART_REJECTED_TASK = "notices.part_rejected"  # part_id: tell the resident (and refund if paid)
+LINE_REFUSED_TASK = "notices.line_refused"  # line_id: tell the resident (refunded if paid)
 ORDER_READY_TASK = "notices.order_ready"  # order_id: tell the resident
 ORDER_CANCELLED_TASK = "notices.order_cancelled"  # order_id: tell the shops
 ORDER_NO_SHOW_TASK = "notices.order_no_show"  # order_id: tell the shops and the resident
@@ -31,6 +32,7 @@ EVENT_TASKS: tuple[str, ...] = (
     ORDER_CONFIRMED_TASK,
     PART_TO_PREPARE_TASK,
     PART_REJECTED_TASK,
+    LINE_REFUSED_TASK,
     ORDER_READY_TASK,
     ORDER_CANCELLED_TASK,
     ORDER_NO_SHOW_TASK,

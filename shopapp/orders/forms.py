@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shopapp.core.forms import row_ids
 
@@ -46,12 +46,42 @@ class ChangeSlotForm(FlaskForm):
 class PartStatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
     # Refusing a part is asked twice: the refuse button only works with this box ticked.
-    confirm_reject = BooleanField(_l("Je confirme le refus : cette partie ne sera pas préparée"))
 
 
 class CancelOrderForm(FlaskForm):
     confirm = BooleanField(_l("Je confirme l'annulation de toute la commande"),
                            validators=[DataRequired(_l("Cochez la case pour confirmer l'annulation."))])
+
+
+REFUSAL_REASONS = (
+    ("rupture", _l("Rupture de stock")),
+    ("abime", _l("Produit abîmé")),
+    ("autre", _l("Autre raison")),
+)
+
+
+class RefuseLineForm(FlaskForm):
+    reason = RadioField(_l("Raison du refus"), choices=[SelectChoice(value, label) for value, label in REFUSAL_REASONS],
+                        validators=[InputRequired(_l("Choisissez la raison du refus."))])
+    other = StringField(_l("Précisez la raison (si « Autre raison »)"),
+                        validators=[Length(max=160, message=_l("160 caractères au plus."))])
+    confirm = BooleanField(_l("Je confirme : cet article ne sera pas fourni au client"),
+                           validators=[DataRequired(_l("Cochez la case pour confirmer le refus."))])
+
+    def validate_other(self, field: StringField) -> None:
+        if self.reason.data == "autre" and not (field.data or "").strip():
+            raise ValidationError(_l("Précisez la raison du refus."))
+
+    def reason_text(self) -> str:
+        """The reason as the resident will read it."""
+        if self.reason.data == "autre":
+            return (self.other.data or "").strip()
+        return str(dict(REFUSAL_REASONS)[self.reason.data])
+
+
+class RefusePartForm(FlaskForm):
+    confirm = BooleanField(_l("Je confirme : aucun article de cette commande ne sera fourni au client"),
+                           validators=[DataRequired(_l("Cochez la case pour confirmer le refus."))])
 
 
 class CollectForm(FlaskForm):

@@ -19,7 +19,7 @@ from shopapp.core.clock import as_utc, utcnow
 from shopapp.errors import InsufficientStock, InvalidTransition, NotFoundError, SlotFull, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
-from shopapp.orders.models import Order, OrderEvent, OrderPart, PickupSlot
+from shopapp.orders.models import Order, OrderEvent, OrderLine, OrderPart, PickupSlot
 from shopapp.orders.placement import emit_confirmation
 from shopapp.orders.states import (
     OrderPaymentStatus,
@@ -33,6 +33,8 @@ from shopapp.venue.models import Venue
 # Paid money to give back (a rejected part, a cancelled paid order): payments refunds it, once per
 # part (worker/tasks/payments.py). An outbox job because orders sits below payments and never imports it.
 REFUND_DUE_TASK = "orders.refund_due"  # order_id
+# The amount of one line a shop refused, on a paid card order: payments refunds it, once per line.
+LINE_REFUND_DUE_TASK = "orders.line_refund_due"  # order_id, line_id
 
 # How the desk recorded a drop-off (in the audit row's note): the bag's label scanned or typed, or by
 # hand from the order page, with a reason.
@@ -54,7 +56,7 @@ def _lock_order(order_id: int) -> Order:
 
 
 def _stock_lines(parts: list[OrderPart]) -> list[StockLine]:
-    return [StockLine(line.product_id, line.quantity) for part in parts for line in part.lines
+    return [StockLine(line.product_id, line.quantity) for part in parts for line in part.active_lines
             if line.product_id is not None]
 
 
@@ -317,6 +319,67 @@ def _remove_rejected_part(order: Order, part: OrderPart) -> None:
         order.refund_due_cents = order.refund_due_cents + part.subtotal_cents
         outbox.enqueue(REFUND_DUE_TASK, order_id=order.id)
     outbox.enqueue(events.PART_REJECTED_TASK, part_id=part.id)
+
+
+LINE_REFUSABLE_STATUSES = (PartStatus.RECEIVED, PartStatus.PREPARING)
+
+
+def refuse_line(part_id: int, line_id: int, reason: str, *, shop_id: int, actor_id: int | None) -> OrderPart:
+    """A shop refuses one line of its part while preparing it (out of stock, damaged...). Flushes.
+
+    The line is marked refused with its reason, its stock goes back, its amount leaves the part's
+    subtotal and the order's total (a paid card order gets that amount refunded, once, by payments; a
+    pay-at-pickup order simply costs less at the desk), and the resident is told. The commission,
+    computed on the part's subtotal at settlement, follows. When it was the part's last line still to
+    supply, the whole part is refused as by `set_part_status(..., "rejected")`.
+
+    :raise NotFoundError: the part is not this shop's, or the line is not in it.
+    :raise ValidationFailed: no reason, or the line is already refused.
+    :raise InvalidTransition: (409) the part is no longer being prepared.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Indiquez la raison du refus.", fields={"reason": "obligatoire"})
+    order_id = db.session.scalar(
+        select(OrderPart.order_id).where(OrderPart.id == part_id, OrderPart.shop_id == shop_id)
+    )
+    if order_id is None:
+        raise NotFoundError("Commande introuvable.")
+    order = _lock_order(order_id)
+    part = db.session.get_one(OrderPart, part_id)
+    line = db.session.scalar(select(OrderLine).where(OrderLine.id == line_id, OrderLine.part_id == part_id)
+                             .execution_options(populate_existing=True))
+    if line is None:
+        raise NotFoundError("Article introuvable.")
+    if order.status != OrderStatus.CONFIRMED or part.status not in LINE_REFUSABLE_STATUSES:
+        raise InvalidTransition("Cette part n'est plus en préparation : ses articles ne peuvent plus être refusés.",
+                                code="part_not_preparing")
+    if line.is_refused:
+        raise ValidationFailed("Cet article est déjà refusé.", fields={"line_id": "déjà refusé"})
+    note = f"article refusé : {line.name} — {reason}"[:200]
+    if len(part.active_lines) == 1:
+        # The last line: the whole part is refused, its money and stock handled as a part.
+        set_part_status(part_id, PartStatus.REJECTED, shop_id=shop_id, actor_id=actor_id)
+        # Refused with its part (not on its own): the part-rejected notice lists it with its reason.
+        line.refusal_reason = reason[:200]
+        db.session.add(OrderEvent(order_id=order.id, part_id=part.id, from_status=part.status,
+                                  to_status=part.status, actor_id=actor_id, note=note))
+        db.session.flush()
+        return part
+    stock.release([StockLine(line.product_id, line.quantity)] if line.product_id is not None else [])
+    line.refused_at = utcnow()
+    line.refusal_reason = reason[:200]
+    # Plain attribute arithmetic is safe here: the order row is locked.
+    part.subtotal_cents = part.subtotal_cents - line.line_total_cents
+    order.total_cents = order.total_cents - line.line_total_cents
+    if order.payment_status == OrderPaymentStatus.PAID and line.line_total_cents > 0:
+        order.refund_due_cents = order.refund_due_cents + line.line_total_cents
+        outbox.enqueue(LINE_REFUND_DUE_TASK, order_id=order.id, line_id=line.id)
+    db.session.add(OrderEvent(order_id=order.id, part_id=part.id, from_status=part.status, to_status=part.status,
+                              actor_id=actor_id, note=note))
+    outbox.enqueue(events.LINE_REFUSED_TASK, line_id=line.id)
+    db.session.flush()
+    return part
 
 
 def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None = None,

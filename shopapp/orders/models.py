@@ -179,6 +179,11 @@ class OrderPart(Base):
     def is_remaining(self) -> bool:
         return self.status not in (PartStatus.REJECTED, PartStatus.CANCELLED)
 
+    @property
+    def active_lines(self) -> list[OrderLine]:
+        """The lines still to supply: all but those the shop refused."""
+        return [line for line in self.lines if not line.is_refused]
+
 
 class OrderLine(Base):
     """A snapshot of what was bought: name, unit, unit price and VAT rate at checkout time."""
@@ -200,8 +205,16 @@ class OrderLine(Base):
     vat_rate_bp: Mapped[int]
     quantity: Mapped[int]
     line_total_cents: Mapped[int]
+    # Refused by the shop while preparing (out of stock, damaged...): the line stays as a record, its
+    # amount has left the part's subtotal and the order's total, its stock went back.
+    refused_at: Mapped[datetime | None] = mapped_column(default=None)
+    refusal_reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
     part: Mapped[OrderPart] = relationship(back_populates="lines")
+
+    @property
+    def is_refused(self) -> bool:
+        return self.refused_at is not None
 
 
 class OrderEvent(Base):

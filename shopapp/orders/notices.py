@@ -32,7 +32,7 @@ from shopapp.notices import services as notices
 from shopapp.notices.attachments import CalendarEvent, calendar_attachment, qr_attachment, qr_data_uri
 from shopapp.notices.channels import Sms, sms_enabled
 from shopapp.notices.rendering import Recipient, render_mail, render_sms
-from shopapp.orders.models import Order, OrderPart, PickupSlot
+from shopapp.orders.models import Order, OrderLine, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
 from shopapp.venue.models import Venue
 
@@ -179,6 +179,25 @@ def send_part_rejected(part_id: int) -> int:
     return _send(f"part_rejected:{part.id}", ctx.resident, "part_rejected",
                  lambda: render_mail("part_rejected", ctx.resident, **details),
                  lambda: render_sms("part_rejected", ctx.resident, **details))
+
+
+def send_line_refused(line_id: int) -> int:
+    """Tell the resident a shop refused one line of its part, why, and what is refunded (paid in
+    advance) or no longer due (paid at pickup). Once per line. Commits each claim; returns messages sent.
+
+    :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
+    """
+    line = db.session.get(OrderLine, line_id)
+    if line is None or not line.is_refused:
+        return 0
+    part = line.part
+    order = part.order
+    ctx = order_context(order)
+    is_refunded = order.payment_status == OrderPaymentStatus.PAID or order.paid_cents > 0
+    details = {"line": line, "part": part, "shop": part.shop, "is_refunded": is_refunded, **ctx.as_dict()}
+    return _send(f"line_refused:{line.id}", ctx.resident, "line_refused",
+                 lambda: render_mail("line_refused", ctx.resident, **details),
+                 lambda: render_sms("line_refused", ctx.resident, **details))
 
 
 def send_order_ready(order_id: int) -> int:

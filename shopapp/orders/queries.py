@@ -161,7 +161,7 @@ def product_totals(groups: list[SlotParts]) -> list[ProductTotal]:
     totals: dict[tuple[str, str], int] = {}
     for group in groups:
         for part in group.parts:
-            for line in part.lines:
+            for line in part.active_lines:
                 key = (line.name, line.unit)
                 totals[key] = totals.get(key, 0) + line.quantity
     return [ProductTotal(name, unit, quantity) for (name, unit), quantity in sorted(totals.items())]

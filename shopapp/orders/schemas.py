@@ -55,6 +55,10 @@ class PartStatusIn(ApiModel):
     status: Literal["preparing", "ready", "at_venue", "rejected"]
 
 
+class RefuseLineIn(ApiModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class ShopOrdersQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -153,6 +157,7 @@ class SlotRef(BaseModel):
 
 
 class OrderLineOut(BaseModel):
+    id: int
     product_id: int | None
     sku: str
     name: str
@@ -161,6 +166,8 @@ class OrderLineOut(BaseModel):
     vat_rate_bp: int
     quantity: int
     line_total_cents: int
+    is_refused: bool = False  # refused by the shop while preparing: no longer in the part's subtotal
+    refusal_reason: str | None = None
 
 
 class PartOut(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import segno
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -31,6 +31,8 @@ from shopapp.orders.forms import (
     DropOffForm,
     PartStatusForm,
     QuantityForm,
+    RefuseLineForm,
+    RefusePartForm,
 )
 from shopapp.orders.session import current_owner, merge_after_log_in
 from shopapp.orders.states import ORDER_LABELS, PAID_VIA_LABELS, PART_LABELS, PartStatus
@@ -246,8 +248,8 @@ def shop_part_status(part_id: int):  # type: ignore[no-untyped-def]
     form = PartStatusForm()
     if not form.validate_on_submit():
         return _render_shop_parts(_("Statut manquant."), 422)
-    if form.status.data == PartStatus.REJECTED and not form.confirm_reject.data:
-        return _render_shop_parts(_("Cochez la case pour confirmer le refus : rien n'a changé."), 422)
+    if form.status.data == PartStatus.REJECTED:  # a refusal goes through its confirmation page
+        return redirect(url_for("orders.refuse_part", part_id=part_id, shop=shop.slug))
     try:
         fulfilment.set_part_status(part_id, form.status.data or "", shop_id=shop.id, actor_id=current_user.id)
     except DomainError as error:
@@ -273,6 +275,59 @@ def bag_label(part_id: int):  # type: ignore[no-untyped-def]
     qr = Markup(code.svg_inline(scale=6, border=4, dark="#000", omitsize=True))  # noqa: S704
     return render_template("orders/bag_label.html", shop=shop, part=part, order=part.order, form=form,
                            bags=bags, qr=qr)
+
+
+@bp.route("/preparation/parts/<int:part_id>/refuser", methods=["GET", "POST"])
+@shop_staff_required
+def refuse_part(part_id: int):  # type: ignore[no-untyped-def]
+    """Refuse a whole part (out of stock): its lines, then a confirmation box, then the refusal."""
+    shop = _acting_shop()
+    part = queries.part_for_shop(part_id, shop.id)  # another shop's part → 404
+    form = RefusePartForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.set_part_status(part_id, PartStatus.REJECTED, shop_id=shop.id, actor_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Commande refusée. Le client est prévenu."), "success")
+            return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("orders/refuse_part.html", shop=shop, part=part, form=form, error=error), status
+
+
+def _refusable_line(shop_id: int, part_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    part = queries.part_for_shop(part_id, shop_id)  # another shop's part → 404
+    line = next((line for line in part.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    return part, line
+
+
+@bp.route("/preparation/parts/<int:part_id>/lignes/<int:line_id>/refuser", methods=["GET", "POST"])
+@shop_staff_required
+def refuse_line(part_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    """Refuse one line of a part being prepared: a reason, then a confirmation box, then the refusal."""
+    shop = _acting_shop()
+    part, line = _refusable_line(shop.id, part_id, line_id)
+    form = RefuseLineForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fulfilment.refuse_line(part_id, line_id, form.reason_text(), shop_id=shop.id, actor_id=current_user.id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc.message
+        else:
+            flash(_("Article refusé : %(name)s. Le client est prévenu.", name=line.name), "success")
+            return redirect(url_for("orders.shop_parts", shop=shop.slug, _anchor=f"part-{part_id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("orders/refuse_line.html", shop=shop, part=part, line=line, form=form,
+                           error=error), status
 
 
 @bp.get("/preparation/liste")

@@ -255,3 +255,32 @@ def refund_due(order_id: int) -> list[Refund]:
             done.append(request_refund(payment.id, cents, reason=AUTO_REFUND_REASON, actor_id=None,
                                        part_id=facts.part_id))
     return done
+
+
+LINE_REFUSED_REASON = "line_refused"
+
+
+def refund_refused_line(order_id: int, line_id: int) -> list[Refund]:
+    """Refund, once, the amount of a line its shop refused on a paid card order. The line's amount has
+    already left its part's subtotal (orders/fulfilment.py `refuse_line`), so the part is settled on
+    what the shop supplies: this refund is the order's (no part), with no shop side to post. A repeat
+    finds it done and does nothing. Pay at pickup → nothing to do (the desk takes less).
+    Flushes, never commits.
+    """
+    method = db.session.scalar(select(Payment.method).where(Payment.order_id == order_id))
+    if method != PaymentMethod.CARD:
+        return []
+    try:
+        payment = _paid_payment_locked(order_id)
+    except NotFoundError:
+        return []
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.part.order_id != order_id or line.refused_at is None:
+        return []
+    reason = f"{LINE_REFUSED_REASON}:{line.id}"
+    if db.session.scalar(select(Refund.id).where(Refund.order_id == order_id, Refund.reason == reason)) is not None:
+        return []
+    cents = line.line_total_cents
+    if cents <= 0 or cents > payment.refundable_cents:
+        return []
+    return [request_refund(payment.id, cents, reason=reason, actor_id=None)]

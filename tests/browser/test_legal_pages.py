@@ -99,6 +99,7 @@ def test_cancelling_and_refusing_ask_for_a_ticked_box(app, make_user, live_serve
     page.goto(live_server + "/preparation")
     assert _serious(run_axe(page)) == []
     screenshot(page, "legal-refuse-confirmation")
-    page.get_by_label("Je confirme le refus").check()
-    page.get_by_role("button", name="Refuser (rupture)").click()
-    expect(page.get_by_text("Statut mis à jour.")).to_be_visible()
+    page.get_by_role("link", name="Refuser (rupture)").click()  # the confirmation page
+    page.get_by_label("Je confirme : aucun article de cette commande ne sera fourni au client").check()
+    page.get_by_role("button", name="Refuser toute la commande").click()
+    expect(page.get_by_text("Commande refusée. Le client est prévenu.")).to_be_visible()

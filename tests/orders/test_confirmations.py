@@ -65,20 +65,22 @@ def test_refusing_a_part_without_the_confirmation_changes_nothing(app, client, a
     token = csrf_token(client, "/preparation")
 
     refused = client.post(f"/preparation/parts/{part_id}/statut", data={"csrf_token": token, "status": "rejected"})
+    unticked = client.post(f"/preparation/parts/{part_id}/refuser",
+                           data={"csrf_token": csrf_token(client, f"/preparation/parts/{part_id}/refuser")})
 
-    assert f'id="confirm-reject-{part_id}" name="confirm_reject" value="y" required' in page
-    assert refused.status_code == 422
-    assert "Cochez la case pour confirmer le refus" in text_of(refused)
+    assert f'href="/preparation/parts/{part_id}/refuser' in page  # the button opens the confirmation page
+    assert refused.status_code == 302 and f"/preparation/parts/{part_id}/refuser" in refused.headers["Location"]
+    assert unticked.status_code == 422
+    assert "Cochez la case pour confirmer le refus" in text_of(unticked)
     assert _status(app, OrderPart, part_id) == "received"
 
 
 def test_refusing_a_part_with_the_confirmation_refuses_it(app, client, auth, world, make_user):
     _order_id, part_id = _order(app, world, make_user, keeper="baker@example.org")
     auth.login("baker@example.org")
-    token = csrf_token(client, "/preparation")
+    token = csrf_token(client, f"/preparation/parts/{part_id}/refuser")
 
-    refused = client.post(f"/preparation/parts/{part_id}/statut",
-                          data={"csrf_token": token, "status": "rejected", "confirm_reject": "y"})
+    refused = client.post(f"/preparation/parts/{part_id}/refuser", data={"csrf_token": token, "confirm": "y"})
 
     assert refused.status_code == 302
     assert _status(app, OrderPart, part_id) == "rejected"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from shopapp.extensions import db
+from shopapp.orders.models import OrderLine
 from tests.animations.conftest import Animations
 from tests.conftest import Auth, csrf_token
 from tests.orders.conftest import World, world  # noqa: F401  (fixture used below)
@@ -174,9 +175,21 @@ def test_a_shopkeeper_probing_another_shops_ids_gets_404_and_never_the_data(app,
     for part_id in _near(town.parts_b, town.parts_a):
         path = f"/preparation/parts/{part_id}/statut"
         probe.expect_404("keeper B", "POST", path, page.post(path, data={**form, "status": "preparing"}))
+        path = f"/preparation/parts/{part_id}/refuser"
+        probe.expect_404("keeper B", "GET", path, page.get(path))
+        probe.expect_404("keeper B", "POST", path, page.post(path, data={**form, "confirm": "y"}))
         for who, api in callers.items():
             path = f"/api/v1/shop/order-parts/{part_id}/status"
             probe.expect_404(who, "POST", path, api.post(path, json={"status": "preparing"}))
+        with app.app_context():
+            line_ids = db.session.scalars(select(OrderLine.id).where(OrderLine.part_id == part_id)).all() or [1]
+        for line_id in line_ids:
+            path = f"/preparation/parts/{part_id}/lignes/{line_id}/refuser"
+            probe.expect_404("keeper B", "POST", path,
+                             page.post(path, data={**form, "reason": "rupture", "confirm": "y"}))
+            for who, api in callers.items():
+                path = f"/api/v1/shop/order-parts/{part_id}/lines/{line_id}/refuse"
+                probe.expect_404(who, "POST", path, api.post(path, json={"reason": "Rupture de stock"}))
     for product_id in _near([town.product_b], [town.product_a]):
         for slug in (own, other):
             base = f"/ma-boutique/{slug}/produits/{product_id}"
@@ -233,7 +246,7 @@ def test_a_shopkeeper_probing_another_shops_ids_gets_404_and_never_the_data(app,
         for who, api in callers.items():
             probe.expect_404(who, "GET", path, api.get(path))
     assert probe.problems == []
-    assert probe.count == 71
+    assert probe.count == 86
     assert changed(before, snapshot(app)) == []
     # The same addresses answer shop A's own keeper and till (still valid: nothing was revoked).
     keeper_a, _token = _browser(app, "keeper-a@example.org")

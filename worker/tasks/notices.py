@@ -36,6 +36,11 @@ def part_rejected(part_id: int) -> None:
     order_notices.send_part_rejected(part_id)
 
 
+@outbox_task(events.LINE_REFUSED_TASK, retry_on=(TemporaryMailError,))
+def line_refused(line_id: int) -> None:
+    order_notices.send_line_refused(line_id)
+
+
 @outbox_task(events.ORDER_READY_TASK, retry_on=(TemporaryMailError,))
 def order_ready(order_id: int) -> None:
     order_notices.send_order_ready(order_id)

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from shopapp.core.transaction import commit
 from shopapp.orders.events import ORDER_COLLECTED_TASK
-from shopapp.orders.fulfilment import REFUND_DUE_TASK
+from shopapp.orders.fulfilment import LINE_REFUND_DUE_TASK, REFUND_DUE_TASK
 from shopapp.payments import card, invoices, onboarding, payouts, refunds, settlement
 from shopapp.payments.gateway import RetryablePaymentError
 from worker.tasks.base import outbox_task
@@ -49,6 +49,12 @@ def order_collected(order_id: int) -> None:
 def refund_due(order_id: int) -> None:
     """Orders' "paid money to give back" event (rejected part, cancelled paid order)."""
     refunds.refund_due(order_id)
+
+
+@outbox_task(LINE_REFUND_DUE_TASK)
+def line_refund_due(order_id: int, line_id: int) -> None:
+    """Orders' "a line of a paid card order was refused" event: refund that line's amount, once."""
+    refunds.refund_refused_line(order_id, line_id)
 
 
 @shared_task(name=EXPIRE_UNPAID_TASK)
