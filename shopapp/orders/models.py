@@ -121,6 +121,23 @@ class Order(TimestampMixin, Base):
         return [part for part in self.parts if part.is_remaining]
 
     @property
+    def remaining_cents(self) -> int:
+        """What the parts still in the order cost (a rejected or cancelled part left it)."""
+        return sum(part.subtotal_cents for part in self.remaining_parts)
+
+    @property
+    def no_show_refund_cents(self) -> int:
+        """A card-paid no-show: what its no-show policy gives back (the rest of `refund_due_cents` is the
+        parts that left the order before)."""
+        left = sum(part.subtotal_cents for part in self.parts if not part.is_remaining)
+        return max(self.refund_due_cents - left, 0)
+
+    @property
+    def no_show_fee_cents(self) -> int:
+        """A card-paid no-show: what its no-show policy kept."""
+        return self.remaining_cents - self.no_show_refund_cents
+
+    @property
     def is_all_at_venue(self) -> bool:
         parts = self.remaining_parts
         return bool(parts) and all(part.status == PartStatus.AT_VENUE for part in parts)

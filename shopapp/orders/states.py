@@ -45,6 +45,19 @@ class OrderPaymentStatus(enum.StrEnum):
     VOID = "void"  # cancelled or no-show before any payment
 
 
+class NoShowPolicy(enum.StrEnum):
+    """What the association does with the money of a card-paid order nobody collected."""
+
+    REFUND = "refund"  # give it all back
+    FEE = "fee"  # give it back less a fixed fee (never more than was paid)
+
+
+NO_SHOW_POLICY_LABELS = {
+    NoShowPolicy.REFUND: _l("Rembourser entièrement"),
+    NoShowPolicy.FEE: _l("Rembourser moins des frais fixes"),
+}
+
+
 class PaidVia(enum.StrEnum):
     CARD_TERMINAL = "card_terminal"
     CASH = "cash"

@@ -117,6 +117,15 @@ def part_is_supplied(part_id: int) -> bool:
     return status not in (PartStatus.REJECTED, PartStatus.CANCELLED)
 
 
+def no_show_refund_due(order_id: int) -> int | None:
+    """What a no-show order is owed back under the venue's policy (decided when it was marked), or None
+    for an order that is not a no-show."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.NO_SHOW:
+        return None
+    return order.no_show_refund_cents
+
+
 def order_ref_of(order_id: int) -> str | None:
     return db.session.scalar(select(Order.number).where(Order.id == order_id))
 
