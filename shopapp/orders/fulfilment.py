@@ -295,7 +295,10 @@ def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None =
 
 def no_show_refund_cents(paid_cents: int, venue: Venue) -> int:
     """What a card-paid no-show gets back of `paid_cents` (its remaining parts) under the venue's
-    policy: all of it, or all but the fee (a fee larger than what was paid keeps what was paid)."""
+    policy: all of it, or all but the fee (a fee larger than what was paid keeps what was paid), or
+    nothing when the shops are paid (no product is told apart as perishable: the whole order counts)."""
+    if venue.no_show_policy == NoShowPolicy.PAY_SHOPS:
+        return 0
     if venue.no_show_policy == NoShowPolicy.FEE:
         return paid_cents - min(venue.no_show_fee_cents, paid_cents)
     return paid_cents
@@ -329,6 +332,7 @@ def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
         if order.payment_status == OrderPaymentStatus.DUE:
             order.payment_status = OrderPaymentStatus.VOID
         elif order.payment_method == PaymentMethod.CARD and order.paid_cents > 0:
+            order.no_show_policy = venue_of[order_id].no_show_policy
             order.refund_due_cents += no_show_refund_cents(order.remaining_cents, venue_of[order_id])
             outbox.enqueue(NO_SHOW_REFUND_TASK, order_id=order.id)
         outbox.enqueue(events.ORDER_NO_SHOW_TASK, order_id=order.id)

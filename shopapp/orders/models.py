@@ -103,6 +103,8 @@ class Order(TimestampMixin, Base):
     total_cents: Mapped[int]
     # Rejected parts of an order paid in advance: what is owed back (payments refunds it).
     refund_due_cents: Mapped[int] = mapped_column(default=0)
+    # A card-paid no-show: the venue's no-show policy that applied to it (orders.states.NoShowPolicy).
+    no_show_policy: Mapped[str | None] = mapped_column(String(16), default=None)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
     collected_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -17,7 +17,7 @@ from shopapp.errors import InvalidTransition, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, OrderPart
-from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
+from shopapp.orders.states import NoShowPolicy, OrderPaymentStatus, OrderStatus, PartStatus
 
 
 class ConfirmOutcome(enum.StrEnum):
@@ -41,6 +41,8 @@ class PartFacts:
     payment_method: str  # "card" | "at_pickup"
     is_paid: bool
     is_collected: bool
+    # Not collected, but the venue's no-show policy pays the shops for it (perishable goods).
+    is_paid_as_no_show: bool = False
 
 
 def confirm_paid_order(order_ref: str, payment_intent_id: str, amount_cents: int) -> ConfirmOutcome:
@@ -102,6 +104,8 @@ def part_facts(part_id: int) -> PartFacts:
         payment_method=order.payment_method,
         is_paid=order.payment_status == OrderPaymentStatus.PAID,
         is_collected=order.status == OrderStatus.COLLECTED and part.is_remaining,
+        is_paid_as_no_show=(order.status == OrderStatus.NO_SHOW and order.no_show_policy == NoShowPolicy.PAY_SHOPS
+                            and part.is_remaining),
     )
 
 

@@ -191,3 +191,45 @@ def test_two_workers_at_once_refund_once(app, client, world, make_user, localstr
 
     assert counts == [0, 2]
     assert _refunded(app) == (2304, 2054)
+
+
+def test_pay_the_shops_settles_each_part_once_with_commission_withheld(app, client, world, make_user, localstripe,
+                                                                       no_dispatch):  # type: ignore[no-untyped-def]
+    from shopapp.payments import ledger, payouts, settlement
+    from shopapp.payments.models import LedgerEntry, Payout
+
+    order_id = _no_show(app, client, world, make_user, localstripe, policy="pay_shops")
+    bread_part, cheese_part = _parts(app, order_id)
+
+    with app.app_context():
+        for _run in range(2):  # a second beat, a retry
+            assert refunds.refund_no_show(order_id) == []
+            assert settlement.settle_no_show_order(order_id) == 2
+            commit()
+        for part_id in (bread_part, cheese_part):
+            payouts.pay_out_part(part_id)  # no connected account in this world: owed, pending
+            commit()
+        balances = [ledger.part_balance(p) for p in (bread_part, cheese_part)]
+        kinds = sorted(db.session.execute(select(LedgerEntry.part_id, LedgerEntry.kind, LedgerEntry.amount_cents)
+                                          .order_by(LedgerEntry.id)).all())
+        payout_parts = sorted(db.session.scalars(select(Payout.part_id)))
+        assert check_invariants() == []
+
+    # 10 % commission and 20 % VAT on it, withheld: 10,05 € → 1,01 + 0,20 → 8,84 €; 12,99 € → 1,30 + 0,26 → 11,43 €.
+    assert balances == [884, 1143]
+    assert [(p, k) for p, k, _c in kinds].count((bread_part, "sale")) == 1
+    assert payout_parts == [bread_part, cheese_part]
+    assert _refunded(app) == (2304, 0)
+    text, _html = _notice(app, order_id)
+    text = text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "les commerçants sont payés, votre paiement de 23,04 € n'est donc pas remboursé" in text
+
+
+def test_pay_the_shops_is_offered_and_says_the_whole_order_counts_as_perishable(app, client, make_user, auth,
+                                                                                world):  # type: ignore[no-untyped-def]
+    make_user(email="admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+
+    html = client.get("/association/reglages").get_data(as_text=True)
+
+    assert 'value="pay_shops"' in html and "toute la commande compte comme périssable" in html

@@ -46,8 +46,10 @@ def order_collected(order_id: int) -> None:
 
 @outbox_task(NO_SHOW_REFUND_TASK)
 def no_show_refund(order_id: int) -> None:
-    """Orders' no-show event for a card-paid order: give back what the venue's policy says, once."""
+    """Orders' no-show event for a card-paid order: give back what the venue's policy says, or pay the
+    shops (perishable goods), once."""
     refunds.refund_no_show(order_id)
+    settlement.settle_no_show_order(order_id)
 
 
 @outbox_task(REFUND_DUE_TASK)
