@@ -17,6 +17,7 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TelField,
@@ -25,12 +26,22 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from shopapp.association.models import NominationStatus
 from shopapp.association.settings import WEEKDAYS
 from shopapp.association.siret import is_valid_siret
 from shopapp.core.forms import EurosField, PercentField, parse_decimal
+from shopapp.orders.states import NO_SHOW_POLICY_LABELS, NoShowPolicy
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -227,6 +238,47 @@ class CommissionForm(FlaskForm):
     rate_percent = PercentField(_l("Commission par défaut (%)"), validators=[InputRequired(REQUIRED)],
                                 description=_l("En pour cent, par exemple 8,5 (virgule ou point)."),
                                 render_kw={"inputmode": "decimal"})
+
+
+MAX_NO_SHOW_FEE_CENTS = 100_000  # 1 000 €
+
+
+class FrenchRadioField(RadioField):
+    """A radio group whose missing or unknown answer is told in French (WTForms says it in English)."""
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data not in {choice[0] for choice in self.iter_choices()}:
+            raise StopValidation(str(_l("Choisissez ce qui est fait de l'argent.")))
+
+
+class NoShowPolicyForm(FlaskForm):
+    """What happens to the money of a card-paid order nobody collected; `fee_cents` is the fee in cents."""
+
+    policy = FrenchRadioField(_l("Commandes payées en ligne et non retirées"),
+                              choices=[SelectChoice(p.value, label) for p, label in NO_SHOW_POLICY_LABELS.items()])
+    fee = StringField(_l("Frais retenus, en euros"),
+                      description=_l("Un montant fixe par commande, par exemple 2,50. Jamais plus que ce qui a "
+                                     "été payé : une commande plus petite n'est pas remboursée du tout."),
+                      render_kw={"inputmode": "decimal"})
+
+    fee_cents = 0
+
+    def validate_fee(self, field: StringField) -> None:
+        text = (field.data or "").replace("€", "").strip()
+        if self.policy.data != NoShowPolicy.FEE:
+            self.fee_cents = 0
+            return
+        if not text:
+            raise ValidationError(_l("Indiquez le montant des frais."))
+        value = parse_decimal(text)
+        if value is None:
+            raise ValidationError(_l("Indiquez un montant en euros, par exemple 2,50."))
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise ValidationError(_l("Deux décimales au plus, par exemple 2,50."))
+        if not 0 < cents <= MAX_NO_SHOW_FEE_CENTS:
+            raise ValidationError(_l("Entre 0,01 et 1 000 €."))
+        self.fee_cents = int(cents)
 
 
 class ShopCommissionForm(FlaskForm):

@@ -19,6 +19,7 @@ from shopapp.core.clock import venue_today
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.slots import CalendarChange, follow_calendar
+from shopapp.orders.states import NoShowPolicy
 from shopapp.venue.models import ClosedDay, OpeningHours, Venue
 
 WEEKDAYS = {1: _l("lundi"), 2: _l("mardi"), 3: _l("mercredi"), 4: _l("jeudi"), 5: _l("vendredi"), 6: _l("samedi"),
@@ -124,6 +125,31 @@ def set_ordering_rules(venue_id: int, require_confirmed_email: bool, *, actor_id
     venue.require_confirmed_email = require_confirmed_email
     db.session.flush()
     return [change]
+
+
+def set_no_show_policy(venue_id: int, policy: str, fee_cents: int, *, actor_id: int) -> list[SettingChange]:
+    """What happens to the money of a card-paid order nobody collected (`orders.states.NoShowPolicy`):
+    all refunded, or refunded less a fixed fee in cents. Applies to the orders marked no-show from now
+    on; audited when it changes. Flushes.
+
+    :raise ValidationFailed: an unknown policy, a fee that is not positive with the fee policy.
+    """
+    if policy not in set(NoShowPolicy):
+        raise ValidationFailed(str(_l("Certains réglages sont hors limites.")),
+                               fields={"policy": str(_l("Choix inconnu."))})
+    if policy == NoShowPolicy.FEE and fee_cents <= 0:
+        raise ValidationFailed(str(_l("Certains réglages sont hors limites.")),
+                               fields={"fee": str(_l("Indiquez le montant des frais."))})
+    fee_cents = fee_cents if policy == NoShowPolicy.FEE else 0
+    venue = _venue(venue_id)
+    changes = []
+    for key, new in (("no_show_policy", policy), ("no_show_fee_cents", fee_cents)):
+        old = getattr(venue, key)
+        if old != new:
+            setattr(venue, key, new)
+            changes.append(_audit(f"venue.{key}", old, new, actor_id))
+    db.session.flush()
+    return changes
 
 
 def update_venue_identity(venue_id: int, values: VenueIdentity, *, actor_id: int) -> list[SettingChange]:

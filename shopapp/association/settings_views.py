@@ -22,6 +22,7 @@ from shopapp.association.forms import (
     CommissionForm,
     HoursForm,
     MembershipFeeForm,
+    NoShowPolicyForm,
     OrderingRulesForm,
     VenueIdentityForm,
     VenueSettingsForm,
@@ -76,6 +77,11 @@ def _flash_calendar(change: CalendarChange | None) -> None:
               "warning")
 
 
+def format_cents_plain(cents: int) -> str:
+    """`250` → `2,50`, as the fee field shows it back."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
 def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
                    **forms: FlaskForm):  # type: ignore[no-untyped-def]
     venue = current_venue()
@@ -92,6 +98,11 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     rules_form = forms.get("rules_form")
     if venue is not None and rules_form is None:
         rules_form = OrderingRulesForm(obj=venue, formdata=None)
+    no_show_form = forms.get("no_show_form")
+    if venue is not None and no_show_form is None:
+        no_show_form = NoShowPolicyForm(formdata=None, data={
+            "policy": venue.no_show_policy,
+            "fee": format_cents_plain(venue.no_show_fee_cents) if venue.no_show_fee_cents else ""})
     commission_form = (forms.get("commission_form")
                        or CommissionForm(formdata=None, data={"rate_percent": platform_rate}))
     shops = services.list_shops()
@@ -101,7 +112,7 @@ def _settings_page(status: int = 200, hours_problems: list[str] | None = None,
     ))
     return render_template(
         "association/settings.html", venue=venue, venue_form=venue_form, identity_form=identity_form,
-        rules_form=rules_form, fee_form=fee_form,
+        rules_form=rules_form, fee_form=fee_form, no_show_form=no_show_form,
         hours_form=forms.get("hours_form") or (_hours_form(venue) if venue is not None else None),
         commission_form=commission_form, platform_rate=platform_rate, overrides=overrides,
         changes=venue_settings.recent_changes(), commission_changes=commission_changes,
@@ -188,6 +199,23 @@ def settings_ordering():  # type: ignore[no-untyped-def]
     venue_settings.set_ordering_rules(venue.id, bool(form.require_confirmed_email.data), actor_id=current_user.id)
     flash(_("Les règles de commande sont enregistrées."), "success")
     return redirect(url_for("venue_settings.settings"))
+
+
+@bp.post("/association/reglages/non-retraits")
+@admin_only
+def settings_no_show():  # type: ignore[no-untyped-def]
+    venue = _venue_or_404()
+    form = NoShowPolicyForm()
+    if form.validate_on_submit():
+        try:
+            venue_settings.set_no_show_policy(venue.id, form.policy.data or "", form.fee_cents,
+                                              actor_id=current_user.id)
+        except DomainError as error:
+            report_errors(form, error)
+        else:
+            flash(_("La règle des commandes non retirées est enregistrée."), "success")
+            return redirect(url_for("venue_settings.settings"))
+    return _settings_page(422, no_show_form=form)
 
 
 @bp.post("/association/reglages/horaires")

@@ -22,6 +22,7 @@ from shopapp.orders import events, slots
 from shopapp.orders.models import Order, OrderEvent, OrderLine, OrderPart, PickupSlot
 from shopapp.orders.placement import emit_confirmation
 from shopapp.orders.states import (
+    NoShowPolicy,
     OrderPaymentStatus,
     OrderStatus,
     PaidVia,
@@ -40,6 +41,10 @@ LINE_REFUND_DUE_TASK = "orders.line_refund_due"  # order_id, line_id
 # hand from the order page, with a reason.
 DROP_OFF_SCAN = "étiquette"
 DROP_OFF_MANUAL = "saisie manuelle"
+
+# A card-paid order nobody collected: payments gives back `refund_due_cents` (the venue's no-show
+# policy, decided when the order is marked no-show), once per order.
+NO_SHOW_REFUND_TASK = "orders.no_show_refund"  # order_id
 
 
 def _lock_order(order_id: int) -> Order:
@@ -413,13 +418,26 @@ def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None =
     return order
 
 
+def no_show_refund_cents(paid_cents: int, venue: Venue) -> int:
+    """What a card-paid no-show gets back of `paid_cents` (its remaining parts) under the venue's
+    policy: all of it, or all but the fee (a fee larger than what was paid keeps what was paid), or
+    nothing when the shops are paid (no product is told apart as perishable: the whole order counts)."""
+    if venue.no_show_policy == NoShowPolicy.PAY_SHOPS:
+        return 0
+    if venue.no_show_policy == NoShowPolicy.FEE:
+        return paid_cents - min(venue.no_show_fee_cents, paid_cents)
+    return paid_cents
+
+
 def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
     """Orders ready but not collected within the venue's holding period after their slot become `no_show`:
-    their stock returns to each shop, and shops and resident are told (outbox). Idempotent (state-driven);
+    their stock returns to each shop, and shops and resident are told (outbox). A card-paid one gets its
+    refund decided by the venue's no-show policy (`refund_due_cents`), given back by payments (outbox,
+    `NO_SHOW_REFUND_TASK`). Idempotent (state-driven);
     flushes; returns how many were marked."""
     moment = now or utcnow()
     rows = db.session.execute(
-        select(Order.id, PickupSlot.ends_at, Venue.holding_minutes)
+        select(Order.id, PickupSlot.ends_at, Venue.holding_minutes, Venue)
         .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
         .join(Venue, Venue.id == PickupSlot.venue_id)
         .where(Order.status == OrderStatus.READY_FOR_PICKUP, PickupSlot.ends_at < moment)
@@ -427,7 +445,8 @@ def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
         .limit(limit)
     ).all()
     marked = 0
-    for order_id, ends_at, holding in rows:
+    venue_of = {row[0]: row[3] for row in rows}
+    for order_id, ends_at, holding, _venue in rows:
         if as_utc(ends_at) + timedelta(minutes=holding) > moment:
             continue
         order = _lock_order(order_id)
@@ -437,6 +456,10 @@ def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
         events.change_order_status(order, OrderStatus.NO_SHOW, actor_id=None, note="délai de garde dépassé")
         if order.payment_status == OrderPaymentStatus.DUE:
             order.payment_status = OrderPaymentStatus.VOID
+        elif order.payment_method == PaymentMethod.CARD and order.paid_cents > 0:
+            order.no_show_policy = venue_of[order_id].no_show_policy
+            order.refund_due_cents += no_show_refund_cents(order.remaining_cents, venue_of[order_id])
+            outbox.enqueue(NO_SHOW_REFUND_TASK, order_id=order.id)
         outbox.enqueue(events.ORDER_NO_SHOW_TASK, order_id=order.id)
         marked += 1
     db.session.flush()

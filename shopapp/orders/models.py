@@ -117,6 +117,8 @@ class Order(TimestampMixin, Base):
     total_cents: Mapped[int]
     # Rejected parts of an order paid in advance: what is owed back (payments refunds it).
     refund_due_cents: Mapped[int] = mapped_column(default=0)
+    # A card-paid no-show: the venue's no-show policy that applied to it (orders.states.NoShowPolicy).
+    no_show_policy: Mapped[str | None] = mapped_column(String(16), default=None)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
     collected_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -133,6 +135,23 @@ class Order(TimestampMixin, Base):
     @property
     def remaining_parts(self) -> list[OrderPart]:
         return [part for part in self.parts if part.is_remaining]
+
+    @property
+    def remaining_cents(self) -> int:
+        """What the parts still in the order cost (a rejected or cancelled part left it)."""
+        return sum(part.subtotal_cents for part in self.remaining_parts)
+
+    @property
+    def no_show_refund_cents(self) -> int:
+        """A card-paid no-show: what its no-show policy gives back (the rest of `refund_due_cents` is the
+        parts that left the order before)."""
+        left = sum(part.subtotal_cents for part in self.parts if not part.is_remaining)
+        return max(self.refund_due_cents - left, 0)
+
+    @property
+    def no_show_fee_cents(self) -> int:
+        """A card-paid no-show: what its no-show policy kept."""
+        return self.remaining_cents - self.no_show_refund_cents
 
     @property
     def is_all_at_venue(self) -> bool:

@@ -45,6 +45,22 @@ class OrderPaymentStatus(enum.StrEnum):
     VOID = "void"  # cancelled or no-show before any payment
 
 
+class NoShowPolicy(enum.StrEnum):
+    """What the association does with the money of a card-paid order nobody collected."""
+
+    REFUND = "refund"  # give it all back
+    FEE = "fee"  # give it back less a fixed fee (never more than was paid)
+    PAY_SHOPS = "pay_shops"  # perishable goods: the shops are paid as for a collected order
+
+
+NO_SHOW_POLICY_LABELS = {
+    NoShowPolicy.REFUND: _l("Rembourser entièrement"),
+    NoShowPolicy.FEE: _l("Rembourser moins des frais fixes"),
+    NoShowPolicy.PAY_SHOPS: _l("Payer les commerçants pour les produits périssables (toute la commande compte "
+                               "comme périssable : les produits ne sont pas encore classés)"),
+}
+
+
 class PaidVia(enum.StrEnum):
     CARD_TERMINAL = "card_terminal"
     CASH = "cash"

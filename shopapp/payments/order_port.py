@@ -17,7 +17,7 @@ from shopapp.errors import InvalidTransition, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import fulfilment
 from shopapp.orders.models import Order, OrderPart
-from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus
+from shopapp.orders.states import NoShowPolicy, OrderPaymentStatus, OrderStatus, PartStatus
 
 
 class ConfirmOutcome(enum.StrEnum):
@@ -41,6 +41,8 @@ class PartFacts:
     payment_method: str  # "card" | "at_pickup"
     is_paid: bool
     is_collected: bool
+    # Not collected, but the venue's no-show policy pays the shops for it (perishable goods).
+    is_paid_as_no_show: bool = False
 
 
 def confirm_paid_order(order_ref: str, payment_intent_id: str, amount_cents: int) -> ConfirmOutcome:
@@ -102,6 +104,8 @@ def part_facts(part_id: int) -> PartFacts:
         payment_method=order.payment_method,
         is_paid=order.payment_status == OrderPaymentStatus.PAID,
         is_collected=order.status == OrderStatus.COLLECTED and part.is_remaining,
+        is_paid_as_no_show=(order.status == OrderStatus.NO_SHOW and order.no_show_policy == NoShowPolicy.PAY_SHOPS
+                            and part.is_remaining),
     )
 
 
@@ -115,6 +119,15 @@ def part_is_supplied(part_id: int) -> bool:
     """False for a part that will never reach the customer: rejected by its shop or cancelled."""
     status = db.session.scalar(select(OrderPart.status).where(OrderPart.id == part_id))
     return status not in (PartStatus.REJECTED, PartStatus.CANCELLED)
+
+
+def no_show_refund_due(order_id: int) -> int | None:
+    """What a no-show order is owed back under the venue's policy (decided when it was marked), or None
+    for an order that is not a no-show."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.NO_SHOW:
+        return None
+    return order.no_show_refund_cents
 
 
 def order_ref_of(order_id: int) -> str | None:

@@ -25,7 +25,8 @@ class PartNotCollected(DomainError):
 
 
 def pay_out_part(part_id: int) -> Payout:
-    """Settle a collected part and transfer its net amount to the shop, exactly once.
+    """Settle a collected part (or a no-show one the venue pays its shop for) and transfer its net amount
+    to the shop, exactly once.
 
     Steps, each idempotent: post the settlement (commission.settle_paid_part); create or find the
     Payout row (unique part_id) and lock it — a second worker on the same part waits here and then
@@ -45,7 +46,7 @@ def pay_out_part(part_id: int) -> Payout:
     Flushes, never commits.
     """
     facts = order_port.part_facts(part_id)
-    if not facts.is_collected:
+    if not (facts.is_collected or facts.is_paid_as_no_show):
         raise PartNotCollected(str(_l("La commande n'a pas encore été retirée.")))
     commission.settle_paid_part(part_id)
     key = gateway.idempotency_key("transfer", part_id)

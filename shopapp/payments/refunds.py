@@ -284,3 +284,36 @@ def refund_refused_line(order_id: int, line_id: int) -> list[Refund]:
     if cents <= 0 or cents > payment.refundable_cents:
         return []
     return [request_refund(payment.id, cents, reason=reason, actor_id=None)]
+
+
+NO_SHOW_REASON = "no_show"
+
+
+def refund_no_show(order_id: int) -> list[Refund]:
+    """Give back, exactly once, what a card-paid no-show is owed under the venue's policy (the order's
+    `refund_due_cents`, decided when it was marked): spread over its parts in part order, so a fee is
+    kept on the last ones. Under the payment's row lock, a repeat (second beat, retry) finds the
+    no-show refunds made and does nothing; each refund goes to Stripe keyed `refund:<id>`.
+    Not a no-show, nothing paid by card, nothing due → nothing. Flushes, never commits.
+    """
+    due = order_port.no_show_refund_due(order_id)
+    method = db.session.scalar(select(Payment.method).where(Payment.order_id == order_id))
+    if due is None or method != PaymentMethod.CARD:
+        return []
+    try:
+        payment = _paid_payment_locked(order_id)
+    except NotFoundError:
+        return []
+    already = db.session.scalar(select(func.count(Refund.id))
+                                .where(Refund.order_id == order_id, Refund.reason == NO_SHOW_REASON))
+    if already:
+        return []
+    remaining = min(due, payment.refundable_cents)
+    done: list[Refund] = []
+    for facts in order_port.order_parts(order_id):
+        cents = min(part_refundable_cents(facts.part_id), remaining)
+        if cents <= 0:
+            continue
+        done.append(request_refund(payment.id, cents, reason=NO_SHOW_REASON, actor_id=None, part_id=facts.part_id))
+        remaining -= cents
+    return done

@@ -8,6 +8,21 @@ from shopapp.payments import card, commission, order_port, refunds
 from shopapp.payments.payouts import PAY_OUT_PART_TASK
 
 
+def settle_no_show_order(order_id: int) -> int:
+    """A card-paid no-show under the "pay the shops" policy (perishable goods): settle and pay out each
+    remaining part as for a collected order (commission withheld), once — the ledger's postings and the
+    payouts are unique per part, so a repeat posts and pays nothing more. Any other no-show: nothing.
+    Returns how many parts were settled. Flushes, never commits.
+    """
+    parts = [facts for facts in order_port.order_parts(order_id) if facts.is_paid_as_no_show and facts.is_paid]
+    for facts in parts:
+        commission.settle_paid_part(facts.part_id)
+        refunds.post_earlier_refunds(facts.part_id)
+        outbox.enqueue(PAY_OUT_PART_TASK, part_id=facts.part_id)
+    db.session.flush()
+    return len(parts)
+
+
 def settle_collected_order(order_id: int) -> int:
     """The order was collected at the desk (orders' `orders.order_collected` job): settle it once.
 

@@ -15,6 +15,8 @@ class Venue(Base):
     __table_args__ = (
         CheckConstraint("slot_capacity > 0", name="slot_capacity_positive"),
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+        CheckConstraint("no_show_policy IN ('refund', 'fee', 'pay_shops')", name="no_show_policy_known"),
+        CheckConstraint("no_show_fee_cents >= 0", name="no_show_fee_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +37,10 @@ class Venue(Base):
     closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
     # When set by the association, a resident confirms their e-mail address before ordering.
     require_confirmed_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A card-paid order nobody collected: "refund" gives it all back, "fee" keeps no_show_fee_cents
+    # (never more than was paid), "pay_shops" pays the shops (perishable goods). Applied once per order.
+    no_show_policy: Mapped[str] = mapped_column(String(16), default="refund", server_default="refund")
+    no_show_fee_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     closed_days: Mapped[list[ClosedDay]] = relationship(cascade="all, delete-orphan", order_by="ClosedDay.day")
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(

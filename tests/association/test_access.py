@@ -15,13 +15,14 @@ PAGES = ["/association/candidatures", "/association/boutiques", "/association/bo
 def test_every_association_route_is_for_admins_only(app):
     rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/association")]
 
-    assert len(rules) == 44  # 18 + impact dashboard, CSV export, monthly report + 2 payments pages + shop logo
+    assert len(rules) == 45  # 18 + impact dashboard, CSV export, monthly report + 2 payments pages + shop logo
     # + closing and reopening a day + the venue's name and address + people and roles (page, invite, remove)
     # + commission invoices: list, issue a month, page, PDF, credit note, the association's legal identity
     # + accounting: chart of accounts page and its form, the FEC download
     # + the ordering rules (a confirmed address before ordering)
     # + the member list and its CSV
     # + the legal texts (one page, read and saved) + the yearly membership fee
+    # + the no-show policy (what happens to the money of a card-paid order nobody collected)
     assert {app.view_functions[rule.endpoint]._access for rule in rules} == {("roles", "admin")}
 
 

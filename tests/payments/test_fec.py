@@ -117,3 +117,36 @@ def test_chart_of_accounts_page_and_the_downloads(app, client, auth, make_user, 
     assert download.status_code == 200 and "FEC" in download.headers["Content-Disposition"]
     bad_year = client.get("/api/v1/association/exports/fec?year=20x6")
     assert bad_year.status_code == 422 and bad_year.json["error"]["fields"] == {"year": "AAAA"}
+
+
+def test_a_no_show_paid_to_its_shop_is_a_balanced_card_sale_in_the_fec(app, make_shop):  # type: ignore[no-untyped-def]
+    """The "pay the shops" no-show policy: the part is settled as a card sale (VC) with its commission (CO);
+    a no-show refunded in full posts nothing to the ledger, so nothing of it reaches the file."""
+    from shopapp.orders.models import Order
+    from shopapp.payments import settlement
+
+    grocer, florist = make_shop(), make_shop()
+    kept = make_order_rows(app, parts=[(grocer, 1299, 1000)], status="no_show")
+    refunded = make_order_rows(app, parts=[(florist, 800, 1000)], status="no_show")
+    with app.app_context():
+        for rows, policy in ((kept, "pay_shops"), (refunded, "refund")):
+            order = db.session.get(Order, rows.order_id)
+            order.payment_status, order.paid_cents, order.no_show_policy = "paid", order.total_cents, policy
+        db.session.flush()
+        assert settlement.settle_no_show_order(kept.order_id) == 1
+        assert settlement.settle_no_show_order(kept.order_id) == 1  # a repeat posts nothing new
+        assert settlement.settle_no_show_order(refunded.order_id) == 0
+        db.session.execute(update(LedgerEntry).values(created_at=utcnow().replace(month=6, day=15, hour=10)))
+        commit()
+        lines = _parse(fec.fec_text(utcnow().year))
+        grocer_balance = ledger.balance(grocer).balance_cents
+    by_entry: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for line in lines:
+        by_entry[line["EcritureNum"]].append(line)
+    for number, entry in by_entry.items():
+        assert sum(_cents(li["Debit"]) for li in entry) == sum(_cents(li["Credit"]) for li in entry), number
+    assert {line["JournalCode"] for line in lines} == {"VC", "CO"}
+    assert {line["CompAuxNum"] for line in lines if line["CompAuxNum"]} == {f"C{grocer:05d}"}
+    shop_account = sum(_cents(li["Credit"]) - _cents(li["Debit"]) for li in lines if li["CompteNum"] == "467000")
+    # 12,99 € at 10 %: commission 1,30 €, its VAT 0,26 €, 11,43 € owed to the shop.
+    assert shop_account == grocer_balance == 1143

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from shopapp.core.transaction import commit
 from shopapp.orders.events import ORDER_COLLECTED_TASK
-from shopapp.orders.fulfilment import LINE_REFUND_DUE_TASK, REFUND_DUE_TASK
+from shopapp.orders.fulfilment import LINE_REFUND_DUE_TASK, NO_SHOW_REFUND_TASK, REFUND_DUE_TASK
 from shopapp.payments import card, invoices, onboarding, payouts, refunds, settlement
 from shopapp.payments.gateway import RetryablePaymentError
 from worker.tasks.base import outbox_task
@@ -43,6 +43,14 @@ def reverse_for_refund(refund_id: int) -> None:
 def order_collected(order_id: int) -> None:
     """Orders' collection event: payments records the desk's receipt and settles the order's parts."""
     settlement.settle_collected_order(order_id)
+
+
+@outbox_task(NO_SHOW_REFUND_TASK)
+def no_show_refund(order_id: int) -> None:
+    """Orders' no-show event for a card-paid order: give back what the venue's policy says, or pay the
+    shops (perishable goods), once."""
+    refunds.refund_no_show(order_id)
+    settlement.settle_no_show_order(order_id)
 
 
 @outbox_task(REFUND_DUE_TASK)
