@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
@@ -12,9 +13,11 @@ from sqlalchemy import select, text
 from shopapp.accounts.access import public, role_required
 from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
+from shopapp.animations.queries import list_animations
 from shopapp.catalog.models import Shop, ShopStatus
 from shopapp.core import mail
 from shopapp.core.api import openapi_document
+from shopapp.core.clock import utcnow
 from shopapp.core.outbox import FAILED, OutboxJob
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
@@ -23,6 +26,7 @@ from shopapp.notices import services as notices
 from shopapp.venue.queries import current_venue
 
 bp = Blueprint("main", __name__)
+HOME_ANIMATIONS = 4  # this week's animations shown on the home page
 
 
 @bp.get("/")
@@ -31,7 +35,10 @@ def home():  # type: ignore[no-untyped-def]
     shops = db.session.scalars(
         select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
     ).all()
-    return render_template("main/home.html", shops=shops, venue=current_venue())
+    now = utcnow()
+    viewer = current_user.id if current_user.is_authenticated else None
+    week = list_animations(now, now + timedelta(days=7), viewer)[:HOME_ANIMATIONS]
+    return render_template("main/home.html", shops=shops, venue=current_venue(), animations=week)
 
 
 @bp.get("/le-lieu")

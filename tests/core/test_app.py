@@ -175,3 +175,31 @@ def test_the_favicon_is_served_and_every_page_describes_itself(client):
         description = re.search(r'<meta name="description" content="([^"]+)">', html)
         assert description and "centre-ville" in description.group(1), path
         assert 'rel="icon" href="/favicon.ico"' in html, path
+
+
+def test_home_explains_how_it_works_and_shows_this_weeks_animations_only(app, client):
+    from datetime import timedelta
+
+    from shopapp.animations.models import Animation
+    from shopapp.core.clock import utcnow
+    from shopapp.extensions import db
+
+    with app.app_context():
+        soon = utcnow() + timedelta(days=2)
+        later = utcnow() + timedelta(days=12)
+        db.session.add_all([
+            Animation(title="Dégustation de comté", kind="tasting", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                      capacity=10, status="published"),
+            Animation(title="Atelier dans deux semaines", kind="cooking_workshop", starts_at=later,
+                      ends_at=later + timedelta(hours=1), capacity=10, status="published"),
+            Animation(title="Brouillon", kind="tasting", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                      capacity=10, status="draft"),
+        ])
+        db.session.commit()
+
+    html = text_of(client.get("/"))
+
+    steps = html.split('<ol class="steps">')[1].split("</ol>")[0]
+    assert steps.count("<li>") == 3 and "Choisissez un créneau" in steps
+    assert "Dégustation de comté" in html
+    assert "Atelier dans deux semaines" not in html and "Brouillon" not in html
