@@ -103,7 +103,7 @@ def test_the_shop_form_sets_and_clears_the_net_quantity(app, client, auth, world
 
 
 def test_the_shop_api_reads_and_writes_the_net_quantity(app, client, world, make_user):  # noqa: F811
-    shop = world.shop("Cave", keeper="cave@example.org")
+    world.shop("Cave", keeper="cave@example.org")
     token = client.post("/api/v1/auth/token", json={"email": "cave@example.org", "password": "motdepasse1"})
     headers = {"Authorization": f"Bearer {token.json['token']}"}
     body = {"sku": "CHI-1", "name": "Chinon", "price_cents": 1200, "unit": "bouteille", "vat_rate_bp": 2000,
