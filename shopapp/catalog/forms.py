@@ -45,7 +45,7 @@ class ProductForm(FlaskForm):
                                                                   message=_l("Entre 1 et 1 000 000."))],
         description=_l("Pour une bouteille, un pot, une pièce : 750 (ml), 250 (g)… Donne le prix au kilo ou au litre."),
         render_kw={"inputmode": "numeric"})
-    net_unit = SelectField(_l("Unité de la quantité nette"),
+    net_unit = SelectField(_l("Unité de la quantité nette"), default="", validate_choice=False,
                            choices=[SelectChoice("", "—"), SelectChoice("g", "g"), SelectChoice("ml", "ml")])
     category = SelectField(_l("Catégorie"), choices=[], validate_choice=True)
     vat_rate_bp = SelectField(_l("TVA"), coerce=int,
@@ -63,6 +63,8 @@ class ProductForm(FlaskForm):
     is_active = BooleanField(_l("En vente"), default=True)
 
     def validate_net_unit(self, field: SelectField) -> None:
+        if field.data not in (None, "", "g", "ml"):
+            raise ValidationError(str(_l("Choisissez g ou ml pour la quantité nette.")))
         if self.net_quantity.data and not field.data:
             raise ValidationError(str(_l("Choisissez g ou ml pour la quantité nette.")))
         if field.data and not self.net_quantity.data:
