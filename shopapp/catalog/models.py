@@ -115,9 +115,6 @@ class Product(TimestampMixin, Base):
         UniqueConstraint("shop_id", "slug"),
         CheckConstraint("price_cents >= 0", name="price_non_negative"),
         CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="vat_rate_range"),
-        CheckConstraint("(net_quantity IS NULL AND net_unit IS NULL) OR "
-                        "(net_quantity > 0 AND net_quantity <= 1000000 AND net_unit IN ('g', 'ml'))",
-                        name="net_quantity_known"),
         Index("ix_product_category_id", "category_id"),
         # The public list filters on active products of a shop and sorts by name or price.
         Index("ix_product_active_name", "is_active", "name"),
