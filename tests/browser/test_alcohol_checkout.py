@@ -58,7 +58,8 @@ def test_wine_asks_for_the_age_confirmation_at_checkout(app, make_user, live_ser
     page.get_by_label("J'accepte les conditions générales de vente").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Confirmer la commande").click()
-    expect(page.locator("#adult-error")).to_have_text("Confirmez que vous avez 18 ans ou plus pour acheter de l'alcool.")
+    expect(page.locator("#adult-error")).to_have_text(
+        "Confirmez que vous avez 18 ans ou plus pour acheter de l'alcool.")
     expect(page.get_by_role("link", name="Je certifie avoir 18 ans ou plus")).to_be_visible()  # the error summary
     _no_violations(page)
     screenshot(page, "alcohol-checkout-refused-360")
