@@ -161,8 +161,11 @@ def delete_favourite_shop(slug: str):  # type: ignore[no-untyped-def]
 
 def _data(body: ProductCreate | ProductPatch) -> services.ProductData:
     given = body.model_fields_set
+    net_given = "net_quantity" in given or "net_unit" in given
     return services.ProductData(
         sku=body.sku, name=body.name, price_cents=body.price_cents, unit=body.unit,
+        net_quantity=(body.net_quantity or 0) if net_given else None,
+        net_unit=(body.net_unit or "") if net_given else None,
         category_slug=(body.category or "") if "category" in given else None,
         vat_rate_bp=body.vat_rate_bp, description=body.description, labels=body.labels, allergens=body.allergens,
         is_active=getattr(body, "active", None), low_stock_threshold=body.low_stock_threshold, stock=body.stock,

@@ -70,6 +70,11 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str | None]] = [
 ]
 
 
+# Their products carry the health mention and ask the buyer to confirm being of age.
+ALCOHOLIC_CATEGORIES = frozenset({"vins-spiritueux", "vins-rouges", "vins-blancs", "vins-roses", "bieres-artisanales",
+                                  "cidres", "spiritueux"})
+
+
 def create_default_categories() -> int:
     """Add the default tree where no category exists yet; returns how many were created. Flushes."""
     if db.session.scalar(select(Category.id).limit(1)) is not None:
@@ -77,7 +82,7 @@ def create_default_categories() -> int:
     created: dict[str, Category] = {}
     for position, (slug, name, parent) in enumerate(DEFAULT_CATEGORIES):
         created[slug] = Category(slug=slug, name=name, parent=created.get(parent) if parent else None,
-                                 position=position)
+                                 position=position, is_alcoholic=slug in ALCOHOLIC_CATEGORIES)
         db.session.add(created[slug])
     db.session.flush()
     return len(created)

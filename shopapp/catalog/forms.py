@@ -40,6 +40,13 @@ class ProductForm(FlaskForm):
     price = StringField(_l("Prix TTC en euros"), validators=[DataRequired(REQUIRED), _price],
                         description=_l("Par exemple 4,50."), render_kw={"inputmode": "decimal"})
     unit = SelectField(_l("Unité de vente"), choices=list(UNITS))
+    net_quantity = IntegerField(
+        _l("Quantité nette"), validators=[Optional(), NumberRange(min=1, max=1000000,
+                                                                  message=_l("Entre 1 et 1 000 000."))],
+        description=_l("Pour une bouteille, un pot, une pièce : 750 (ml), 250 (g)… Donne le prix au kilo ou au litre."),
+        render_kw={"inputmode": "numeric"})
+    net_unit = SelectField(_l("Unité de la quantité nette"), default="", validate_choice=False,
+                           choices=[SelectChoice("", "—"), SelectChoice("g", "g"), SelectChoice("ml", "ml")])
     category = SelectField(_l("Catégorie"), choices=[], validate_choice=True)
     vat_rate_bp = SelectField(_l("TVA"), coerce=int,
                               choices=[SelectChoice(str(rate), VAT_LABELS[rate]) for rate in VAT_RATES_BP])
@@ -54,6 +61,14 @@ class ProductForm(FlaskForm):
     stock = IntegerField(_l("Stock initial"), default=0, validators=[Optional(), NumberRange(min=0, max=1000000)],
                          render_kw={"inputmode": "numeric"})
     is_active = BooleanField(_l("En vente"), default=True)
+
+    def validate_net_unit(self, field: SelectField) -> None:
+        if field.data not in (None, "", "g", "ml"):
+            raise ValidationError(str(_l("Choisissez g ou ml pour la quantité nette.")))
+        if self.net_quantity.data and not field.data:
+            raise ValidationError(str(_l("Choisissez g ou ml pour la quantité nette.")))
+        if field.data and not self.net_quantity.data:
+            raise ValidationError(str(_l("Indiquez la quantité nette, ou aucune unité.")))
 
 
 class StockForm(FlaskForm):

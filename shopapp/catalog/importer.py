@@ -36,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("nom", "name", "designation", "libelle", "produit"),
     "price": ("prix", "price", "prixttc", "prixeur", "prixeuros"),
     "unit": ("unite", "unit"),
+    "net": ("contenance", "quantitenette", "netquantity"),
     "category": ("categorie", "category", "rayon"),
     "vat": ("tva", "vat", "tauxtva", "tvapourcent"),
     "description": ("description",),
@@ -46,10 +47,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "active": ("actif", "active", "enligne"),
 }
 REQUIRED = ("sku", "name", "price", "vat")
-COLUMN_LABELS = {"sku": "sku", "name": "nom", "price": "prix", "unit": "unité", "category": "catégorie",
-                 "vat": "tva", "description": "description", "labels": "labels", "allergens": "allergènes",
-                 "stock": "stock", "threshold": "seuil", "active": "actif"}
+COLUMN_LABELS = {"sku": "sku", "name": "nom", "price": "prix", "unit": "unité", "net": "contenance",
+                 "category": "catégorie", "vat": "tva", "description": "description", "labels": "labels",
+                 "allergens": "allergènes", "stock": "stock", "threshold": "seuil", "active": "actif"}
 _ALIASES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+_NET = re.compile(r"^\s*(?P<quantity>\d{1,7})\s*(?P<unit>g|ml)\s*$", re.IGNORECASE)
 _TRUE = {"1", "oui", "o", "vrai", "true", "yes", "y", "x"}
 _FALSE = {"0", "non", "n", "faux", "false", "no"}
 
@@ -215,6 +217,14 @@ def _parse_row(line: int, cells: list[str], positions: dict[str, int], categorie
             errors.append(RowError(line, "tva", f"Taux de TVA invalide : « {raw} » (5,5, 10 ou 20)."))
     unit = cell("unit")
     data.unit = unit if unit else ("pièce" if is_new(sku) else None)
+    if (raw := cell("net")) is not None:
+        found = _NET.match(raw.replace("\u00a0", " "))
+        if raw == "":
+            data.net_quantity, data.net_unit = 0, ""
+        elif found is None:
+            errors.append(RowError(line, "contenance", f"Contenance invalide : « {raw} » (exemple : 750 ml, 250 g)."))
+        else:
+            data.net_quantity, data.net_unit = int(found["quantity"]), found["unit"].lower()
     if (raw := cell("category")) is not None:
         if raw == "":
             data.category_slug = ""
@@ -257,7 +267,8 @@ def _parse_row(line: int, cells: list[str], positions: dict[str, int], categorie
     return _Row(line, sku, data, values), []
 
 
-_FIELD_COLUMNS = {"price_cents": "price", "vat_rate_bp": "vat", "low_stock_threshold": "threshold"}
+_FIELD_COLUMNS = {"price_cents": "price", "net_quantity": "net", "net_unit": "net", "vat_rate_bp": "vat",
+                  "low_stock_threshold": "threshold"}
 
 
 def check_file(shop_id: int, data: bytes) -> tuple[list[_Row], dict[str, Product]]:

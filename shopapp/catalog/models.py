@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.core.clock import utcnow
@@ -17,6 +17,7 @@ UNITS = ("pièce", "kg", "100 g", "250 g", "500 g", "litre", "bouteille", "botte
 VAT_RATES_BP = (550, 1000, 2000)
 LABELS = ("bio", "local", "AOP", "AOC", "IGP", "label rouge", "fait maison", "de saison", "commerce équitable",
           "vegan", "sans gluten")
+NET_UNITS = ("g", "ml")
 ALLERGENS = ("gluten", "crustacés", "œufs", "poissons", "arachides", "soja", "lait", "fruits à coque", "céleri",
              "moutarde", "sésame", "sulfites", "lupin", "mollusques")
 
@@ -106,6 +107,8 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), default=None)
     position: Mapped[int] = mapped_column(default=0)
+    # Wine, beer, spirits: their products carry the health mention and the buyer confirms being of age.
+    is_alcoholic: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped[Category | None] = relationship(remote_side="Category.id")
 
@@ -133,6 +136,10 @@ class Product(TimestampMixin, Base):
     price_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     unit: Mapped[str] = mapped_column(String(20), default="pièce")
+    # What one unit holds, for a bottle, jar or piece (750 ml of wine, 250 g of honey): gives the price per
+    # kilogram or litre. Both empty when unknown or when the unit says it (kg, litre, 250 g…).
+    net_quantity: Mapped[int | None] = mapped_column(default=None)
+    net_unit: Mapped[str | None] = mapped_column(String(2), default=None)
     vat_rate_bp: Mapped[int] = mapped_column(default=550)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -142,6 +149,11 @@ class Product(TimestampMixin, Base):
     shop: Mapped[Shop] = relationship()
     category: Mapped[Category | None] = relationship()
     stock: Mapped[StockRecord | None] = relationship(back_populates="product", uselist=False)
+
+    @property
+    def is_alcoholic(self) -> bool:
+        """In an alcoholic category (wine, beer, spirits): the health mention, the buyer of age."""
+        return self.category is not None and self.category.is_alcoholic
 
 
 class StockRecord(Base):

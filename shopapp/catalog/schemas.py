@@ -8,6 +8,7 @@ from flask import url_for
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shopapp.catalog.models import Category, Product, Shop, StockMovement
+from shopapp.catalog.pricing import reference_price
 from shopapp.core.api import ApiModel, Page
 from shopapp.core.clock import venue_time
 
@@ -66,6 +67,7 @@ class CategoryOut(BaseModel):
     slug: str
     name: str
     parent_id: int | None
+    alcoholic: bool = False
 
 
 class CategoryList(BaseModel):
@@ -83,6 +85,11 @@ class ProductOut(BaseModel):
     price_cents: int
     currency: str
     unit: str
+    net_quantity: int | None = None
+    net_unit: str | None = None
+    reference_price_cents: int | None = None
+    reference_unit: str | None = None
+    alcoholic: bool = False
     stock_available: int
     image_url: str | None
     merchant: Ref
@@ -128,6 +135,8 @@ class ProductCreate(ApiModel):
     name: str = Field(min_length=1, max_length=160)
     price_cents: int = Field(ge=0, le=10_000_000)
     unit: str = Field(min_length=1, max_length=20)
+    net_quantity: int | None = Field(default=None, ge=1, le=1_000_000)
+    net_unit: Literal["g", "ml"] | None = None
     category: str | None = Field(default=None, max_length=80)
     vat_rate_bp: int
     description: str | None = Field(default=None, max_length=5000)
@@ -142,6 +151,8 @@ class ProductPatch(ApiModel):
     name: str | None = Field(default=None, min_length=1, max_length=160)
     price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
     unit: str | None = Field(default=None, min_length=1, max_length=20)
+    net_quantity: int | None = Field(default=None, ge=1, le=1_000_000)
+    net_unit: Literal["g", "ml"] | None = None
     category: str | None = Field(default=None, max_length=80)
     vat_rate_bp: int | None = None
     description: str | None = Field(default=None, max_length=5000)
@@ -194,14 +205,19 @@ def merchant_out(shop: Shop) -> MerchantOut:
 
 
 def category_out(category: Category) -> CategoryOut:
-    return CategoryOut(id=category.id, slug=category.slug, name=category.name, parent_id=category.parent_id)
+    return CategoryOut(id=category.id, slug=category.slug, name=category.name, parent_id=category.parent_id,
+                       alcoholic=category.is_alcoholic)
 
 
 def _base(product: Product) -> dict[str, object]:
     record = product.stock
+    found = reference_price(product.price_cents, product.unit, product.net_quantity, product.net_unit)
     return {
         "id": product.id, "sku": product.sku, "name": product.name, "slug": product.slug,
         "price_cents": product.price_cents, "currency": product.currency, "unit": product.unit,
+        "net_quantity": product.net_quantity, "net_unit": product.net_unit,
+        "alcoholic": product.is_alcoholic,
+        "reference_price_cents": found[0] if found else None, "reference_unit": found[1] if found else None,
         "stock_available": record.available if record is not None else 0,
         "image_url": image_url(product.image_path), "merchant": _ref(product.shop), "category": _ref(product.category),
     }

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from shopapp.catalog import stock
-from shopapp.catalog.models import UNITS, VAT_RATES_BP, Category, Product, StockMovement, StockRecord
+from shopapp.catalog.models import NET_UNITS, UNITS, VAT_RATES_BP, Category, Product, StockMovement, StockRecord
 from shopapp.catalog.queries import ProductPage
 from shopapp.core.text import slugify
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
@@ -44,6 +44,9 @@ class ProductData:
     name: str | None = None
     price_cents: int | None = None
     unit: str | None = None
+    # What one unit holds (750 ml, 250 g); 0 clears it. None on update means unchanged.
+    net_quantity: int | None = None
+    net_unit: str | None = None
     category_slug: str | None = None
     vat_rate_bp: int | None = None
     description: str | None = None
@@ -94,6 +97,16 @@ def validate_product_data(data: ProductData, *, creating: bool,
         if data.unit not in UNITS:
             errors["unit"] = "Unité inconnue : " + ", ".join(UNITS) + "."
         values["unit"] = data.unit
+    if data.net_quantity is not None or data.net_unit is not None:
+        quantity, net_unit = data.net_quantity or 0, (data.net_unit or "").strip()
+        if quantity == 0 and net_unit == "":
+            values["net_quantity"] = values["net_unit"] = None
+        elif not 1 <= quantity <= 1_000_000:
+            errors["net_quantity"] = "La quantité nette doit être entre 1 et 1 000 000."
+        elif net_unit not in NET_UNITS:
+            errors["net_unit"] = "Unité de la quantité nette : g ou ml."
+        else:
+            values["net_quantity"], values["net_unit"] = quantity, net_unit
     if data.vat_rate_bp is not None:
         if data.vat_rate_bp not in VAT_RATES_BP:
             errors["vat_rate_bp"] = "Taux de TVA inconnu : 5,5 %, 10 % ou 20 %."

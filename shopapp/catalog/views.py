@@ -37,8 +37,8 @@ bp = Blueprint("catalog", __name__)
 
 @bp.app_template_filter("reference_price")
 def reference_price_text(product: Product) -> str:
-    """`soit 18,00 € TTC / kg` beside a product sold by weight, empty otherwise."""
-    found = reference_price(product.price_cents, product.unit)
+    """`soit 18,00 € TTC / kg` beside a product sold by weight or volume, empty otherwise."""
+    found = reference_price(product.price_cents, product.unit, product.net_quantity, product.net_unit)
     if found is None:
         return ""
     cents, unit = found
@@ -199,6 +199,7 @@ def _product_form(product: Product | None = None) -> ProductForm:
     if product is not None and request.method == "GET":
         form.price.data = f"{product.price_cents // 100},{product.price_cents % 100:02d}"
         form.category.data = product.category.slug if product.category else ""
+        form.net_unit.data = product.net_unit or ""
         form.labels.data = ", ".join(product.labels or [])
         form.allergens.data = ", ".join(product.allergens or [])
         form.low_stock_threshold.data = product.stock.low_stock_threshold if product.stock else 3
@@ -212,6 +213,7 @@ def _split(text: str | None) -> list[str]:
 def _data_from(form: ProductForm, *, creating: bool) -> services.ProductData:
     return services.ProductData(
         sku=form.sku.data, name=form.name.data, price_cents=getattr(form.price, "cents", None), unit=form.unit.data,
+        net_quantity=form.net_quantity.data or 0, net_unit=form.net_unit.data or "",
         category_slug=form.category.data or "", vat_rate_bp=form.vat_rate_bp.data,
         description=form.description.data or "", labels=_split(form.labels.data),
         allergens=_split(form.allergens.data), is_active=form.is_active.data,

@@ -60,7 +60,8 @@ def create_order():  # type: ignore[no-untyped-def]
     data = parse_body(OrderIn)
     key = (request.headers.get("Idempotency-Key") or "").strip()[:80] or None
     result = services.submit(services.SubmitRequest(current_user.id, data.pickup_slot_id, data.payment_method, key,
-                                                    tuple(data.join_animation_ids)))
+                                                    tuple(data.join_animation_ids),
+                                                    confirm_adult=data.confirm_adult))
     out = order_out(result.order)
     out.payment.client_secret = result.payment.client_secret
     return respond(out, 201 if result.created else 200)

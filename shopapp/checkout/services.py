@@ -19,6 +19,7 @@ from shopapp.catalog.models import Shop
 from shopapp.errors import DomainError
 from shopapp.extensions import db
 from shopapp.orders import placement
+from shopapp.orders.basket import BasketOwner, view_basket
 from shopapp.orders.models import Order
 from shopapp.orders.states import PaymentMethod
 from shopapp.payments import card, commission
@@ -30,6 +31,11 @@ class EmailNotConfirmed(DomainError):
     code = "email_not_confirmed"
 
 
+class AdultConfirmationRequired(DomainError):
+    status = 422
+    code = "adult_confirmation_required"
+
+
 @dataclass(frozen=True)
 class SubmitRequest:
     user_id: int
@@ -37,6 +43,8 @@ class SubmitRequest:
     payment_method: str
     idempotency_key: str | None = None
     join_animation_ids: tuple[int, ...] = field(default_factory=tuple)
+    # The buyer certifies being 18 or older: required when the basket holds an alcoholic product.
+    confirm_adult: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,11 +85,17 @@ def submit(request: SubmitRequest) -> SubmitResult:
     :raise RetryablePaymentError, TerminalPaymentError: Stripe could not open the payment (the caller
     rolls back: no order is left behind). Flushes, never commits.
     :raise EmailNotConfirmed: the association requires a confirmed address and this one is not yet.
+    :raise AdultConfirmationRequired: the basket holds alcohol and the buyer did not certify being of age
+    (the law forbids selling alcohol to minors).
     """
     user = db.session.get(User, request.user_id)
     if user is not None and confirmation_required(user):
         raise EmailNotConfirmed("Confirmez d'abord votre adresse e-mail : ouvrez le lien reçu par courriel "
                                 "(ou demandez-en un nouveau depuis votre compte).")
+    if not request.confirm_adult and view_basket(BasketOwner(request.user_id, None)).holds_alcohol:
+        raise AdultConfirmationRequired(
+            "Votre panier contient de l'alcool : confirmez que vous avez 18 ans ou plus pour commander.",
+            fields={"confirm_adult": "Confirmez que vous avez 18 ans ou plus."})
     placed = placement.place_order(
         placement.CheckoutRequest(request.user_id, request.pickup_slot_id, request.payment_method,
                                  request.idempotency_key),

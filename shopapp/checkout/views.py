@@ -68,9 +68,12 @@ def checkout_page():  # type: ignore[no-untyped-def]
             result = services.submit(services.SubmitRequest(
                 current_user.id, form.slot_id.data or 0, form.payment_method.data or "",
                 (form.idempotency_key.data or "")[:80] or None,
-                _joined_ids()))
+                _joined_ids(), confirm_adult=bool(form.confirm_adult.data)))
         except DomainError as exc:
             error = exc.message
+            if exc.code == services.AdultConfirmationRequired.code:  # told beside the box, in the summary
+                form.confirm_adult.errors = [_("Confirmez que vous avez 18 ans ou plus pour acheter de l'alcool.")]
+                error = None
             slot_views = slots.list_slots(start, start + timedelta(days=slots.PICKER_DAYS), lead_minutes=lead,
                                           closed_weekdays=closed)
         else:

@@ -14,6 +14,30 @@ from typing import Any
 # (sku, name, unit, price_cents, category_slug, vat_rate_bp, labels, allergens, stock, description)
 Product = tuple[str, str, str, int, str, int, list[str], list[str], int, str]
 
+# What one unit holds, by SKU, for the products sold by the bottle, jar, bag, tray or piece whose quantity
+# is known: (quantity, "g" or "ml"). Gives their price per kilogram or litre.
+NET_QUANTITIES: dict[str, tuple[int, str]] = {
+    "BOU-002": (500, "g"),
+    "FRO-015": (250, "g"), "FRO-016": (200, "g"), "FRO-019": (750, "g"),
+    "PRI-004": (250, "g"), "PRI-005": (125, "g"), "PRI-020": (500, "g"), "PRI-021": (1000, "g"),
+    **{f"CAV-{n:03d}": (750, "ml") for n in range(1, 18)},
+    "CAV-018": (700, "ml"), "CAV-019": (700, "ml"), "CAV-020": (700, "ml"),
+    "EPI-001": (500, "ml"), "EPI-002": (250, "ml"), "EPI-003": (500, "ml"), "EPI-004": (250, "ml"),
+    "EPI-005": (210, "g"), "EPI-006": (200, "g"), "EPI-007": (125, "g"), "EPI-008": (40, "g"),
+    "EPI-009": (250, "g"), "EPI-010": (250, "g"), "EPI-011": (320, "g"), "EPI-012": (320, "g"),
+    "EPI-013": (250, "g"), "EPI-014": (90, "g"), "EPI-015": (115, "g"), "EPI-016": (1000, "ml"),
+    "EPI-017": (180, "g"), "EPI-018": (125, "g"), "EPI-019": (250, "g"), "EPI-020": (125, "g"),
+    "EPI-021": (100, "g"),
+    "TOR-021": (30, "g"),
+    **{f"CHO-{n:03d}": (100, "g") for n in range(1, 9)},
+    **{f"CHO-{n:03d}": (150, "g") for n in (12, 13, 14, 15, 17, 18, 19, 21)},
+    "CHO-016": (60, "g"),
+    **{f"BRA-{n:03d}": (330, "ml") for n in (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 15, 19)},
+    "BRA-002": (1980, "ml"), "BRA-016": (1980, "ml"),
+    "BRA-012": (750, "ml"), "BRA-013": (750, "ml"), "BRA-017": (750, "ml"), "BRA-018": (1000, "ml"),
+    "BRA-020": (150, "g"),
+}
+
 UNITS: list[str] = [
     "pièce", "kg", "100 g", "250 g", "500 g", "litre", "bouteille", "botte",
     "barquette", "bouquet", "sachet", "pot", "tranche", "lot de 6",
@@ -416,7 +440,7 @@ SHOPS: list[dict[str, Any]] = [
             ("BRA-012", "Triple « Trois Ponts » 75 cl", "bouteille", 890, "bieres-artisanales", 2000, ["fait maison"], ["gluten"], 10, "Une triple puissante à 8,5 %, refermentée en bouteille."),
             ("BRA-013", "Bière de Noël 75 cl", "bouteille", 850, "bieres-artisanales", 2000, ["fait maison", "de saison"], ["gluten"], 0, "Une ambrée épicée à la cannelle et à l'orange, pour les fêtes."),
             ("BRA-014", "Blonde sans gluten 33 cl", "bouteille", 390, "bieres-artisanales", 2000, ["fait maison"], [], 8, "Une blonde désglutinée à moins de 20 mg/kg de gluten."),
-            ("BRA-015", "Blonde sans alcool 33 cl", "bouteille", 290, "bieres-artisanales", 550, ["fait maison"], ["gluten"], 20, "Tout le goût du houblon, à moins de 0,5 % d'alcool."),
+            ("BRA-015", "Blonde sans alcool 33 cl", "bouteille", 290, "jus-limonades", 550, ["fait maison"], ["gluten"], 20, "Tout le goût du houblon, à moins de 0,5 % d'alcool."),
             ("BRA-016", "Coffret découverte six bières", "lot de 6", 2190, "bieres-artisanales", 2000, ["fait maison"], ["gluten"], 2, "Six bières différentes de la brasserie, pour tout goûter."),
             ("BRA-017", "Cidre brut fermier 75 cl", "bouteille", 590, "cidres", 2000, ["local"], ["sulfites"], 15, "Un cidre pétillant et sec, pressé dans un verger du Loiret."),
             ("BRA-018", "Jus de pomme artisanal 1 L", "bouteille", 390, "jus-limonades", 550, ["local"], [], 24, "Un pur jus de pommes du Val de Loire, non filtré."),

@@ -85,6 +85,7 @@ def seed_demo() -> bool:
                 category=categories[category], vat_rate_bp=vat, labels=list(labels),
                 allergens=list(allergens), description=description,
             )
+            product.net_quantity, product.net_unit = demo_data.NET_QUANTITIES.get(sku, (None, None))
             product.stock = StockRecord(on_hand=stock, allocated=0)
             db.session.add(product)
     db.session.flush()

@@ -71,6 +71,11 @@ class BasketView:
         return sum(line.quantity for line in self.lines)
 
     @property
+    def holds_alcohol(self) -> bool:
+        """Whether a line is an alcoholic product: the buyer confirms being of age before ordering."""
+        return any(line.product.is_alcoholic for line in self.lines)
+
+    @property
     def is_empty(self) -> bool:
         return not self.groups
 

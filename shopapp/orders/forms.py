@@ -35,6 +35,8 @@ class CheckoutForm(FlaskForm):
     )
     accept_terms = BooleanField(_l("J'accepte les conditions générales de vente"),
                                 validators=[DataRequired(_l("Vous devez accepter les conditions pour commander."))])
+    # Shown and required only when the basket holds alcohol (the checkout service checks it).
+    confirm_adult = BooleanField(_l("Je certifie avoir 18 ans ou plus"))
     idempotency_key = HiddenField()
 
 

@@ -45,6 +45,8 @@ class OrderIn(ApiModel):
     pickup_slot_id: RowId
     payment_method: Literal["card", "at_pickup"]
     join_animation_ids: list[RowId] = Field(default_factory=list)
+    # Required (true) when the basket holds an alcoholic product: the buyer is 18 or older.
+    confirm_adult: bool = False
 
 
 class PickupSlotIn(ApiModel):
