@@ -22,6 +22,8 @@ SCHEDULE = {
     "notices-uncollected-reminders": {"task": "notices.send_uncollected_reminders",
                                       "schedule": timedelta(minutes=15)},
     "notices-daily-digests": {"task": "notices.send_daily_digests", "schedule": timedelta(minutes=30)},
+    # Standing orders: each due date becomes an order before the shops' lead time (idempotent by date).
+    "standing-place-due-occurrences": {"task": "standing.place_due_occurrences", "schedule": timedelta(minutes=15)},
     "animations-queue-reminders": {"task": "animations.queue_reminders", "schedule": timedelta(minutes=15)},
 }
 

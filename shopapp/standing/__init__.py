@@ -1,0 +1,1 @@
+"""Standing orders ("mon panier de la semaine"): a resident's basket collected every week or fortnight."""
