@@ -9,6 +9,8 @@ from shopapp.accounts.access import role_required
 from shopapp.accounts.models import Role
 from shopapp.association import members
 from shopapp.core.api import documented, respond
+from shopapp.core.clock import venue_today
+from shopapp.members import services as fees
 
 bp = Blueprint("members", __name__)
 admin_only = role_required(Role.ADMIN)
@@ -20,6 +22,8 @@ class MemberOut(BaseModel):
     email: str
     member_since: str
     animations_attended: int
+    # This year's fee: "card" or "desk" once paid, None while due (or when no fee is asked).
+    fee_paid_via: str | None = None
 
 
 class MemberList(BaseModel):
@@ -29,13 +33,16 @@ class MemberList(BaseModel):
 @bp.get("/association/membres")
 @admin_only
 def page():  # type: ignore[no-untyped-def]
-    return render_template("association/members.html", members=members.member_list())
+    year = venue_today().year
+    return render_template("association/members.html", members=members.member_list(), year=year,
+                           fees=fees.fees_paid_by(year))
 
 
 @bp.get("/association/membres.csv")
 @admin_only
 def export_csv():  # type: ignore[no-untyped-def]
-    return Response(members.csv_document(members.member_list()), mimetype="text/csv",
+    year = venue_today().year
+    return Response(members.csv_document(members.member_list(), fees.fees_paid_by(year), year), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="membres.csv"', "Cache-Control": "no-store"})
 
 
@@ -44,6 +51,8 @@ def export_csv():  # type: ignore[no-untyped-def]
 @documented("The association's members, with the date they joined and the animations they attended",
             response=MemberList, auth="bearer")
 def api_list():  # type: ignore[no-untyped-def]
+    paid = fees.fees_paid_by(venue_today().year)
     return respond(MemberList(items=[
         MemberOut(id=m.id, name=m.name, email=m.email, member_since=m.member_since.isoformat(),
-                  animations_attended=m.animations_attended) for m in members.member_list()]))
+                  animations_attended=m.animations_attended,
+                  fee_paid_via=paid[m.id].method if m.id in paid else None) for m in members.member_list()]))

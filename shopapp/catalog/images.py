@@ -88,3 +88,10 @@ def set_shop_logo(shop: Shop, data: bytes) -> None:
     """Store a new logo for the shop. Flushes. :raise ImageRejected: see `store_image`."""
     shop.logo_path = store_image(data, "shops")
     db.session.flush()
+
+
+def set_shop_banner(shop: Shop, data: bytes) -> None:
+    """Store a new banner for the shop (the wide picture of its page, apart from the logo). Flushes.
+    :raise ImageRejected: see `store_image`."""
+    shop.banner_path = store_image(data, "shops")
+    db.session.flush()

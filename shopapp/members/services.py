@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
-from shopapp.members.models import Membership, MembershipFee
+from shopapp.members.models import FeeMethod, Membership, MembershipFee
 
 
 class FeeAlreadyPaid(DomainError):
@@ -88,22 +88,25 @@ def fees_of_year(year: int) -> list[MembershipFee]:
                                    .order_by(MembershipFee.paid_at, MembershipFee.id)))
 
 
-def record_fee(user_id: int, name: str, *, year: int, fee_cents: int, actor_id: int) -> MembershipFee:
-    """The desk received a member's fee for `year`, of the amount the association set. Flushes.
+def record_fee(user_id: int, name: str, *, year: int, fee_cents: int, actor_id: int | None,
+               method: FeeMethod = FeeMethod.DESK, payment_intent_id: str | None = None) -> MembershipFee:
+    """A member's fee for `year` was received: at the desk (by `actor_id`), or by card (recorded by the
+    payment's webhook, `payment_intent_id` given). Flushes.
 
-    Once per member and year (a second press of the button, or two desks at once, is refused: the
-    unique (member, year) row decides).
-    :raise NoFeeSet: the association asks no fee. :raise NotFoundError: not a member.
+    Once per member and year (a second press of the button, two desks at once, a card payment after
+    the desk's: refused, the unique (member, year) row decides). A card payment is recorded even if the
+    member left in between: the money was received.
+    :raise NoFeeSet: the association asks no fee. :raise NotFoundError: not a member (desk).
     :raise FeeAlreadyPaid: already received for that year.
     """
     if fee_cents <= 0:
         raise NoFeeSet("L'association ne demande pas de cotisation.")
-    if membership_of(user_id) is None:
+    if method == FeeMethod.DESK and membership_of(user_id) is None:
         raise NotFoundError("Cette personne n'est pas membre.")
     if fee_paid(user_id, year) is not None:
         raise FeeAlreadyPaid("La cotisation de cette année est déjà enregistrée.")
-    row = MembershipFee(user_id=user_id, member_name=name[:120], year=year, amount_cents=fee_cents, method="desk",
-                        recorded_by_id=actor_id)
+    row = MembershipFee(user_id=user_id, member_name=name[:120], year=year, amount_cents=fee_cents,
+                        method=str(method), recorded_by_id=actor_id, stripe_payment_intent_id=payment_intent_id)
     try:
         with db.session.begin_nested():
             db.session.add(row)

@@ -56,7 +56,22 @@ def test_the_member_list_page_shows_who_since_when_and_animations(members, clien
     assert 'href="/association/membres"' in page and 'aria-current="page"' in page
 
 
-def test_the_member_csv_holds_the_same_list(members, client, admin):
+def test_the_member_csv_holds_the_same_list_with_this_years_fee(app, members, client, admin):
+    from shopapp.core.clock import local_to_utc, venue_today
+    from shopapp.members.models import MembershipFee
+
+    with app.app_context():
+        year = venue_today().year
+        # Ana paid this year's fee by card on 5 January (local), Ben last year's at the desk only.
+        db.session.add(MembershipFee(user_id=members["ana"], member_name="Ana Martin", year=year, amount_cents=1500,
+                                     method="card", paid_at=local_to_utc(datetime(year, 1, 5, 0, 30)),
+                                     stripe_payment_intent_id="pi_fee_ana"))
+        db.session.add(MembershipFee(user_id=members["ben"], member_name="Ben Roux", year=year - 1, amount_cents=1200,
+                                     method="desk", paid_at=local_to_utc(datetime(year - 1, 3, 2, 10))))
+        db.session.add(MembershipFee(user_id=members["odd"], member_name="=1+1", year=year, amount_cents=1205,
+                                     method="desk", paid_at=local_to_utc(datetime(year, 2, 28, 18))))
+        db.session.commit()
+
     response = client.get("/association/membres.csv")
 
     body = response.get_data(as_text=True)
@@ -64,10 +79,11 @@ def test_the_member_csv_holds_the_same_list(members, client, admin):
     assert response.headers["Content-Disposition"] == 'attachment; filename="membres.csv"'
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert rows == [
-        ["nom", "e-mail", "membre depuis", "animations suivies"],
-        ["Ben Roux", "ben@example.org", "01/03/2025", "0"],
-        ["Ana Martin", "ana@example.org", "01/03/2025", "2"],
-        ["'=1+1", "odd@example.org", "02/04/2025", "0"],  # never a spreadsheet formula
+        ["nom", "e-mail", "membre depuis", "animations suivies", f"cotisation {year}", "cotisation réglée le",
+         "cotisation réglée par"],
+        ["Ben Roux", "ben@example.org", "01/03/2025", "0", "", "", ""],  # this year's is still due
+        ["Ana Martin", "ana@example.org", "01/03/2025", "2", "15,00", f"05/01/{year}", "carte"],
+        ["'=1+1", "odd@example.org", "02/04/2025", "0", "12,05", f"28/02/{year}", "comptoir"],  # never a formula
     ]
 
 
@@ -84,11 +100,11 @@ def test_the_members_api(members, client, make_user):
     assert response.status_code == 200
     assert response.json["items"] == [
         {"id": members["ben"], "name": "Ben Roux", "email": "ben@example.org", "member_since": "2025-03-01",
-         "animations_attended": 0},
+         "animations_attended": 0, "fee_paid_via": None},
         {"id": members["ana"], "name": "Ana Martin", "email": "ana@example.org", "member_since": "2025-03-01",
-         "animations_attended": 2},
+         "animations_attended": 2, "fee_paid_via": None},
         {"id": members["odd"], "name": "=1+1", "email": "odd@example.org", "member_since": "2025-04-02",
-         "animations_attended": 0},
+         "animations_attended": 0, "fee_paid_via": None},
     ]
     assert client.get("/api/v1/association/members", headers=token("venue@example.org")).status_code == 403
     assert client.get("/api/v1/association/members", headers=token("ana@example.org")).status_code == 403
