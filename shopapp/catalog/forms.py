@@ -61,6 +61,10 @@ class ProductForm(FlaskForm):
     stock = IntegerField(_l("Stock initial"), default=0, validators=[Optional(), NumberRange(min=0, max=1000000)],
                          render_kw={"inputmode": "numeric"})
     is_active = BooleanField(_l("En vente"), default=True)
+    is_perishable = BooleanField(
+        _l("Produit périssable (pain, fromage, viande, fleurs…)"), default=False,
+        description=_l("Si une commande payée en ligne n'est pas retirée, l'association peut vous payer les "
+                       "produits périssables ; les autres sont remboursés au client."))
 
     def validate_net_unit(self, field: SelectField) -> None:
         if field.data not in (None, "", "g", "ml"):
@@ -88,6 +92,13 @@ class LogoForm(FlaskForm):
     logo = FileField(_l("Logo (JPEG, PNG ou WebP)"), validators=[FileRequired(REQUIRED)],
                      description=_l("Affiché sur la page de la boutique et sur l'accueil. 5 Mo au plus."),
                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
+class BannerForm(FlaskForm):
+    banner = FileField(_l("Bannière (JPEG, PNG ou WebP)"), validators=[FileRequired(REQUIRED)],
+                       description=_l("Grande image en haut de la page de la boutique, au format paysage (2 × 1, "
+                                      "1200 × 600 pixels ou plus). 5 Mo au plus."),
+                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 
 class ImportForm(FlaskForm):

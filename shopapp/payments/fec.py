@@ -23,8 +23,10 @@ from shopapp.catalog.models import Shop
 from shopapp.core.clock import venue_zone
 from shopapp.errors import ValidationFailed
 from shopapp.extensions import db
+from shopapp.members.models import FeeMethod
 from shopapp.members.services import fees_of_year
 from shopapp.orders.models import Order
+from shopapp.payments import no_show
 from shopapp.payments.models import MEMO_KINDS, AccountingAccount, LedgerEntry, LedgerKind
 
 COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
@@ -40,9 +42,12 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "commission": ("706000", "Commissions sur ventes"),
     "vat": ("445710", "TVA collectée"),
     "membership": ("756000", "Cotisations des membres"),
+    "no_show_fee": ("708800", "Frais de commandes non retirées"),
 }
 # The members' yearly fees, received at the desk: the association's own income, outside the shops' ledger.
 MEMBERSHIP_JOURNAL = ("AD", "Cotisations des membres")
+# The fee kept on a card-paid order nobody collected: the association's income, VAT included (payments/no_show.py).
+NO_SHOW_FEE_JOURNAL = ("NR", "Frais de commandes non retirées")
 
 # kind → (journal code, journal label, counterpart account key, entry label).
 JOURNALS: dict[str, tuple[str, str, str, str]] = {
@@ -146,22 +151,48 @@ def fec_lines(year: int) -> list[FecLine]:
             lines.append(FecLine(journal, journal_label, number, day, shop_number, shop_label, aux, aux_label,
                                  order_number, text, max(-amount, 0), max(amount, 0)))
     lines.extend(_membership_fee_lines(year, accounts))
+    lines.extend(_no_show_fee_lines(year, accounts))
+    return lines
+
+
+def _no_show_fee_lines(year: int, accounts: dict[str, tuple[str, str]]) -> list[FecLine]:
+    """One entry per fee kept in `year` (venue time): the card receipts account debited with the fee
+    kept (TTC), the fee account credited with its HT amount and collected VAT with its VAT."""
+    zone = venue_zone()
+    journal, journal_label = NO_SHOW_FEE_JOURNAL
+    card_number, card_label = accounts["card"]
+    fee_number, fee_label = accounts["no_show_fee"]
+    vat_number, vat_label = accounts["vat"]
+    lines = []
+    for n, row in enumerate(no_show.fees_of_year(year), start=1):
+        fee = row.fee
+        day = fee.created_at.replace(tzinfo=fee.created_at.tzinfo or UTC).astimezone(zone).date()
+        number, piece = f"{journal}{n:06d}", row.order_number
+        text = f"Frais de commande non retirée {row.order_number}"
+        lines.append(FecLine(journal, journal_label, number, day, card_number, card_label, "", "", piece, text,
+                             fee.amount_cents, 0))
+        lines.append(FecLine(journal, journal_label, number, day, fee_number, fee_label, "", "", piece, text,
+                             0, fee.ht_cents))
+        if fee.vat_cents:
+            lines.append(FecLine(journal, journal_label, number, day, vat_number, vat_label, "", "", piece, text,
+                                 0, fee.vat_cents))
     return lines
 
 
 def _membership_fee_lines(year: int, accounts: dict[str, tuple[str, str]]) -> list[FecLine]:
-    """One entry per fee received in `year` (the year it was paid, venue time): cash debited, the members'
-    fees account credited."""
+    """One entry per fee received in `year` (the year it was paid, venue time): cash debited for a fee
+    received at the desk, the card receipts account (Stripe, as for card orders) for a fee paid by card;
+    the members' fees account credited."""
     zone = venue_zone()
     journal, journal_label = MEMBERSHIP_JOURNAL
-    cash_number, cash_label = accounts["cash"]
     fee_number, fee_label = accounts["membership"]
     lines = []
     for n, fee in enumerate(fees_of_year(year), start=1):
         day = fee.paid_at.replace(tzinfo=fee.paid_at.tzinfo or UTC).astimezone(zone).date()
         number, piece = f"{journal}{n:06d}", f"COT-{fee.year}-{fee.id:06d}"
-        text = f"Cotisation {fee.year} {fee.member_name}"
-        lines.append(FecLine(journal, journal_label, number, day, cash_number, cash_label, "", "", piece, text,
+        paid_number, paid_label = accounts["card" if fee.method == FeeMethod.CARD else "cash"]
+        text = f"Cotisation {fee.year} {fee.member_name}" + (" (carte)" if fee.method == FeeMethod.CARD else "")
+        lines.append(FecLine(journal, journal_label, number, day, paid_number, paid_label, "", "", piece, text,
                              fee.amount_cents, 0))
         lines.append(FecLine(journal, journal_label, number, day, fee_number, fee_label, "", "", piece, text,
                              0, fee.amount_cents))

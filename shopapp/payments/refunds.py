@@ -15,10 +15,10 @@ from shopapp.errors import DomainError, NotFoundError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders.models import OrderLine
 from shopapp.orders.states import PaymentMethod
-from shopapp.payments import card, commission, gateway, ledger, order_port
+from shopapp.payments import card, commission, gateway, ledger, no_show, order_port
 from shopapp.payments.ledger import Posting
 from shopapp.payments.models import CardPaymentStatus, LedgerKind, Payment, Refund, RefundStatus
-from shopapp.payments.payouts import REVERSE_FOR_REFUND_TASK
+from shopapp.payments.payouts import PAY_OUT_PART_TASK, REVERSE_FOR_REFUND_TASK
 
 EXECUTE_REFUND_TASK = "payments.execute_refund"
 
@@ -110,12 +110,23 @@ def execute_refund(refund_id: int) -> Refund:
             .values(amount_refunded_cents=Payment.amount_refunded_cents - refund.amount_cents)
         )
         db.session.flush()
+        _pay_no_show_shop_anyway(refund)
         return refund
     refund.stripe_refund_id = result.id
     refund.status = RefundStatus.SUCCEEDED
     db.session.flush()
     _post_refund(refund)
     return refund
+
+
+def _pay_no_show_shop_anyway(refund: Refund) -> None:
+    """A no-show's shop paid for its perishable lines waits for the refund of its other lines: when that
+    refund fails for good, its payout goes ahead all the same, for the perishable lines only
+    (`payouts.pay_out_part` caps it); the failed refund stays on the order for staff."""
+    if refund.part_id is None or refund.reason != NO_SHOW_REASON:
+        return
+    if order_port.part_facts(refund.part_id).is_paid_as_no_show and ledger.is_settled(refund.part_id):
+        outbox.enqueue(PAY_OUT_PART_TASK, part_id=refund.part_id)
 
 
 def _post_refund(refund: Refund) -> None:
@@ -143,6 +154,9 @@ def _post_refund(refund: Refund) -> None:
     if posted:
         # A transfer already made is reversed by its own task (Connect may be down while the refund is done).
         outbox.enqueue(REVERSE_FOR_REFUND_TASK, refund_id=refund.id)
+        if facts.is_paid_as_no_show:
+            # A no-show's shop paid for its perishable lines: its payout waited for this refund of the rest.
+            outbox.enqueue(PAY_OUT_PART_TASK, part_id=facts.part_id)
 
 
 def post_earlier_refunds(part_id: int) -> None:
@@ -157,6 +171,12 @@ def post_earlier_refunds(part_id: int) -> None:
 
 
 # -- what may be refunded, and the refunds staff ask for ------------------------------------------------
+
+
+def part_has_pending_refund(part_id: int) -> bool:
+    """Whether a refund on this part is still waiting for Stripe."""
+    return db.session.scalar(select(Refund.id).where(Refund.part_id == part_id,
+                                                     Refund.status == RefundStatus.PENDING).limit(1)) is not None
 
 
 def part_refunded_cents(part_id: int) -> int:
@@ -292,8 +312,10 @@ NO_SHOW_REASON = "no_show"
 def refund_no_show(order_id: int) -> list[Refund]:
     """Give back, exactly once, what a card-paid no-show is owed under the venue's policy (the order's
     `refund_due_cents`, decided when it was marked): spread over its parts in part order, so a fee is
-    kept on the last ones. Under the payment's row lock, a repeat (second beat, retry) finds the
-    no-show refunds made and does nothing; each refund goes to Stripe keyed `refund:<id>`.
+    kept on the last ones; when the shops are paid for perishable goods, each part gets back what its
+    other lines cost. Under the payment's row lock, a repeat (second beat, retry) finds the
+    no-show refunds made and does nothing; each refund goes to Stripe keyed `refund:<id>`. The fee kept
+    is recorded once as the association's income (`no_show.record_fee`).
     Not a no-show, nothing paid by card, nothing due → nothing. Flushes, never commits.
     """
     due = order_port.no_show_refund_due(order_id)
@@ -309,9 +331,13 @@ def refund_no_show(order_id: int) -> list[Refund]:
     if already:
         return []
     remaining = min(due, payment.refundable_cents)
+    # What is not given back is the association's fee ("refund minus a fee"), recorded once as its income.
+    no_show.record_fee(order_id, min(order_port.no_show_fee_due(order_id), payment.refundable_cents - remaining))
     done: list[Refund] = []
     for facts in order_port.order_parts(order_id):
         cents = min(part_refundable_cents(facts.part_id), remaining)
+        if facts.perishable_cents is not None:  # the shops are paid for the part's perishable lines only
+            cents = min(cents, facts.subtotal_cents - facts.perishable_cents)
         if cents <= 0:
             continue
         done.append(request_refund(payment.id, cents, reason=NO_SHOW_REASON, actor_id=None, part_id=facts.part_id))

@@ -9,8 +9,9 @@ from shopapp.payments.payouts import PAY_OUT_PART_TASK
 
 
 def settle_no_show_order(order_id: int) -> int:
-    """A card-paid no-show under the "pay the shops" policy (perishable goods): settle and pay out each
-    remaining part as for a collected order (commission withheld), once — the ledger's postings and the
+    """A card-paid no-show under the "pay the shops" policy: settle and pay out each part holding
+    perishable goods as for a collected order (commission withheld), less the refund of its other lines
+    (posted with its commission given back when Stripe has made it), once — the ledger's postings and the
     payouts are unique per part, so a repeat posts and pays nothing more. Any other no-show: nothing.
     Returns how many parts were settled. Flushes, never commits.
     """
@@ -18,6 +19,8 @@ def settle_no_show_order(order_id: int) -> int:
     for facts in parts:
         commission.settle_paid_part(facts.part_id)
         refunds.post_earlier_refunds(facts.part_id)
+        if refunds.part_has_pending_refund(facts.part_id):
+            continue  # its other lines are being refunded: the payout is queued once that refund is posted
         outbox.enqueue(PAY_OUT_PART_TASK, part_id=facts.part_id)
     db.session.flush()
     return len(parts)

@@ -132,6 +132,7 @@ def test_a_no_show_paid_to_its_shop_is_a_balanced_card_sale_in_the_fec(app, make
         for rows, policy in ((kept, "pay_shops"), (refunded, "refund")):
             order = db.session.get(Order, rows.order_id)
             order.payment_status, order.paid_cents, order.no_show_policy = "paid", order.total_cents, policy
+        db.session.get(Order, kept.order_id).parts[0].perishable_cents = 1299  # all of it perishable
         db.session.flush()
         assert settlement.settle_no_show_order(kept.order_id) == 1
         assert settlement.settle_no_show_order(kept.order_id) == 1  # a repeat posts nothing new
@@ -150,3 +151,44 @@ def test_a_no_show_paid_to_its_shop_is_a_balanced_card_sale_in_the_fec(app, make
     shop_account = sum(_cents(li["Credit"]) - _cents(li["Debit"]) for li in lines if li["CompteNum"] == "467000")
     # 12,99 € at 10 %: commission 1,30 €, its VAT 0,26 €, 11,43 € owed to the shop.
     assert shop_account == grocer_balance == 1143
+
+
+def test_a_no_show_fee_is_the_associations_income_in_its_own_balanced_entry(app, make_shop):  # type: ignore[no-untyped-def]
+    """"Refund minus a fee": the fee kept is the association's income (NR journal): card receipts debited
+    with the fee TTC, the fee account credited HT and collected VAT credited; no shop account moves.
+    Recorded once per order, whatever the repeats."""
+    from shopapp.orders.models import Order
+    from shopapp.payments import no_show
+    from shopapp.payments.models import NoShowFee
+
+    grocer, florist = make_shop(), make_shop()
+    fee_kept = make_order_rows(app, parts=[(grocer, 1299, 1000)], status="no_show")
+    all_kept = make_order_rows(app, parts=[(florist, 199, 1000)], status="no_show")
+    refunded = make_order_rows(app, parts=[(florist, 800, 1000)], status="no_show")
+    with app.app_context():
+        for rows, policy in ((fee_kept, "fee"), (all_kept, "fee"), (refunded, "refund")):
+            order = db.session.get(Order, rows.order_id)
+            order.payment_status, order.paid_cents, order.no_show_policy = "paid", order.total_cents, policy
+        db.session.flush()
+        for _repeat in range(2):
+            assert no_show.record_fee(fee_kept.order_id, 250).amount_cents == 250
+            assert no_show.record_fee(all_kept.order_id, 199).amount_cents == 199
+            assert no_show.record_fee(refunded.order_id, 100) is None  # not the fee policy: nothing
+        db.session.execute(update(NoShowFee).values(created_at=utcnow().replace(month=6, day=15, hour=10)))
+        commit()
+        assert db.session.scalar(select(func.count(NoShowFee.id))) == 2
+        lines = _parse(fec.fec_text(utcnow().year))
+    fee_lines = [li for li in lines if li["JournalCode"] == "NR"]
+    by_entry: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for line in fee_lines:
+        by_entry[line["EcritureNum"]].append(line)
+    assert sorted(by_entry) == ["NR000001", "NR000002"]
+    # 2,50 € with taxes at 20 %: VAT 0,42 € (2,50 × 20/120 = 0,4166… half-up), HT 2,08 €.
+    # 1,99 €: VAT 0,33 € (0,3316…), HT 1,66 €.
+    assert [(li["CompteNum"], _cents(li["Debit"]), _cents(li["Credit"])) for li in by_entry["NR000001"]] == [
+        ("511200", 250, 0), ("708800", 0, 208), ("445710", 0, 42)]
+    assert [(li["CompteNum"], _cents(li["Debit"]), _cents(li["Credit"])) for li in by_entry["NR000002"]] == [
+        ("511200", 199, 0), ("708800", 0, 166), ("445710", 0, 33)]
+    assert {li["PieceRef"] for li in by_entry["NR000001"]} == {fee_kept.number}
+    assert all(li["EcritureDate"].endswith("0615") and not li["CompAuxNum"] for li in fee_lines)
+    assert not [li for li in lines if li["CompteNum"] == "467000"]  # no shop was credited or debited
