@@ -7,10 +7,11 @@ daylight-saving change.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -63,11 +64,22 @@ def calendar_bytes(events: Iterable[CalendarEvent], *, stamp: datetime) -> bytes
             event.add("geo", (item.latitude, item.longitude))
         calendar.add_component(event)
     if items:
-        # VTIMEZONE rules around the events only (the default covers 1970-2038: a long e-mail).
-        first = min(as_utc(item.starts_at) for item in items).date()
-        last = max(as_utc(item.ends_at) for item in items).date()
-        calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+        # VTIMEZONE rules around the events only (the default covers 1970-2038: a long e-mail), from the
+        # year before the first event to the year after the last one.
+        first = min(as_utc(item.starts_at) for item in items).year - 1
+        last = max(as_utc(item.ends_at) for item in items).year + 1
+        for position, tzid in enumerate(sorted({item.timezone for item in items})):
+            calendar.subcomponents.insert(position, vtimezone(tzid, first, last))
     return bytes(calendar.to_ical())
+
+
+@functools.lru_cache(maxsize=32)
+def vtimezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """The VTIMEZONE of a zone over whole years, built once per process (building it walks the zone's
+    transitions; every invitation of a worker needs the same one). Never modified once built: each
+    calendar only serialises it."""
+    return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
+                                        last_date=date(last_year, 12, 31))
 
 
 def calendar_attachment(events: Iterable[CalendarEvent], *, stamp: datetime,
