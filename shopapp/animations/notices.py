@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from shopapp.accounts.models import User
 from shopapp.animations import calendar
 from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus
+from shopapp.catalog.models import FavouriteShop
 from shopapp.core import mail, outbox
 from shopapp.core.clock import utcnow
 from shopapp.core.i18n import force_locale_for
@@ -128,3 +129,31 @@ def queue_reminders() -> int:
             queued += 1
     db.session.flush()
     return queued
+
+
+def send_favourite_shop_animation(animation_id: int) -> int:
+    """Tell the residents who keep one of the animation's shops among their favourites, and asked for this
+    optional notice, that it was announced. Once per animation and resident (the e-mail carries the
+    one-click unsubscribe of optional notices). Nothing for an animation no longer published. Returns
+    messages sent."""
+    animation = db.session.get(Animation, animation_id)
+    if animation is None or animation.status != AnimationStatus.PUBLISHED or not animation.shops:
+        return 0
+    shop_names = {shop.id: shop.name for shop in animation.shops}
+    favourites: dict[int, list[str]] = {}
+    for user_id, shop_id in db.session.execute(
+            select(FavouriteShop.user_id, FavouriteShop.shop_id).where(FavouriteShop.shop_id.in_(list(shop_names)))):
+        favourites.setdefault(user_id, []).append(shop_names[shop_id])
+    users = db.session.scalars(select(User).where(User.id.in_(list(favourites))).order_by(User.id)).all()
+    sent = 0
+    for user in users:
+        if not user.is_enabled or not notices.wants(user.id, "favourite_shop_animation"):
+            continue
+
+        def build(user: User = user) -> mail.Mail:
+            return _mail(user, "favourite_shop_animation", animation=animation,
+                         shops=sorted(favourites.get(user.id, [])), link=_link(animation))
+
+        if notices.send_once(f"favourite-animation:{animation.id}", user.email, "favourite_shop_animation", build):
+            sent += 1
+    return sent

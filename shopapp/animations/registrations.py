@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from shopapp.animations.errors import AlreadyRegistered, AnimationClosed, AnimationFull
 from shopapp.animations.models import Animation, AnimationStatus, Registration, RegistrationStatus, WalkIn
@@ -183,15 +184,17 @@ def join_at_checkout(user_id: int, order_id: int, animation_ids: Iterable[int]) 
 def registrations_for_pickup(order_id: int) -> list[Registration]:
     """At the desk: the order's resident's registrations (registered) for animations overlapping the
     order's pickup slot — the ones to offer for check-in."""
-    order = db.session.get(Order, order_id)
-    if order is None:
-        return []
-    slot = order.pickup_slot
+    # One query (the order, its slot and the animations joined in): the worker asks this for every
+    # order confirmation it sends.
     return list(db.session.scalars(
-        select(Registration).join(Animation)
-        .where(Registration.user_id == order.user_id, Registration.status == RegistrationStatus.REGISTERED,
+        select(Registration)
+        .join(Registration.animation)
+        .join(Order, Order.user_id == Registration.user_id)
+        .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
+        .where(Order.id == order_id, Registration.status == RegistrationStatus.REGISTERED,
                Animation.status == AnimationStatus.PUBLISHED,
-               Animation.starts_at < slot.ends_at, slot.starts_at < Animation.ends_at)
+               Animation.starts_at < PickupSlot.ends_at, PickupSlot.starts_at < Animation.ends_at)
+        .options(contains_eager(Registration.animation))
         .order_by(Animation.starts_at, Registration.id)
     ))
 

@@ -23,6 +23,8 @@ from shopapp.errors import ForbiddenError, InvalidTransition, ValidationFailed
 from shopapp.extensions import db
 
 ANIMATION_CANCELLED_TASK = "animations.animation_cancelled"
+# animation_id: tell the residents who keep one of its shops among their favourites (and asked for it)
+FAVOURITE_SHOP_ANIMATION_TASK = "animations.favourite_shop_animation"
 MAX_CAPACITY = 500
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -171,6 +173,8 @@ def publish_animation(animation_id: int, *, actor_id: int) -> Animation:
     animation.published_at = utcnow()
     animation.approved_by_id = actor_id
     db.session.flush()
+    if animation.shops:
+        outbox.enqueue(FAVOURITE_SHOP_ANIMATION_TASK, animation_id=animation.id)
     return animation
 
 
