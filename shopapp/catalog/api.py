@@ -42,6 +42,7 @@ from shopapp.catalog.schemas import (
 )
 from shopapp.core.api import Page, documented, parse_body, parse_query, respond
 from shopapp.core.cache import public_cached
+from shopapp.core.conditional import conditional_get
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -49,6 +50,7 @@ bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 @bp.get("/merchants")
 @public
 @documented("Approved shops", response=MerchantList, query=Page)
+@conditional_get
 @public_cached
 def merchants():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
@@ -60,6 +62,7 @@ def merchants():  # type: ignore[no-untyped-def]
 @bp.get("/merchants/<slug>")
 @public
 @documented("One approved shop", response=MerchantOut)
+@conditional_get
 @public_cached
 def merchant(slug: str):  # type: ignore[no-untyped-def]
     return respond(merchant_out(queries.get_visible_shop(slug)))
@@ -68,6 +71,7 @@ def merchant(slug: str):  # type: ignore[no-untyped-def]
 @bp.get("/categories")
 @public
 @documented("Categories (two levels)", response=CategoryList, query=Page)
+@conditional_get
 @public_cached
 def categories():  # type: ignore[no-untyped-def]
     page = parse_query(Page)
@@ -80,6 +84,7 @@ def categories():  # type: ignore[no-untyped-def]
 @bp.get("/products")
 @public
 @documented("Products: French full-text search, filters, sorting", response=ProductList, query=ProductQuery)
+@conditional_get
 @public_cached
 def products():  # type: ignore[no-untyped-def]
     query = parse_query(ProductQuery)
@@ -95,6 +100,7 @@ def products():  # type: ignore[no-untyped-def]
 @bp.get("/products/<int:product_id>")
 @public
 @documented("One product", response=ProductDetail)
+@conditional_get
 @public_cached
 def product(product_id: int):  # type: ignore[no-untyped-def]
     return respond(product_detail(queries.get_visible_product(product_id)))
@@ -104,6 +110,7 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 @public
 @documented("Suggestions as the resident types: products, shops and categories from the first letters, "
             "best first (at most 8)", response=SuggestionList, query=SuggestQuery)
+@conditional_get
 @public_cached
 def suggest():  # type: ignore[no-untyped-def]
     query = parse_query(SuggestQuery)
@@ -168,7 +175,8 @@ def _data(body: ProductCreate | ProductPatch) -> services.ProductData:
         net_unit=(body.net_unit or "") if net_given else None,
         category_slug=(body.category or "") if "category" in given else None,
         vat_rate_bp=body.vat_rate_bp, description=body.description, labels=body.labels, allergens=body.allergens,
-        is_active=getattr(body, "active", None), low_stock_threshold=body.low_stock_threshold, stock=body.stock,
+        is_active=getattr(body, "active", None), is_perishable=body.perishable,
+        low_stock_threshold=body.low_stock_threshold, stock=body.stock,
         provided=set(given),
     )
 

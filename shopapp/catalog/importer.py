@@ -45,11 +45,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "stock": ("stock", "quantite", "qte", "enstock"),
     "threshold": ("seuil", "seuilstockbas", "lowstock", "seuilalerte"),
     "active": ("actif", "active", "enligne"),
+    "perishable": ("perissable", "perishable"),
 }
 REQUIRED = ("sku", "name", "price", "vat")
 COLUMN_LABELS = {"sku": "sku", "name": "nom", "price": "prix", "unit": "unité", "net": "contenance",
                  "category": "catégorie", "vat": "tva", "description": "description", "labels": "labels",
-                 "allergens": "allergènes", "stock": "stock", "threshold": "seuil", "active": "actif"}
+                 "allergens": "allergènes", "stock": "stock", "threshold": "seuil", "active": "actif",
+                 "perishable": "périssable"}
 _ALIASES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
 _NET = re.compile(r"^\s*(?P<quantity>\d{1,7})\s*(?P<unit>g|ml)\s*$", re.IGNORECASE)
 _TRUE = {"1", "oui", "o", "vrai", "true", "yes", "y", "x"}
@@ -253,6 +255,14 @@ def _parse_row(line: int, cells: list[str], positions: dict[str, int], categorie
             data.is_active = False
         else:
             errors.append(RowError(line, "actif", f"Valeur invalide : « {raw} » (oui ou non)."))
+    if (raw := cell("perishable")) is not None:
+        flag = fold(raw)
+        if flag in _TRUE:
+            data.is_perishable = True
+        elif flag in _FALSE or flag == "":
+            data.is_perishable = False
+        else:
+            errors.append(RowError(line, "périssable", f"Valeur invalide : « {raw} » (oui ou non)."))
     values, field_errors = services.validate_product_data(
         data, creating=is_new(sku), categories=category_ids
     )

@@ -48,6 +48,8 @@ class Shop(TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     logo_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    # A wide picture across the top of the shop's page (2:1), apart from its logo; the logo stands in without it.
+    banner_path: Mapped[str | None] = mapped_column(String(255), default=None)
     # ISO weekdays the shop is open (1 = Monday … 7 = Sunday), e.g. [2, 3, 4, 5, 6].
     opening_days: Mapped[list[int]] = mapped_column(JSON, default=list)
     preparation_minutes: Mapped[int] = mapped_column(default=120)
@@ -145,6 +147,9 @@ class Product(TimestampMixin, Base):
     allergens: Mapped[list[str]] = mapped_column(JSON, default=list)
     image_path: Mapped[str | None] = mapped_column(String(255), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Perishable goods (bread, cheese, meat, flowers…): under the "pay the shops" no-show policy a shop is
+    # paid for these lines of an order nobody collected; the rest is refunded to the resident.
+    is_perishable: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     shop: Mapped[Shop] = relationship()
     category: Mapped[Category | None] = relationship()

@@ -50,6 +50,7 @@ class MerchantOut(BaseModel):
     trade: str
     description: str
     logo_url: str | None
+    banner_url: str | None = None
     address: str
     opening_days: list[int]
     preparation_minutes: int
@@ -90,6 +91,7 @@ class ProductOut(BaseModel):
     reference_price_cents: int | None = None
     reference_unit: str | None = None
     alcoholic: bool = False
+    perishable: bool = False
     stock_available: int
     image_url: str | None
     merchant: Ref
@@ -144,6 +146,7 @@ class ProductCreate(ApiModel):
     allergens: list[str] | None = None
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
     low_stock_threshold: int | None = Field(default=None, ge=0, le=100_000)
+    perishable: bool | None = None
 
 
 class ProductPatch(ApiModel):
@@ -161,6 +164,7 @@ class ProductPatch(ApiModel):
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
     low_stock_threshold: int | None = Field(default=None, ge=0, le=100_000)
     active: bool | None = None
+    perishable: bool | None = None
 
 
 class StockSet(ApiModel):
@@ -200,7 +204,8 @@ def _ref(obj: Shop | Category | None) -> Ref | None:
 
 def merchant_out(shop: Shop) -> MerchantOut:
     return MerchantOut(id=shop.id, slug=shop.slug, name=shop.name, trade=shop.trade, description=shop.description,
-                       logo_url=image_url(shop.logo_path), address=shop.address,
+                       logo_url=image_url(shop.logo_path), banner_url=image_url(shop.banner_path),
+                       address=shop.address,
                        opening_days=list(shop.opening_days or []), preparation_minutes=shop.preparation_minutes)
 
 
@@ -216,7 +221,7 @@ def _base(product: Product) -> dict[str, object]:
         "id": product.id, "sku": product.sku, "name": product.name, "slug": product.slug,
         "price_cents": product.price_cents, "currency": product.currency, "unit": product.unit,
         "net_quantity": product.net_quantity, "net_unit": product.net_unit,
-        "alcoholic": product.is_alcoholic,
+        "alcoholic": product.is_alcoholic, "perishable": product.is_perishable,
         "reference_price_cents": found[0] if found else None, "reference_unit": found[1] if found else None,
         "stock_available": record.available if record is not None else 0,
         "image_url": image_url(product.image_path), "merchant": _ref(product.shop), "category": _ref(product.category),

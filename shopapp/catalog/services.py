@@ -53,6 +53,7 @@ class ProductData:
     labels: list[str] | None = None
     allergens: list[str] | None = None
     is_active: bool | None = None
+    is_perishable: bool | None = None
     low_stock_threshold: int | None = None
     stock: int | None = None
     provided: set[str] = field(default_factory=set)
@@ -131,6 +132,8 @@ def validate_product_data(data: ProductData, *, creating: bool,
         values["allergens"] = _clean_list(data.allergens)
     if data.is_active is not None:
         values["is_active"] = data.is_active
+    if data.is_perishable is not None:
+        values["is_perishable"] = data.is_perishable
     if data.low_stock_threshold is not None and not 0 <= data.low_stock_threshold <= 100_000:
         errors["low_stock_threshold"] = "Le seuil doit être entre 0 et 100 000."
     if data.stock is not None and not 0 <= data.stock <= 1_000_000:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, cast, literal, select, union_all, update
 
 from shopapp.catalog.locks import lock_stock_records
 from shopapp.catalog.models import Product, StockMovement, StockRecord
@@ -38,10 +38,14 @@ def _ordered(lines: Iterable[StockLine]) -> list[StockLine]:
     return [StockLine(pid, qty) for pid, qty in sorted(merged.items())]
 
 
-def _note_low_stock(product_id: int, *, available_after: int, removed: int, threshold: int) -> None:
+def _crosses_threshold(available_after: int, threshold: int, *, removed: int) -> bool:
     # Computed from the row the conditional UPDATE returned, so two concurrent changes each see their
     # own before/after: exactly one of them crosses the threshold, and only that one emits the job.
-    if available_after + removed > threshold >= available_after:
+    return available_after + removed > threshold >= available_after
+
+
+def _note_low_stock(product_id: int, *, available_after: int, removed: int, threshold: int) -> None:
+    if _crosses_threshold(available_after, threshold, removed=removed):
         outbox.enqueue(LOW_STOCK_TASK, product_id=product_id)
 
 
@@ -49,32 +53,70 @@ def _product_name(product_id: int) -> str:
     return db.session.scalar(select(Product.name).where(Product.id == product_id)) or f"#{product_id}"
 
 
-def allocate(lines: Sequence[StockLine]) -> None:
-    """Hold stock for an order (two-stage stock, stage one). Flushes.
+def allocate(lines: Sequence[StockLine], *, emit_low_stock: bool = True) -> list[int]:
+    """Hold stock for an order (two-stage stock, stage one), every line in one statement. Flushes.
+
+    One conditional UPDATE … FROM the wanted quantities, `WHERE on_hand - allocated >= qty`, returning
+    the rows it changed. On PostgreSQL, a basket of several products first locks their rows in
+    ascending product id (`SELECT … ORDER BY product_id FOR UPDATE`), so two orders sharing products
+    queue instead of deadlocking: a multi-row UPDATE alone locks in whatever order its plan visits the
+    rows, and a locking CTE inside the UPDATE loses rows a concurrent order changed meanwhile. On SQLite,
+    BEGIN IMMEDIATE already serialises writers. A line whose row did not come back is short: the
+    statement changed the other rows, and the caller rolls the transaction back (as for any error here).
+
+    Returns the products this allocation brought down to their alert level; their low-stock jobs are
+    enqueued here, unless `emit_low_stock=False` (the caller writes them with its own outbox rows).
 
     :raise InsufficientStock: a line wants more than `on_hand - allocated`; names the product in
-        `fields["product_id"]`. The caller rolls back.
+        `fields["product_id"]` (the lowest such product id). The caller rolls back.
     """
-    for line in _ordered(lines):
-        result = db.session.execute(
-            update(StockRecord)
-            .where(
-                StockRecord.product_id == line.product_id,
-                StockRecord.on_hand - StockRecord.allocated >= line.quantity,
-            )
-            .values(allocated=StockRecord.allocated + line.quantity)
-            .returning(StockRecord.on_hand - StockRecord.allocated, StockRecord.low_stock_threshold)
-            .execution_options(synchronize_session=False)
+    ordered = _ordered(lines)
+    if not ordered:
+        return []
+    ids = [line.product_id for line in ordered]
+    if len(ids) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(StockRecord.id).where(StockRecord.product_id.in_(ids))
+                           .order_by(StockRecord.product_id).with_for_update())
+    wanted = union_all(*(
+        select(cast(literal(line.product_id), Integer).label("product_id"),
+               cast(literal(line.quantity), Integer).label("quantity"))
+        for line in ordered
+    )).subquery("wanted")
+    rows = db.session.execute(
+        update(StockRecord)
+        .where(
+            StockRecord.product_id == wanted.c.product_id,
+            StockRecord.on_hand - StockRecord.allocated >= wanted.c.quantity,
         )
-        row = result.first()
-        if row is None:
-            name = _product_name(line.product_id)
-            raise InsufficientStock(
-                f"Stock insuffisant pour « {name} ».",
-                fields={"product_id": str(line.product_id), "product": name},
-            )
-        _note_low_stock(line.product_id, available_after=row[0], removed=line.quantity, threshold=row[1])
-    db.session.expire_all()
+        .values(allocated=StockRecord.allocated + wanted.c.quantity)
+        .returning(StockRecord.product_id, StockRecord.on_hand - StockRecord.allocated,
+                   StockRecord.low_stock_threshold)
+        .execution_options(synchronize_session=False)
+    ).all()
+    changed = {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
+    short = [line.product_id for line in ordered if line.product_id not in changed]
+    if short:
+        name = _product_name(short[0])
+        raise InsufficientStock(
+            f"Stock insuffisant pour « {name} ».",
+            fields={"product_id": str(short[0]), "product": name},
+        )
+    low = [line.product_id for line in ordered
+           if _crosses_threshold(*changed[line.product_id], removed=line.quantity)]
+    if emit_low_stock:
+        for product_id in low:
+            outbox.enqueue(LOW_STOCK_TASK, product_id=product_id)
+    _expire_counters(ids)
+    return low
+
+
+def _expire_counters(product_ids: Iterable[int]) -> None:
+    # The UPDATE bypassed the ORM: forget the counters of the stock rows this session holds (no SQL now;
+    # they reload if read) instead of expiring the whole session, which would reload every object.
+    wanted = set(product_ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, StockRecord) and obj.product_id in wanted:
+            db.session.expire(obj, ["on_hand", "allocated"])
 
 
 def release(lines: Sequence[StockLine]) -> None:

@@ -15,6 +15,7 @@ from shopapp.accounts.forms import EmptyForm
 from shopapp.catalog import favourites, images, importer, queries, services, shop_details, tokens
 from shopapp.catalog.access import manages_team, shop_for_user, shop_staff_required, shops_for_user
 from shopapp.catalog.forms import (
+    BannerForm,
     FavouriteForm,
     ImageForm,
     ImportForm,
@@ -27,6 +28,7 @@ from shopapp.catalog.forms import (
 from shopapp.catalog.models import LABELS, Product, Shop, ShopStatus
 from shopapp.catalog.pricing import reference_price
 from shopapp.core import page_cache
+from shopapp.core.conditional import conditional_get
 from shopapp.core.forms import report_errors, save_upload
 from shopapp.core.urls import safe_next
 from shopapp.errors import DomainError
@@ -70,7 +72,10 @@ def _filters(**fixed: str) -> tuple[queries.ProductFilters, int]:
 
 @bp.get("/produits")
 @public
+@conditional_get
+@page_cache.for_visitors_without_session
 def products():  # type: ignore[no-untyped-def]
+    page_cache.defer_csrf_token()
     filters, page = _filters()
     result = queries.list_products(filters, page, PER_PAGE)
     return render_template("catalog/products.html", result=result, filters=filters,
@@ -79,7 +84,9 @@ def products():  # type: ignore[no-untyped-def]
 
 @bp.get("/produits/<int:product_id>")
 @public
+@conditional_get
 def product(product_id: int):  # type: ignore[no-untyped-def]
+    page_cache.defer_csrf_token()
     if not page_cache.serves_anonymous_copy():  # signed in, a basket, a flash message…: the full rendering
         return render_template("catalog/product.html", product=queries.get_visible_product(product_id),
                                favourite=product_id in favourites.product_ids(_user_id(), [product_id]))
@@ -93,7 +100,10 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/boutiques/<slug>")
 @public
+@conditional_get
+@page_cache.for_visitors_without_session
 def shop(slug: str):  # type: ignore[no-untyped-def]
+    page_cache.defer_csrf_token()
     found = queries.get_visible_shop(slug)
     filters, page = _filters(shop=slug)
     return render_template("catalog/shop.html", shop=found, filters=filters,
@@ -103,7 +113,10 @@ def shop(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/categories/<slug>")
 @public
+@conditional_get
+@page_cache.for_visitors_without_session
 def category(slug: str):  # type: ignore[no-untyped-def]
+    page_cache.defer_csrf_token()
     found = queries.get_category(slug)
     filters, page = _filters(category=slug)
     return render_template("catalog/category.html", category=found, children=queries.child_categories(found.id),
@@ -217,6 +230,7 @@ def _data_from(form: ProductForm, *, creating: bool) -> services.ProductData:
         category_slug=form.category.data or "", vat_rate_bp=form.vat_rate_bp.data,
         description=form.description.data or "", labels=_split(form.labels.data),
         allergens=_split(form.allergens.data), is_active=form.is_active.data,
+        is_perishable=bool(form.is_perishable.data),
         low_stock_threshold=form.low_stock_threshold.data, stock=(form.stock.data or 0) if creating else None,
     )
 
@@ -320,11 +334,13 @@ def _details_form(shop_: Shop) -> ShopDetailsForm:
                                  "description": shop_.description, "address": shop_.address})
 
 
-def _settings_page(shop_: Shop, *, form: LogoForm | None = None, details_form: ShopDetailsForm | None = None):  # type: ignore[no-untyped-def]
+def _settings_page(shop_: Shop, *, form: LogoForm | None = None, details_form: ShopDetailsForm | None = None,  # type: ignore[no-untyped-def]
+                   banner_form: BannerForm | None = None):
     logo_form, details = form or LogoForm(), details_form or _details_form(shop_)
+    banner = banner_form or BannerForm()
     return render_template("catalog/bo/settings.html", shop=shop_, form=logo_form, details_form=details,
-                           can_edit_details=shop_.status != ShopStatus.PENDING), \
-        422 if (logo_form.errors or details.errors) else 200
+                           banner_form=banner, can_edit_details=shop_.status != ShopStatus.PENDING), \
+        422 if (logo_form.errors or details.errors or banner.errors) else 200
 
 
 @bp.route("/ma-boutique/<shop_slug>/reglages", methods=["GET", "POST"])
@@ -338,6 +354,19 @@ def bo_settings(shop_slug: str):  # type: ignore[no-untyped-def]
         flash(_("Le logo est enregistré."), "success")
         return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
     return _settings_page(shop_, form=form)
+
+
+@bp.post("/ma-boutique/<shop_slug>/banniere")
+@shop_staff_required
+def bo_banner(shop_slug: str):  # type: ignore[no-untyped-def]
+    shop_ = shop_for_user(current_user.id, shop_slug)
+    form = BannerForm()
+    old_banner = shop_.banner_path
+    if form.validate_on_submit() and save_upload(form.banner, lambda data: images.set_shop_banner(shop_, data)):
+        shop_details.record_change(shop_.id, "banner", old_banner, shop_.banner_path, actor_id=current_user.id)
+        flash(_("La bannière est enregistrée."), "success")
+        return redirect(url_for("catalog.bo_settings", shop_slug=shop_.slug))
+    return _settings_page(shop_, banner_form=form)
 
 
 @bp.post("/ma-boutique/<shop_slug>/fiche")

@@ -1,29 +1,85 @@
-"""A few seconds of caching for public, read-only API answers that are the same for everyone."""
+"""Whole answers kept for a few seconds (CACHE_DEFAULT_TIMEOUT), served before the rest of the request's work.
+
+Two audiences:
+- `public_cached` (everyone): public, read-only API answers that depend on nothing but the URL (no user,
+  no session, no language);
+- `page_cache.for_visitors_without_session` (visitors): public HTML pages, as they are for a visitor who
+  carries no session, no remember-me cookie and no token (such a visitor's page holds no CSRF token and is
+  in the default language, so it is the same bytes for all).
+
+A marked view keeps its 200 answer (body, content type and ETag) in the app's cache, keyed by path and
+query. `serve_kept()` runs first among the request hooks: when the answer is kept and the request is of
+the audience, it answers straight away (or 304 when the client holds those bytes), without the rate
+limiter, the log-in, the locale or the database; the request boundary still adds its headers (request id,
+security headers).
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from flask import request
+from flask import Response, current_app, make_response, request, session
 
+from shopapp.core.conditional import etag_of, finish
 from shopapp.extensions import cache
 
 F = TypeVar("F", bound=Callable[..., Any])
+Audience = Literal["everyone", "visitors"]
+AUDIENCE = "_kept_for"  # the mark on a view (functools.wraps carries it to the outer decorators)
 
 
-def _cache_key() -> str:
-    return f"public:{request.full_path}"
+def _key() -> str:
+    return f"kept:{request.script_root}{request.full_path}"
 
 
-def public_cached(view: F) -> F:
-    """Cache a public GET view's response for CACHE_DEFAULT_TIMEOUT seconds, keyed by path + query.
+def carries_credentials() -> bool:
+    """The request carries a session, a remember-me cookie or a token: its answer may be personal."""
+    config = current_app.config
+    return ("Authorization" in request.headers or config["SESSION_COOKIE_NAME"] in request.cookies
+            or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
 
-    Only for answers that depend on nothing but the URL (no user, no session, no language); the
-    request boundary still adds its headers (request id, security headers) to every reply.
-    """
-    return cache.cached(  # type: ignore[no-any-return]
-        key_prefix=_cache_key,
-        unless=lambda: request.method != "GET",
-        response_filter=lambda response: response.status_code == 200,
-    )(view)
+
+def keep(audience: Audience) -> Callable[[F], F]:
+    """Keep the view's 200 answer to a GET for its audience (see the module's docstring)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            response = make_response(view(*args, **kwargs))
+            if (request.method == "GET" and response.status_code == 200 and not response.direct_passthrough
+                    and (audience == "everyone" or _left_nothing_personal(response))):
+                body = response.get_data()
+                tag = etag_of(body)
+                response.set_etag(tag)
+                cache.set(_key(), (body, response.content_type, tag))
+            return response
+
+        setattr(wrapper, AUDIENCE, audience)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _left_nothing_personal(response: Response) -> bool:
+    # A visitor's page: asked without credentials, and rendering left no session (so no token, no message).
+    return not carries_credentials() and not session and "Set-Cookie" not in response.headers
+
+
+public_cached = keep("everyone")
+
+
+def serve_kept() -> Response | None:
+    """The first request hook: the kept answer, when there is one for this request."""
+    if request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return None
+    audience = getattr(current_app.view_functions.get(request.endpoint), AUDIENCE, None)
+    if audience is None or (audience == "visitors" and carries_credentials()):
+        return None
+    kept = cache.get(_key())
+    if kept is None:
+        return None
+    body, content_type, tag = kept
+    return finish(current_app.response_class(body, content_type=content_type), tag,
+                  personal=audience == "everyone" and carries_credentials())

@@ -20,11 +20,12 @@ import functools
 import hmac
 from collections.abc import Callable
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from shopapp.core.cache import keep
 from shopapp.extensions import cache
 
 # Session keys an anonymous page may ignore: the CSRF secret (the hole), the language (in the key) and
@@ -68,6 +69,51 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
     key = _key(name, version)
     page = cache.get(key)
     if page is None:
-        page = render().replace(generate_csrf(), hole)
+        g.csrf_hole = hole  # `csrf_token()` writes the marker: the cached copy holds nobody's token
+        try:
+            page = render()
+        finally:
+            g.pop("csrf_hole", None)
         cache.set(key, page, timeout=PAGE_TIMEOUT_SECONDS)
-    return str(page).replace(hole, generate_csrf())
+    return str(page).replace(hole, csrf_token())
+
+
+# -- CSRF tokens only when a form is used -------------------------------------------------------------
+
+
+def defer_csrf_token() -> None:
+    """Called by a public catalog page: a visitor who has no session yet gets its forms without a CSRF
+    token, and so no session cookie either (the page is the same bytes for every such visitor: cacheable,
+    and answered 304 when unchanged). The token comes when a form is used: static/js/csrf.js asks
+    `GET /jeton-csrf` for one just before the form is sent; without JavaScript, the form's POST without
+    a token and without a session gets a page to confirm, which carries a token (app.py)."""
+    g.csrf_deferrable = True
+
+
+def token_deferred() -> bool:
+    return (bool(g.get("csrf_deferrable")) and request.method in ("GET", "HEAD") and not session
+            and not current_user.is_authenticated)
+
+
+def csrf_token() -> str:
+    """The `csrf_token()` of templates: the visitor's token, the page cache's marker while a shared copy
+    is rendered, or nothing yet on a deferring page for a visitor without a session."""
+    hole = g.get("csrf_hole")
+    if hole is not None:
+        return str(hole)
+    if token_deferred():
+        return ""
+    return str(generate_csrf())
+
+
+# -- the same bytes for every visitor without a session, for a few seconds ---------------------------
+
+# A public page listing products (home, list, search, category, shop) is kept whole for
+# CACHE_DEFAULT_TIMEOUT seconds (10 by default, as the public API answers), keyed by path and query, and
+# served as is to every visitor who has no session, no remember-me cookie and no token (such a visitor's
+# page carries no CSRF token, see `defer_csrf_token`, and is in the default language, so it is the same
+# bytes for all); it is answered before the rest of the request's work (shopapp.core.cache.serve_kept).
+# A price or a stock count may so lag by those few seconds on these lists; the product page, the basket
+# and the checkout always read them anew, and anyone with a session (signed in, a basket, a message…)
+# gets the page rendered anew.
+for_visitors_without_session = keep("visitors")

@@ -15,9 +15,10 @@ from shopapp.accounts.forms import EmptyForm
 from shopapp.accounts.models import Role
 from shopapp.animations.queries import list_animations
 from shopapp.catalog.models import Shop, ShopStatus
-from shopapp.core import mail
+from shopapp.core import mail, page_cache
 from shopapp.core.api import openapi_document
 from shopapp.core.clock import utcnow
+from shopapp.core.conditional import conditional_get
 from shopapp.core.outbox import FAILED, OutboxJob
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
@@ -31,7 +32,10 @@ HOME_ANIMATIONS = 4  # this week's animations shown on the home page
 
 @bp.get("/")
 @public
+@conditional_get
+@page_cache.for_visitors_without_session
 def home():  # type: ignore[no-untyped-def]
+    page_cache.defer_csrf_token()
     shops = db.session.scalars(
         select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.name)
     ).all()
@@ -39,6 +43,16 @@ def home():  # type: ignore[no-untyped-def]
     viewer = current_user.id if current_user.is_authenticated else None
     week = list_animations(now, now + timedelta(days=7), viewer)[:HOME_ANIMATIONS]
     return render_template("main/home.html", shops=shops, venue=current_venue(), animations=week)
+
+
+@bp.get("/jeton-csrf")
+@public
+def csrf_token():  # type: ignore[no-untyped-def]
+    """A form's CSRF token, asked for by static/js/csrf.js when a catalog page came without one (the
+    visitor had no session yet): it opens the session that will hold the token's secret."""
+    response = jsonify({"csrf_token": page_cache.csrf_token()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/le-lieu")

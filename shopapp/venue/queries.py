@@ -15,8 +15,16 @@ from shopapp.venue.models import Venue
 
 
 def current_venue() -> Venue | None:
-    """The venue (the first by id, should more ever be added); None before `flask setup`."""
-    return db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
+    """The venue (the first by id, should more ever be added); None before `flask setup`.
+
+    Kept for the request or task once read: later calls give the same object while it belongs to the
+    current session (no query; its attributes reload by themselves after a commit)."""
+    held = g.get("current_venue")
+    if held is not None and held in db.session:
+        return held
+    venue = db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
+    g.current_venue = venue
+    return venue
 
 
 def venue_name() -> str:

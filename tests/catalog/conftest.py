@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from tests.conftest import IS_POSTGRES
+
 
 @dataclass
 class Catalog:
@@ -94,9 +96,11 @@ def catalog(app):  # type: ignore[no-untyped-def]
 def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
     from shopapp.extensions import cache
 
-    # The other tests run with NullCache; these turn the per-process cache of production on.
-    monkeypatch.setitem(app.config, "CACHE_TYPE", "SimpleCache")
+    # The other tests run with NullCache; these turn on the cache each backend runs with: the shared
+    # Redis cache on the services backend (as in production), the per-process LRU on the embedded one.
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "RedisCache" if IS_POSTGRES else "shopapp.core.lru.LRUCache")
     cache.init_app(app)
+    cache.clear()
     yield
     cache.clear()
     monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")

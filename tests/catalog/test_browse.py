@@ -40,7 +40,7 @@ def test_product_list_has_the_contract_shape(client, town):
         "id": town["chevre"], "sku": "FRO-1", "name": "Fromage de chèvre", "slug": "fromage-de-chevre",
         "price_cents": 650, "currency": "EUR", "unit": "pièce", "stock_available": 4, "image_url": None,
         "net_quantity": None, "net_unit": None, "reference_price_cents": None, "reference_unit": None,
-        "alcoholic": False,
+        "alcoholic": False, "perishable": False,
         "merchant": {"id": first["merchant"]["id"], "slug": "fromagerie-loire", "name": "Fromagerie de la Loire"},
         "category": {"id": first["category"]["id"], "slug": "chevre", "name": "Fromages de chèvre"},
     }

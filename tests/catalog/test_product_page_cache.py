@@ -119,23 +119,33 @@ def test_a_deactivated_product_or_a_suspended_shop_is_404_on_the_next_request(ap
 def test_two_anonymous_visitors_get_their_own_token_and_both_validate(app, cheese, caching):  # type: ignore[no-untyped-def]
     _, product_id = cheese
     anne, bruno = app.test_client(), app.test_client()
+    # A first visit opens no session: the shared copy goes out with its forms' tokens still empty.
+    assert _tokens(anne.get(f"/produits/{product_id}").get_data(as_text=True)) == set()
+    assert _tokens(bruno.get(f"/produits/{product_id}").get_data(as_text=True)) == set()
+    # Using a form asks for a token (static/js/csrf.js): each visitor then has their own, and the next
+    # page from the shared copy is filled with it.
+    anne_token = anne.get("/jeton-csrf").json["csrf_token"]
+    bruno_token = bruno.get("/jeton-csrf").json["csrf_token"]
     anne_tokens = _tokens(anne.get(f"/produits/{product_id}").get_data(as_text=True))
     bruno_tokens = _tokens(bruno.get(f"/produits/{product_id}").get_data(as_text=True))
 
-    assert len(anne_tokens) == len(bruno_tokens) == 1  # add-to-basket and language forms: one token each page
-    assert anne_tokens != bruno_tokens
+    # One token in each page (signed anew each second, so compared by what it does, not its text).
+    assert len(anne_tokens) == len(bruno_tokens) == 1 and anne_token != bruno_token
     assert not any("csrf-hole" in token for token in anne_tokens | bruno_tokens)
+    (anne_page_token,), (bruno_page_token,) = anne_tokens, bruno_tokens
     # Each token works for its visitor only.
-    assert _add_to_basket(anne, product_id, next(iter(bruno_tokens))).status_code == 400
-    assert _add_to_basket(anne, product_id, next(iter(anne_tokens))).status_code == 302
-    assert _add_to_basket(bruno, product_id, next(iter(bruno_tokens))).status_code == 302
+    assert _add_to_basket(anne, product_id, bruno_page_token).status_code == 400
+    assert _add_to_basket(bruno, product_id, anne_token).status_code == 400
+    assert _add_to_basket(anne, product_id, anne_page_token).status_code == 302
+    assert _add_to_basket(bruno, product_id, bruno_page_token).status_code == 302
 
 
 def test_a_visitor_with_a_basket_sees_their_count_not_the_shared_copy(app, cheese, caching):  # type: ignore[no-untyped-def]
     _, product_id = cheese
     app.test_client().get(f"/produits/{product_id}")  # the anonymous copy is cached (basket badge 0)
     shopper = app.test_client()
-    token = next(iter(_tokens(shopper.get(f"/produits/{product_id}").get_data(as_text=True))))
+    shopper.get(f"/produits/{product_id}")
+    token = shopper.get("/jeton-csrf").json["csrf_token"]
     assert _add_to_basket(shopper, product_id, token).status_code == 302
     assert _add_to_basket(shopper, product_id, token).status_code == 302
 
@@ -235,3 +245,65 @@ def test_the_autocommit_read_gives_back_a_transactional_connection(app, cheese):
         services.set_product_active(cheese[0], product_id, False)
         db.session.rollback()
         assert queries.get_visible_product(product_id).is_active
+
+
+def test_the_embedded_cache_drops_the_least_recently_used_page() -> None:
+    from shopapp.core.lru import LRUCache
+
+    pages = LRUCache(threshold=3, default_timeout=600)
+    for key in ("a", "b", "c"):
+        pages.set(key, f"page {key}")
+    assert pages.get("a") == "page a"  # "a" is now the most recently used, "b" the least
+
+    pages.set("d", "page d")
+
+    assert pages.get("b") is None
+    assert [pages.get(key) for key in ("a", "c", "d")] == ["page a", "page c", "page d"]
+    assert pages.add("a", "other") is False and pages.get("a") == "page a"
+    pages.set("short", "gone soon", timeout=-1)  # already expired
+    assert pages.get("short") is None and not pages.has("short")
+
+
+def test_a_full_embedded_cache_takes_a_page_without_sorting_its_entries(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import builtins
+
+    from shopapp.core.lru import LRUCache
+
+    pages = LRUCache(threshold=2000)
+    for n in range(2000):
+        pages.set(f"page-{n}", n)
+    monkeypatch.setattr(builtins, "sorted", lambda *args, **kwargs: pytest.fail("sorted on insert"))
+
+    pages.set("one-more", 1)
+
+    assert pages.get("one-more") == 1 and pages.get("page-0") is None and pages.get("page-1") == 1
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the shared cache is Redis (services backend)")
+def test_a_page_rendered_by_one_web_process_is_served_by_another(app, cheese, caching):  # type: ignore[no-untyped-def]
+    from shopapp.app import create_app
+    from shopapp.config import TestConfig
+
+    _, product_id = cheese
+    first = app.test_client().get(f"/produits/{product_id}")  # rendered here, kept in Redis
+    other = create_app(TestConfig)  # a second web process, with its own memory and engine
+    other.config["CACHE_TYPE"] = "RedisCache"
+    cache.init_app(other)
+    with other.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        served = other.test_client().get(f"/produits/{product_id}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        engine.dispose()
+
+    assert served.status_code == 200
+    assert served.get_data() == first.get_data()
+    assert len(seen) == 1, seen  # the page's version only: the other process rendered nothing

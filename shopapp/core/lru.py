@@ -1,0 +1,65 @@
+"""The embedded default's in-process cache: a real least-recently-used bound.
+
+Flask-Caching's SimpleCache, once full, sorts every entry by expiry on each insert to drop the oldest
+(thousands of product pages: a sort per page rendered). This one keeps its entries in use order: a hit
+moves the entry to the end, an insert drops the least recently used one from the front, both O(1).
+Production shares one cache between web processes instead (RedisCache on REDIS_URL, shopapp/config.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from time import time
+from typing import Any
+
+from flask import Flask
+from flask_caching.backends.simplecache import SimpleCache
+
+
+class LRUCache(SimpleCache):
+    """SimpleCache bounded to `threshold` entries by recency of use; expired entries read as missing."""
+
+    def __init__(self, threshold: int = 500, default_timeout: int = 300, **kwargs: Any) -> None:
+        super().__init__(threshold=threshold, default_timeout=default_timeout, **kwargs)
+        self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    @classmethod
+    def factory(cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> LRUCache:
+        kwargs.update(threshold=config["CACHE_THRESHOLD"])
+        return cls(*args, **kwargs)
+
+    def _live(self, key: str) -> tuple[float, bytes] | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        if entry[0] != 0 and entry[0] <= time():
+            del self._cache[key]
+            return None
+        return entry
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            entry = self._live(key)
+            if entry is None:
+                return None
+            self._cache.move_to_end(key)
+            return self.serializer.loads(entry[1])
+
+    def set(self, key: str, value: Any, timeout: int | dt.timedelta | None = None) -> bool:
+        with self._lock:
+            self._cache[key] = (self._normalize_timeout(timeout), self.serializer.dumps(value))
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._threshold:
+                self._cache.popitem(last=False)
+            return True
+
+    def add(self, key: str, value: Any, timeout: int | dt.timedelta | None = None) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            return self.set(key, value, timeout)
+
+    def has(self, key: str) -> bool:
+        with self._lock:
+            return self._live(key) is not None
