@@ -10,12 +10,13 @@ jobs never published (broker down at commit time) and jobs published but not don
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextvars import ContextVar, Token
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, CheckConstraint, Index, String, Text, select, update
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shopapp.core.clock import utcnow
@@ -24,11 +25,17 @@ from shopapp.extensions import db
 
 log = logging.getLogger(__name__)
 
+# The worker task that runs a batch of jobs (worker/tasks/base.py), given their ids.
+BATCH_TASK = "outbox.run_batch"
+
 PENDING = "pending"
 PUBLISHED = "published"
 DONE = "done"
 FAILED = "failed"
 _SESSION_KEY = "outbox_new_job_ids"
+# What each job enqueued in this session carries (id → task name, payload): `dispatch` publishes from it
+# without reading the rows back.
+_KNOWN_KEY = "outbox_new_jobs"
 
 
 class OutboxJob(Base):
@@ -58,8 +65,53 @@ def enqueue(task_name: str, **ids: int | str) -> OutboxJob:
     job = OutboxJob(task_name=task_name, payload=dict(ids))
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault(_SESSION_KEY, []).append(job.id)
+    _remember(job.id, task_name, job.payload)
     return job
+
+
+def enqueue_many(jobs: Sequence[tuple[str, dict[str, int | str]]]) -> list[int]:
+    """Record several jobs with one INSERT (one round trip), published after commit like `enqueue`.
+    Returns their ids. Flushes, never commits."""
+    if not jobs:
+        return []
+    now = utcnow()
+    table = OutboxJob.__table__
+    rows = db.session.execute(
+        insert(table).values([
+            {"task_name": name, "payload": dict(payload), "status": PENDING, "attempts": 0, "created_at": now}
+            for name, payload in jobs
+        ]).returning(table.c.id, table.c.task_name, table.c.payload)
+    ).all()
+    # Each id is remembered with the task and payload its own row returned (RETURNING's row order is
+    # not promised), so the dispatcher publishes every job under its own id.
+    for job_id, name, payload in sorted(rows):
+        _remember(int(job_id), name, dict(payload))
+    return sorted(int(row[0]) for row in rows)
+
+
+def withdraw(task_name: str, **ids: int | str) -> int:
+    """Take back the jobs of `task_name` with exactly this payload enqueued in this transaction (not
+    committed, so never published): a later step of the same transaction made them unnecessary. Jobs
+    committed earlier are never touched. Returns how many were withdrawn. Flushes, never commits."""
+    known: dict[int, tuple[str, dict[str, Any]]] = db.session.info.get(_KNOWN_KEY, {})
+    payload = dict(ids)
+    found = [job_id for job_id, job in known.items() if job == (task_name, payload)]
+    if not found:
+        return 0
+    db.session.execute(delete(OutboxJob).where(OutboxJob.id.in_(found), OutboxJob.status == PENDING)
+                       .execution_options(synchronize_session="fetch"))
+    new_ids = db.session.info.get(_SESSION_KEY, [])
+    for job_id in found:
+        known.pop(job_id, None)
+        if job_id in new_ids:
+            new_ids.remove(job_id)
+    db.session.flush()
+    return len(found)
+
+
+def _remember(job_id: int, task_name: str, payload: dict[str, Any]) -> None:
+    db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
+    db.session.info.setdefault(_KNOWN_KEY, {})[job_id] = (task_name, dict(payload))
 
 
 def pop_new_job_ids(session: Session) -> list[int]:
@@ -67,34 +119,140 @@ def pop_new_job_ids(session: Session) -> list[int]:
     return list(session.info.pop(_SESSION_KEY, []))
 
 
+def pop_new_jobs(session: Session) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The jobs enqueued in this session since the last commit, with their task and payload."""
+    ids = session.info.pop(_SESSION_KEY, [])
+    known = session.info.pop(_KNOWN_KEY, {})
+    return {job_id: known.get(job_id) for job_id in ids}
+
+
 def forget_new_jobs(session: Session) -> None:
     """Called on rollback: those rows no longer exist."""
     session.info.pop(_SESSION_KEY, None)
+    session.info.pop(_KNOWN_KEY, None)
 
 
 def _publish(job: OutboxJob) -> None:
+    _send(job.id, job.task_name, job.payload)
+
+
+def _send(job_id: int, task_name: str, payload: dict[str, Any]) -> None:
     celery = current_app.extensions["celery"]
     celery.send_task(
-        job.task_name,
-        kwargs={**job.payload, "outbox_job_id": job.id},
+        task_name,
+        kwargs={**payload, "outbox_job_id": job_id},
         retry=False,
     )
 
 
-def dispatch(job_ids: list[int]) -> int:
+def _batched(task_name: str) -> bool:
+    return task_name.startswith(tuple(current_app.config.get("OUTBOX_BATCHED_PREFIXES", ())))
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    size = max(1, int(current_app.config.get("OUTBOX_BATCH_SIZE", 50)))
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def _send_batch(job_ids: list[int]) -> None:
+    current_app.extensions["celery"].send_task(BATCH_TASK, kwargs={"job_ids": job_ids}, retry=False)
+
+
+def dispatch(job_ids: list[int] | dict[int, tuple[str, dict[str, Any]] | None]) -> int:
     """Publish committed jobs to the broker and mark them published. Commits its own bookkeeping.
 
-    A broker that cannot be reached is logged and left to `sweep()`: publishing never fails the
-    caller's request. Returns how many were published.
+    Jobs given with their task and payload (as `pop_new_jobs` returns them) are published without
+    reading their rows back. Jobs of batched tasks (OUTBOX_BATCHED_PREFIXES: the notices) go together as
+    one batch message; the others one message each. All those published are marked with one UPDATE. A
+    broker that cannot be reached is logged and left to `sweep()`: publishing never fails the caller's
+    request. Returns how many were published.
     """
     if not current_app.config.get("OUTBOX_DISPATCH", True):
         return 0
-    published = 0
-    for job in db.session.scalars(select(OutboxJob).where(OutboxJob.id.in_(job_ids), OutboxJob.status == PENDING)):
-        if _publish_and_mark(job):
-            published += 1
+    jobs = dict(job_ids) if isinstance(job_ids, dict) else dict.fromkeys(job_ids)
+    unknown = [job_id for job_id, known in jobs.items() if known is None]
+    if unknown:
+        for job_id, name, payload in db.session.execute(
+                select(OutboxJob.id, OutboxJob.task_name, OutboxJob.payload)
+                .where(OutboxJob.id.in_(unknown), OutboxJob.status == PENDING)):
+            jobs[job_id] = (name, dict(payload))
+    sent: list[int] = []
+    batch = [job_id for job_id, known in jobs.items() if known is not None and _batched(known[0])]
+    for chunk in _chunks(batch):
+        if _try(lambda chunk=chunk: _send_batch(chunk), chunk):
+            sent.extend(chunk)
+    for job_id, known in jobs.items():
+        if known is None or job_id in batch:
+            continue  # no longer pending, or sent in a batch
+        if _try(lambda job_id=job_id, known=known: _send(job_id, *known), [job_id]):
+            sent.append(job_id)
+    _mark_published(sent)
     db.session.commit()
-    return published
+    return len(sent)
+
+
+def _try(publish: Any, job_ids: list[int]) -> bool:
+    try:
+        publish()
+    except Exception as exc:
+        log.warning("outbox publish failed", extra={"job_ids": job_ids, "error": repr(exc)})
+        db.session.execute(update(OutboxJob).where(OutboxJob.id.in_(job_ids)).values(last_error=repr(exc)[:500]))
+        return False
+    return True
+
+
+def _mark_published(job_ids: list[int]) -> None:
+    if job_ids:
+        # Never moves a job a fast worker already marked done back to published.
+        db.session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_((PENDING, PUBLISHED)))
+            .values(status=PUBLISHED, published_at=utcnow(), attempts=OutboxJob.attempts + 1)
+        )
+
+
+def claim_batch(job_ids: list[int]) -> list[tuple[int, str, dict[str, Any]]]:
+    """Take the jobs of a batch message that are not done yet, with one statement, and commit.
+
+    `UPDATE … SET published_at = now WHERE id IN (SELECT … ORDER BY id FOR UPDATE LIMIT n) RETURNING`:
+    the fresh `published_at` keeps `sweep()` from handing them out again while this batch works (it
+    does so after OUTBOX_REPUBLISH_AFTER, should the batch die: exactly-once then rests on each job's
+    own idempotence, as for any redelivery). A row another transaction holds is waited for, not
+    skipped: the holder is the dispatcher marking these very jobs published (the worker can be quicker
+    than that UPDATE's commit) or a sweep, both brief, and a skipped job would wait for the sweep's
+    timeout. On SQLite, BEGIN IMMEDIATE serialises the claims. Returns (id, task name, payload) by id.
+    """
+    ids = sorted({int(job_id) for job_id in job_ids})
+    if not ids:
+        return []
+    size = max(1, int(current_app.config.get("OUTBOX_BATCH_SIZE", 50)))
+    claimable = (select(OutboxJob.id)
+                 .where(OutboxJob.id.in_(ids), OutboxJob.status.in_((PENDING, PUBLISHED)))
+                 .order_by(OutboxJob.id).limit(max(size, len(ids)))
+                 .with_for_update())
+    rows = db.session.execute(
+        update(OutboxJob).where(OutboxJob.id.in_(claimable.scalar_subquery()))
+        .values(published_at=utcnow())
+        .returning(OutboxJob.id, OutboxJob.task_name, OutboxJob.payload)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted((int(job_id), str(name), dict(payload)) for job_id, name, payload in rows)
+
+
+def publish_now(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
+    """Hand one job to its own task (a batch passing on a job that must retry with backoff). Flushes."""
+    if _try(lambda: _send(job_id, task_name, payload), [job_id]):
+        _mark_published([job_id])
+        return True
+    return False
+
+
+def mark_done_many(job_ids: list[int]) -> None:
+    """`mark_done` for several jobs, one UPDATE. Flushes."""
+    if job_ids:
+        db.session.execute(update(OutboxJob).where(OutboxJob.id.in_(job_ids))
+                           .values(status=DONE, completed_at=utcnow(), last_error=None))
 
 
 def _publish_and_mark(job: OutboxJob) -> bool:
@@ -132,15 +290,24 @@ def sweep(*, pending_grace: int = 5, limit: int = 500) -> dict[str, int]:
         .with_for_update(skip_locked=True)
     )
     counts = {"published": 0, "failed": 0, "unreachable": 0}
+    batch: list[int] = []
     for job in db.session.scalars(stmt).all():
         if job.attempts >= max_attempts:
             job.status = FAILED
             job.last_error = (job.last_error or "") + f"\nabandoned after {job.attempts} attempts"
             counts["failed"] += 1
+        elif _batched(job.task_name):
+            batch.append(job.id)
         elif _publish_and_mark(job):
             counts["published"] += 1
         else:
             counts["unreachable"] += 1
+    for chunk in _chunks(batch):
+        if _try(lambda chunk=chunk: _send_batch(chunk), chunk):
+            _mark_published(chunk)
+            counts["published"] += len(chunk)
+        else:
+            counts["unreachable"] += len(chunk)
     db.session.commit()
     return counts
 
@@ -151,6 +318,7 @@ def requeue(job_id: int) -> None:
         update(OutboxJob).where(OutboxJob.id == job_id).values(status=PENDING, attempts=0, last_error=None)
     )
     db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
+    db.session.info.get(_KNOWN_KEY, {}).pop(job_id, None)  # its row is the one to read at dispatch
 
 
 _current_job: ContextVar[int | None] = ContextVar("outbox_current_job", default=None)

@@ -45,7 +45,11 @@ def claim_timeout() -> timedelta:
     return timedelta(seconds=current_app.config["NOTICE_CLAIM_TIMEOUT"])
 
 
-OPTIONAL_KINDS = ("slot_reminder", "uncollected_reminder", "animation_reminder", "daily_digest")
+OPTIONAL_KINDS = ("slot_reminder", "uncollected_reminder", "animation_reminder", "daily_digest",
+                  "favourite_shop_animation")
+# Optional kinds a resident receives only once they ask for them (absent = off); the others go until
+# turned off.
+OPT_IN_KINDS = ("favourite_shop_animation",)
 
 
 class NoticeBusy(Exception):
@@ -208,6 +212,8 @@ def wants(user_id: int, kind: str) -> bool:
     enabled = db.session.scalar(
         select(NoticePreference.enabled).where(NoticePreference.user_id == user_id, NoticePreference.kind == kind)
     )
+    if kind in OPT_IN_KINDS:
+        return enabled is True
     return enabled is not False
 
 
@@ -216,6 +222,7 @@ OPTIONAL_LABELS = {
     "uncollected_reminder": _l("Rappel si je n'ai pas encore retiré ma commande"),
     "animation_reminder": _l("Rappel avant une animation où je suis inscrit"),
     "daily_digest": _l("Récapitulatif quotidien (commerçants)"),
+    "favourite_shop_animation": _l("Quand une boutique de mes favoris annonce une animation"),
 }
 
 

@@ -146,10 +146,12 @@ def send_part_to_prepare(part_id: int) -> int:
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
-    part = db.session.get(OrderPart, part_id)
-    if part is None or part.status in (PartStatus.CANCELLED, PartStatus.REJECTED):
+    # The part's order comes with everything the message shows in one query (`_load_context`).
+    order_id = db.session.scalar(select(OrderPart.order_id).where(OrderPart.id == part_id))
+    ctx = _load_context(order_id) if order_id is not None else None
+    part = next((p for p in ctx.order.parts if p.id == part_id), None) if ctx is not None else None
+    if ctx is None or part is None or part.status in (PartStatus.CANCELLED, PartStatus.REJECTED):
         return 0
-    ctx = order_context(part.order)
     link = public_url("orders.shop_parts")
     sent = 0
     for recipient in shop_recipients(part.shop_id):
@@ -219,10 +221,12 @@ def send_order_ready(order_id: int) -> int:
                  lambda: render_sms("order_ready", ctx.resident, **ctx.as_dict()))
 
 
-def send_order_receipt(order_id: int) -> int:
-    """Thank the resident once the order is collected, with the link to its receipt (page and PDF; the
-    receipt itself is drawn by payments). Sent once per order. Commits the claim; returns messages sent
-    (0 when the order is gone or not collected).
+def send_order_receipt(order_id: int,
+                       attachments: Callable[[Recipient], Sequence[mail.Attachment]] | None = None) -> int:
+    """Thank the resident once the order is collected, with the link to its receipt (page and PDF) and
+    the files `attachments` gives for that resident (payments attaches the receipt's PDF: it draws the
+    receipt, a floor above). Sent once per order. Commits the claim; returns messages sent (0 when the
+    order is gone or not collected).
 
     :raise mail.TemporaryMailError: the mail server refused for now (the task retries).
     """
@@ -231,8 +235,12 @@ def send_order_receipt(order_id: int) -> int:
         return 0
     details = {**ctx.as_dict(), "receipt_link": public_url("payments_pages.receipt", order_id=order_id),
                "receipt_pdf_link": public_url("payments_pages.receipt_pdf", order_id=order_id)}
-    return _send(f"order_receipt:{order_id}", ctx.resident, "order_receipt",
-                 lambda: render_mail("order_receipt", ctx.resident, **details))
+
+    def build() -> mail.Mail:
+        files = list(attachments(ctx.resident)) if attachments is not None else []
+        return render_mail("order_receipt", ctx.resident, attachments=files, attached=bool(files), **details)
+
+    return _send(f"order_receipt:{order_id}", ctx.resident, "order_receipt", build)
 
 
 def send_order_cancelled(order_id: int) -> int:

@@ -28,6 +28,13 @@ class _Handler:
     def __init__(self, owner: RecordingSMTP):
         self.owner = owner
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+                          ) -> list[str]:
+        with self.owner.lock:
+            self.owner.sessions += 1  # one per SMTP connection (a client greets once per connection)
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         # A slow server, to catch a worker in the middle of a send (nothing is stored before DATA).
         if self.owner.rcpt_delay:
@@ -66,6 +73,8 @@ class RecordingSMTP:
         # Clients inside the RCPT delay right now: a crash test kills the worker there, before any
         # message is accepted (killing just after one is accepted may repeat it, by design).
         self.rcpt_waiting = 0
+        # SMTP sessions opened (EHLO greetings): how many connections the messages came over.
+        self.sessions = 0
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:

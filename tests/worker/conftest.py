@@ -10,7 +10,7 @@ import pytest
 from shopapp.catalog.models import Shop
 from shopapp.extensions import db
 from shopapp.venue.models import Venue
-from tests.orders.conftest import World
+from tests.orders.conftest import World, no_dispatch  # noqa: F401 - no_dispatch: the fixture, reused
 
 
 @pytest.fixture

@@ -8,4 +8,5 @@ from worker.tasks import (  # noqa: F401
     notices,
     orders,
     payments,
+    standing,
 )

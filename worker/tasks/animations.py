@@ -6,7 +6,7 @@ from celery import shared_task
 
 from shopapp.animations import notices
 from shopapp.animations.registrations import PROMOTION_TASK, REGISTRATION_TASK
-from shopapp.animations.services import ANIMATION_CANCELLED_TASK
+from shopapp.animations.services import ANIMATION_CANCELLED_TASK, FAVOURITE_SHOP_ANIMATION_TASK
 from shopapp.core.mail import TemporaryMailError
 from shopapp.core.transaction import commit
 from worker.tasks.base import outbox_task
@@ -25,6 +25,11 @@ def waitlist_promoted(registration_id: int) -> None:
 @outbox_task(ANIMATION_CANCELLED_TASK, retry_on=(TemporaryMailError,))
 def animation_cancelled(animation_id: int) -> None:
     notices.send_cancellation(animation_id)
+
+
+@outbox_task(FAVOURITE_SHOP_ANIMATION_TASK, retry_on=(TemporaryMailError,))
+def favourite_shop_animation(animation_id: int) -> None:
+    notices.send_favourite_shop_animation(animation_id)
 
 
 @outbox_task(notices.REMINDER_TASK, retry_on=(TemporaryMailError,))

@@ -23,11 +23,16 @@ from shopapp.notices.services import NoticeBusy
 
 log = logging.getLogger(__name__)
 
+# Every outbox task's service, by task name: what a batch runs for each of its jobs.
+_SERVICES: dict[str, Callable[..., Any]] = {}
+
 
 def outbox_task(
     name: str, *, retry_on: tuple[type[BaseException], ...] = (), max_retries: int = 5
 ) -> Callable[[Callable[..., Any]], Any]:
     def decorate(service_call: Callable[..., Any]) -> Any:
+        _SERVICES[name] = service_call
+
         @shared_task(name=name, bind=True, acks_late=True, max_retries=max_retries)
         @functools.wraps(service_call)
         def run(self: Any, outbox_job_id: int | None = None, **ids: Any) -> None:
@@ -62,3 +67,41 @@ def outbox_task(
         return run
 
     return decorate
+
+
+@shared_task(name=outbox.BATCH_TASK, bind=True, acks_late=True)
+def run_batch(self: Any, job_ids: list[int]) -> int:
+    """Run a batch of outbox jobs (the notices of a commit, or a sweep's backlog) in one task.
+
+    The jobs are claimed with one statement; each job's service then runs as its own task would
+    (`notices.send_once` keeps each message exactly-once: its claim is committed before the message goes,
+    and that commit also carries the previous message's 'sent' mark), the messages go out over this
+    process's one SMTP connection, and every job done is marked with one UPDATE in the final commit. A job
+    that fails for now (mail server busy, another worker sending) is handed to its own task, which retries
+    it with backoff. Returns how many jobs were done.
+    """
+    done: list[int] = []
+    for job_id, name, payload in outbox.claim_batch(job_ids):
+        service_call = _SERVICES.get(name)
+        if service_call is None:
+            outbox.publish_now(job_id, name, payload)
+            commit()
+            continue
+        token = outbox.set_current_job_id(job_id)
+        try:
+            with notices.sent_marks_committed_by_caller():
+                service_call(**payload)
+        except Exception:
+            # Keeps the record of what was sent (and rolls back the rest), then lets the job's own task
+            # retry it with backoff, or fail it for staff after its last try.
+            notices.commit_pending_sent_marks()
+            log.warning("batched job handed to its own task", exc_info=True, extra={"task": name, "job_id": job_id})
+            outbox.publish_now(job_id, name, payload)
+            commit()
+        else:
+            done.append(job_id)
+        finally:
+            outbox.reset_current_job_id(token)
+    outbox.mark_done_many(done)
+    commit()
+    return len(done)

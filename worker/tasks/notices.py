@@ -14,6 +14,7 @@ from shopapp.core.mail import TemporaryMailError
 from shopapp.core.transaction import commit
 from shopapp.orders import events, reminders
 from shopapp.orders import notices as order_notices
+from shopapp.payments import receipt_mail
 from worker.tasks.base import outbox_task
 
 SLOT_REMINDERS_TASK = "notices.send_slot_reminders"
@@ -48,7 +49,8 @@ def order_ready(order_id: int) -> None:
 
 @outbox_task(events.ORDER_RECEIPT_TASK, retry_on=(TemporaryMailError,))
 def order_receipt(order_id: int) -> None:
-    order_notices.send_order_receipt(order_id)
+    # The notice is orders'; payments draws the receipt and attaches its PDF.
+    receipt_mail.send_receipt_notice(order_id)
 
 
 @outbox_task(events.ORDER_CANCELLED_TASK, retry_on=(TemporaryMailError,))

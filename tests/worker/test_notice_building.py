@@ -1,0 +1,51 @@
+"""Building notices cheaply: the .ics time-zone block and the e-mail templates are made once per process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import icalendar
+
+from shopapp.notices import attachments
+from shopapp.notices.attachments import CalendarEvent, calendar_bytes
+
+
+def _event(n: int, starts_at: datetime) -> CalendarEvent:
+    return CalendarEvent(uid=f"pickup-{n}@example.org", summary=f"Retrait {n}", starts_at=starts_at,
+                         ends_at=starts_at + timedelta(hours=1), timezone="Europe/Paris")
+
+
+def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving_changes() -> None:
+    attachments.vtimezone.cache_clear()
+    march = datetime(2027, 3, 27, 9, tzinfo=UTC)  # the day before clocks go forward in Paris
+
+    first = calendar_bytes([_event(1, march)], stamp=march)
+    second = calendar_bytes([_event(2, march + timedelta(days=2))], stamp=march)
+
+    info = attachments.vtimezone.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    for document in (first, second):
+        calendar = icalendar.Calendar.from_ical(document)
+        (zone,) = calendar.walk("VTIMEZONE")
+        assert str(zone["TZID"]) == "Europe/Paris"
+        assert {"STANDARD", "DAYLIGHT"} <= {component.name for component in zone.subcomponents}
+    (event,) = icalendar.Calendar.from_ical(second).walk("VEVENT")
+    assert event.decoded("dtstart").hour == 11  # 09:00 UTC on 29 March is 11:00 in Paris (summer time)
+
+
+def test_notice_templates_are_compiled_once(app: Any, monkeypatch: Any) -> None:
+    loads: list[str] = []
+    loader = app.jinja_env.loader
+    original = loader.get_source
+    monkeypatch.setattr(loader, "get_source", lambda env, name: loads.append(name) or original(env, name))
+    names = [f"emails/order_confirmed{suffix}" for suffix in ("_subject.txt", ".txt", ".html")]
+
+    with app.app_context():
+        first = [app.jinja_env.get_template(name) for name in names]
+        compiled = list(loads)
+        second = [app.jinja_env.get_template(name) for name in names]
+
+    assert all(a is b for a, b in zip(first, second, strict=True))  # the same compiled templates
+    assert loads == compiled  # the second message compiled (and read) nothing
+    assert app.jinja_env.auto_reload is False  # no file check per message either
