@@ -58,6 +58,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy shopapp worker
 
+## make bench: each bench in its own process (catalog pages, checkout, notices) driven by wrk, every row
+## beside its floor, on PostgreSQL + Redis on 127.0.0.1; writes test-artifacts/bench/results.json
+## (BENCH_QUICK=1 for short windows). Not part of `make test`.
 bench: install
 	$(BIN)/python -m bench
 
