@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +20,7 @@ import shopapp.members.models
 import shopapp.notices.models
 import shopapp.orders.models
 import shopapp.payments.models
+import shopapp.standing.models
 import shopapp.venue.models  # noqa: F401
 from shopapp.accounts import api as accounts_api
 from shopapp.accounts import views as accounts_views
@@ -46,7 +48,8 @@ from shopapp.checkout import api as checkout_api
 from shopapp.checkout import views as checkout_views
 from shopapp.cli import register_cli
 from shopapp.config import Config, config_for_environment
-from shopapp.core import outbox
+from shopapp.core import outbox, page_cache
+from shopapp.core.cache import serve_kept
 from shopapp.core.db import serialise_sqlite_writers
 from shopapp.core.i18n import select_locale
 from shopapp.core.logs import configure_logging
@@ -57,10 +60,13 @@ from shopapp.extensions import babel, cache, csrf, db, limiter, migrate
 from shopapp.main import views as main_views
 from shopapp.orders import api as orders_api
 from shopapp.orders import views as orders_views
+from shopapp.payments import membership_pages
 from shopapp.payments import pages as payments_pages
 from shopapp.payments import views as payments_views
 from shopapp.payments.stripe_js import stripe_form_origins, stripe_origins
 from shopapp.privacy import views as privacy_views
+from shopapp.standing import api as standing_api
+from shopapp.standing import views as standing_views
 from shopapp.templating import register_template_filters
 from shopapp.venue.queries import venue_name
 
@@ -77,6 +83,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configure_logging(app)
+    # First after the request id: a kept public answer is served before any other work (core/cache.py).
+    app.before_request(serve_kept)
 
     # Extensions, in this order: the database first (everything reads it), then migrations,
     # sessions and log-in (need the models), CSRF, rate limits, translations, cache, Celery last.
@@ -87,6 +95,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=str(migrations))
     init_login(app)
     csrf.init_app(app)
+    # Templates' `csrf_token()`: deferred on catalog pages for a visitor without a session (page_cache).
+    app.jinja_env.globals["csrf_token"] = page_cache.csrf_token
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     cache.init_app(app)
@@ -109,14 +119,24 @@ def _register_blueprints(app: Flask) -> None:
         member_views.bp,
         fee_views.bp,
         legal_views.bp,
-        payments_views.bp, payments_pages.bp,
+        payments_views.bp, payments_pages.bp, membership_pages.bp,
         catalog_views.bp, catalog_api.bp,
         orders_views.bp, orders_api.bp,
         checkout_views.bp, checkout_api.bp,
         animations_api.bp, animations_views.bp, animations_venue_views.bp,
         privacy_views.bp,
+        standing_views.bp, standing_api.bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def confirm_post() -> Response:
+    """The same form again, to confirm, with a CSRF token (and so a session from now on)."""
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf_token"]
+    response = make_response(render_template("confirm_post.html", action=request.full_path.rstrip("?"),
+                                             fields=fields))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _template_globals() -> dict[str, object]:
@@ -130,16 +150,31 @@ def _template_globals() -> dict[str, object]:
     return {
         "current_locale": locale,
         "venue_name": venue,
-        # formdata=None: never read the request body here (an oversized upload's error page must render)
-        "logout_form": EmptyForm(formdata=None),
-        "language_form": LanguageForm(formdata=None),
+        # Over Flask-WTF's own (its context processor would win over the environment's global).
+        "csrf_token": page_cache.csrf_token,
+        # formdata=None: never read the request body here (an oversized upload's error page must render).
+        # No CSRF field: the layout writes the token with `csrf_token()`, which a catalog page defers
+        # for a visitor without a session (building the field would make one).
+        "logout_form": EmptyForm(formdata=None, meta={"csrf": False}),
+        "language_form": LanguageForm(formdata=None, meta={"csrf": False}),
     }
+
+
+# The settings the CSP is made of: it is built once for each set of their values (tests change them).
+CSP_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_JS_URL", "STRIPE_LOCALSTRIPE",
+                "STRIPE_CONNECT_API_BASE")
 
 
 def content_security_policy(config: Any) -> str:
     """The CSP: our own origin only, plus Stripe.js and the Stripe API it talks to (frames for 3-D
     Secure) when card payments are configured — real Stripe, or localstripe's stand-in in tests/demo —
     and Stripe's Connect onboarding as a form's redirect target."""
+    return _content_security_policy(tuple((name, config.get(name)) for name in CSP_SETTINGS))
+
+
+@functools.lru_cache(maxsize=16)
+def _content_security_policy(settings: tuple[tuple[str, Any], ...]) -> str:
+    config = dict(settings)
     script, connect, frame = stripe_origins(config)
     return (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -162,6 +197,11 @@ def _register_request_boundary(app: Flask) -> None:
             return
         if request.path.startswith("/api/") and app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return
+        if (app.config["SESSION_COOKIE_NAME"] not in request.cookies and "csrf_token" in request.form
+                and not request.form["csrf_token"]):
+            # A form from a catalog page that came without a token (no session then) and was sent without
+            # JavaScript to fetch one: nothing is done; the visitor confirms on a page that has a token.
+            return confirm_post()
         csrf.protect()
 
     @app.after_request

@@ -112,6 +112,8 @@ class Config:
         self.STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
         self.PAYMENT_CURRENCY = _env("PAYMENT_CURRENCY", "EUR")
         self.PAYMENT_HOLD_MINUTES = _int("PAYMENT_HOLD_MINUTES", 15)
+        # Standing orders become orders this long before the shops' preparation lead time (shopapp/standing).
+        self.STANDING_ORDER_MARGIN_MINUTES = _int("STANDING_ORDER_MARGIN_MINUTES", 720)
         # Used until the association records a rate (payments.commission.set_platform_rate).
         self.PLATFORM_COMMISSION_BPS = _int("PLATFORM_COMMISSION_BPS", 1000)
         self.COMMISSION_VAT_BPS = _int("COMMISSION_VAT_BPS", 2000)
@@ -131,6 +133,10 @@ class Config:
         self.OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "1") == "1"
         self.OUTBOX_REPUBLISH_AFTER = _int("OUTBOX_REPUBLISH_AFTER", 300)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 5)
+        # Outbox jobs whose task name starts with one of these go to the worker in batches (one message,
+        # one task, one SMTP connection for up to OUTBOX_BATCH_SIZE jobs) instead of one message each.
+        self.OUTBOX_BATCHED_PREFIXES = ("notices.",)
+        self.OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 50)
         self.NOTICE_CLAIM_TIMEOUT = _int("NOTICE_CLAIM_TIMEOUT", 600)
         # Reminder e-mail this long before a pickup slot starts (found by a periodic sweep).
         self.NOTICE_SLOT_REMINDER_MINUTES = _int("NOTICE_SLOT_REMINDER_MINUTES", 120)
@@ -144,9 +150,14 @@ class Config:
         self.WTF_CSRF_CHECK_DEFAULT = False
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
         self.LOG_JSON = _env("LOG_JSON", "1") == "1"
-        # Public catalog answers are cached a few seconds per process (RedisCache is possible too);
-        # stock shown may lag by that much, checkout re-checks it atomically anyway.
-        self.CACHE_TYPE = _env("CACHE_TYPE", "SimpleCache")
+        # Public catalog answers (a few seconds; stock shown may lag by that much, checkout re-checks it
+        # atomically anyway) and anonymous product pages (keyed by their data). With Redis (production),
+        # one cache shared by every web process; without (the embedded default), one per process, bounded
+        # to CACHE_THRESHOLD entries least recently used first (shopapp/core/lru.py).
+        self.CACHE_TYPE = _env("CACHE_TYPE", "RedisCache" if self.REDIS_URL else "shopapp.core.lru.LRUCache")
+        self.CACHE_REDIS_URL = _env("CACHE_REDIS_URL") or self.REDIS_URL
+        # A prefix of its own: clearing the cache then deletes its keys only, never the rest of the database.
+        self.CACHE_KEY_PREFIX = _env("CACHE_KEY_PREFIX", "shopapp-cache:")
         self.CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 10)
         self.CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)
 

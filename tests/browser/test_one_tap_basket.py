@@ -37,9 +37,11 @@ def test_two_products_added_from_the_list_without_leaving_it(app, make_user, liv
     page.set_viewport_size({"width": 360, "height": 780})
     page.goto(live_server + "/boutiques/shop-1")
     url = page.url
+    assert page.context.cookies() == []  # a catalog page opens no session: the form gets its token when used
 
     page.get_by_role("button", name="Ajouter au panier : Baguette").click()
     expect(page.locator("[data-basket-count]")).to_have_text("1")
+    assert [cookie["name"] for cookie in page.context.cookies()] == ["session"]
     page.get_by_role("button", name="Ajouter au panier : Paris-Brest").click()
     expect(page.locator("[data-basket-count]")).to_have_text("2")
 
