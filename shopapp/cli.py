@@ -20,7 +20,7 @@ from shopapp.core.outbox import sweep
 from shopapp.core.transaction import commit
 from shopapp.dev.invariants import check_invariants
 from shopapp.dev.pictures import seed_pictures
-from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo, seed_invoices
+from shopapp.dev.seed import demo_accounts, seed_animations, seed_demo, seed_invoices, seed_standing_order
 from shopapp.errors import DomainError
 from shopapp.orders.cli import orders_cli, venue_cli
 from shopapp.orders.slots import generate_slots
@@ -41,6 +41,8 @@ def seed_command() -> None:
     # Pickup slots for the coming weeks (idempotent: the beat task keeps them ahead afterwards).
     slots = generate_slots(4)
     seed_animations()
+    # The demo resident's weekly basket, from the first Saturday slot just generated (idempotent).
+    seed_standing_order()
     issued = seed_invoices()
     # Illustrations for the products and shops that have no picture yet (idempotent).
     pictures = seed_pictures()

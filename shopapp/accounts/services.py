@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shopapp.accounts.models import ApiToken, Role, User, UserRole, new_session_token
@@ -422,7 +423,11 @@ def user_for_api_token(plain: str) -> tuple[User, ApiToken] | None:
     """The user behind a bearer token that is not revoked, else None."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    # One statement: the token, its user and the user's roles (every API request reads them).
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(plain))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    ).unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_enabled:
         return None
     return token.user, token

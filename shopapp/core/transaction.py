@@ -12,7 +12,11 @@ def commit() -> None:
     The one commit boundary used by the request layer, CLI commands and tasks. Dispatching happens
     after the commit so that a worker never sees a job for a row it cannot read yet.
     """
-    job_ids = outbox.pop_new_job_ids(db.session)
+    if not db.session.registry.has():  # nothing was read or written in this scope (a kept page, say)
+        return
+    jobs = outbox.pop_new_jobs(db.session)
+    if not jobs and not db.session().in_transaction():
+        return
     db.session.commit()
-    if job_ids:
-        outbox.dispatch(job_ids)
+    if jobs:
+        outbox.dispatch(jobs)

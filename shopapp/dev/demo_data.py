@@ -11,6 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# Products of these categories are perishable (bread, cheese, meat, fruit and vegetables, cut flowers,
+# cooked dishes): under the "pay the shops" no-show policy their shop is paid for them; wine, books,
+# coffee, preserves, chocolate and plants are not, and are refunded.
+PERISHABLE_CATEGORIES = frozenset({
+    "pains", "patisseries", "viennoiseries", "cremerie", "fromages-a-pate-dure", "fromages-a-pate-molle",
+    "fromages-de-chevre", "agneau-veau", "viande-de-boeuf", "viande-de-porc", "volaille", "fruits", "legumes",
+    "bouquets", "charcuterie", "traiteur",
+})
+
 # (sku, name, unit, price_cents, category_slug, vat_rate_bp, labels, allergens, stock, description)
 Product = tuple[str, str, str, int, str, int, list[str], list[str], int, str]
 
@@ -521,6 +530,11 @@ ASSOCIATION_IDENTITY = {
 }
 
 # Last month's demo sales (at pickup, collected), so the admin finds issued invoices: (shop slug, cents).
+# The demo resident's standing order ("mon panier de la semaine"): every Saturday at 10:00, paid at
+# pickup, (SKU, quantity) of products from three shops that all prepare orders on Saturdays.
+STANDING_ORDER_WEEKDAY, STANDING_ORDER_TIME = 6, "10:00"
+STANDING_ORDER_LINES: list[tuple[str, int]] = [("BOU-001", 2), ("BOU-008", 4), ("FRO-001", 2), ("PRI-001", 1)]
+
 LAST_MONTH_SALES: list[tuple[str, int]] = [
     ("boulangerie-du-marche", 2380),
     ("boulangerie-du-marche", 1150),

@@ -21,15 +21,20 @@ What must hold, per area:
     * R is the part's subtotal and the settlement commission is R at the part's frozen rate;
     * while the payout is not paid: nothing is transferred (P = 0) and R − F − C >= 0 is what the payout
       will transfer, so payouts + commission = received − refunded once it is made;
-    * once paid: P + C = R − F + D + N, to the cent, where N is the shop's share of refunds posted after
-      the transfer whose reversal job has not run yet (the outbox check makes sure it is not lost);
-  per order: the payment's refunded total is the sum of its refunds not failed, within what was captured;
+    * once paid: P + C = R − F + D + N − H, to the cent, where N is the shop's share of refunds posted after
+      the transfer whose reversal job has not run yet (the outbox check makes sure it is not lost), and H
+      what the payout of a no-show part (shops paid for perishable goods) kept back: the shop's net of its
+      other lines when their refund was not posted before the transfer (it failed), 0 for any other part;
+  per order: the payment's refunded total is the sum of its refunds not failed, within what was captured,
+  and a no-show fee kept (the association's income) is no more than what was captured and not refunded;
 - payouts: at most one per (order, shop), matching its part, and at most one payout posting per part;
   a payout posting only for a paid payout, of the payout's amount;
 - Stripe events: one row per event id, and every row processed (the event row and its effect commit
   together, so an unprocessed row means an effect lost while Stripe believes it delivered);
 - outbox: no job lost — every job is done, or pending/published and younger than the sweep's whole
-  retry window, or failed with its error visible to staff.
+  retry window, or failed with its error visible to staff;
+- standing orders: every order a standing order made is the order of exactly one of its dates (the
+  (standing order, date) key is unique), for the standing order's own resident.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shopapp.animations.models import Animation, Registration, RegistrationStatus, WalkIn
@@ -50,9 +55,12 @@ from shopapp.core.outbox import DONE, FAILED, PENDING, PUBLISHED, OutboxJob
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderPart, PickupSlot
 from shopapp.orders.states import OrderStatus
+from shopapp.payments.commission import commission_vat_bps, split_withheld
 from shopapp.payments.models import (
+    MEMO_KINDS,
     LedgerEntry,
     LedgerKind,
+    NoShowFee,
     Payment,
     Payout,
     PayoutStatus,
@@ -60,6 +68,7 @@ from shopapp.payments.models import (
     RefundStatus,
     StripeEvent,
 )
+from shopapp.standing.models import StandingOccurrence, StandingOrder
 
 SETTLEMENT_REFERENCE = "settlement"
 
@@ -80,6 +89,7 @@ def check_invariants(session: Session | None = None) -> list[str]:
         check_payouts,
         check_stripe_events,
         check_outbox,
+        check_standing_orders,
     ]
     violations: list[str] = []
     for check in checks:
@@ -219,12 +229,30 @@ def check_ledger(s: Session) -> list[str]:
                 )
             continue
         pending = _pending_reversals(rows)
-        if transferred + commission != received - refunded + receivable + pending:
+        held = _held_back(part, rows)
+        if transferred + commission != received - refunded + receivable + pending - held:
             out.append(
                 f"ledger: {where} payouts {transferred} + commission TTC {commission} != received {received} "
-                f"− refunded {refunded} (+ receivable {receivable}, + reversals pending {pending}) cents"
+                f"− refunded {refunded} (+ receivable {receivable}, + reversals pending {pending}, "
+                f"− held back {held}) cents"
             )
     return out
+
+
+def _held_back(part: OrderPart, rows: list[LedgerEntry]) -> int:
+    """What a no-show part's payout kept back of what the ledger owed the shop when it was made: the shops
+    are paid for perishable lines only (payments/payouts.py), so when the refund of the part's other lines
+    was not posted before the transfer, their net stays out of it. 0 for any other part."""
+    if not part.perishable_cents:
+        return 0
+    payout_ids = [e.id for e in rows if e.kind == LedgerKind.PAYOUT]
+    if not payout_ids:
+        return 0
+    owed = sum(e.amount_cents for e in rows if e.id < min(payout_ids) and e.kind not in MEMO_KINDS)
+    vat = commission_vat_bps()
+    share = (split_withheld(part.subtotal_cents, part.commission_rate_bps, vat)[2]
+             - split_withheld(max(part.subtotal_cents - part.perishable_cents, 0), part.commission_rate_bps, vat)[2])
+    return max(owed - share, 0)
 
 
 def _refund_of(reference: str, refunds: dict[int, Refund]) -> Refund | None:
@@ -271,11 +299,15 @@ def check_order_payments(s: Session) -> list[str]:
         .order_by(Payment.order_id)
     ).all()
     out: list[str] = []
+    fees = dict(s.execute(select(NoShowFee.order_id, NoShowFee.amount_cents)).tuples().all())
     for order_id, captured, refunded, refund_rows in rows:
         if refunded != refund_rows:
             out.append(f"order {order_id}: payment shows {refunded} cents refunded, its refunds total {refund_rows}")
         if refunded > captured or refunded < 0:
             out.append(f"order {order_id}: {refunded} cents refunded of {captured} captured")
+        if fees.get(order_id, 0) > captured - refunded:
+            out.append(f"order {order_id}: a no-show fee of {fees[order_id]} cents kept of {captured - refunded} "
+                       "captured and not refunded")
     return out
 
 
@@ -380,3 +412,23 @@ def check_outbox(s: Session) -> list[str]:
         + ("without an error shown" if status == FAILED else "and past the sweep's retry window")
         for jid, name, status in lost
     ]
+
+
+def check_standing_orders(s: Session) -> list[str]:
+    """An order made by a standing order is the order of exactly one of its dates, for its own resident."""
+    rows = s.execute(
+        select(Order.id, Order.standing_order_id, Order.user_id, StandingOrder.user_id,
+               func.count(StandingOccurrence.id))
+        .join(StandingOrder, StandingOrder.id == Order.standing_order_id)
+        .outerjoin(StandingOccurrence, and_(StandingOccurrence.order_id == Order.id,
+                                            StandingOccurrence.standing_order_id == Order.standing_order_id))
+        .group_by(Order.id, Order.standing_order_id, Order.user_id, StandingOrder.user_id)
+        .order_by(Order.id)
+    ).all()
+    out = []
+    for order_id, standing_id, user_id, owner_id, dates in rows:
+        if dates != 1:
+            out.append(f"standing order {standing_id}: order {order_id} is named by {dates} of its dates (needs 1)")
+        if user_id != owner_id:
+            out.append(f"standing order {standing_id}: order {order_id} belongs to another resident")
+    return out

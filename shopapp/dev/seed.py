@@ -14,15 +14,18 @@ from shopapp.animations.registrations import add_walk_in
 from shopapp.animations.services import AnimationData, create_animation, publish_animation
 from shopapp.catalog.categories import create_default_categories
 from shopapp.catalog.models import Category, Product, Shop, ShopStaff, ShopStatus, StockRecord
-from shopapp.core.clock import local_to_utc, venue_today
+from shopapp.core.clock import local_to_utc, utcnow, venue_time, venue_today
 from shopapp.core.text import slugify
 from shopapp.dev import demo_data
 from shopapp.extensions import db
 from shopapp.members.services import join as join_membership
+from shopapp.orders import slots
 from shopapp.orders.models import Order, OrderLine, OrderPart, PickupSlot
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
 from shopapp.payments import commission, invoices
 from shopapp.payments.models import CardPaymentStatus, CommissionInvoice, LedgerEntry, Payment
+from shopapp.standing import services as standing
+from shopapp.standing.models import StandingOrder
 from shopapp.venue.models import OpeningHours, Venue
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo password, documented in the README
@@ -86,6 +89,7 @@ def seed_demo() -> bool:
                 allergens=list(allergens), description=description,
             )
             product.net_quantity, product.net_unit = demo_data.NET_QUANTITIES.get(sku, (None, None))
+            product.is_perishable = category in demo_data.PERISHABLE_CATEGORIES
             product.stock = StockRecord(on_hand=stock, allocated=0)
             db.session.add(product)
     db.session.flush()
@@ -205,3 +209,33 @@ def seed_invoices() -> int:
         commission.settle_paid_part(order.parts[0].id)
         db.session.execute(update(LedgerEntry).where(LedgerEntry.order_id == order.id).values(created_at=at))
     return len(invoices.issue_month(month).issued)
+
+
+def seed_standing_order() -> int:
+    """The demo resident's weekly basket, so their "Mon panier de la semaine" page and the shops' "Paniers
+    de la semaine" show something: bread, croissants, Comté and apples every Saturday at 10:00, paid at
+    pickup, from the first such slot that can still be booked (run after the slots are generated).
+    Idempotent: a resident who has one keeps it. Flushes; returns how many were created (0 or 1)."""
+    resident = get_user_by_email("resident@example.org")
+    if resident is None or db.session.scalar(select(StandingOrder.id).where(StandingOrder.user_id == resident.id)
+                                             .limit(1)) is not None:
+        return 0
+    wanted = dict(demo_data.STANDING_ORDER_LINES)
+    products = db.session.execute(select(Product.sku, Product.id, Product.shop_id)
+                                  .where(Product.sku.in_(list(wanted)))).all()
+    if not products:
+        return 0
+    shop_ids = {shop_id for _sku, _id, shop_id in products}
+    now = utcnow()
+    usual = time.fromisoformat(demo_data.STANDING_ORDER_TIME)
+    views = slots.list_slots(now, now + timedelta(days=slots.PICKER_DAYS),
+                             lead_minutes=slots.lead_minutes_for_shops(shop_ids), now=now,
+                             closed_weekdays=slots.closed_weekdays_for_shops(shop_ids))
+    first = next((view.slot for view in views if view.is_bookable
+                  and venue_time(view.slot.starts_at).isoweekday() == demo_data.STANDING_ORDER_WEEKDAY
+                  and venue_time(view.slot.starts_at).time() == usual), None)
+    if first is None:
+        return 0
+    standing.create(resident.id, [standing.LineRequest(pid, wanted[sku]) for sku, pid, _shop in products],
+                    every_weeks=1, first_pickup_slot_id=first.id, payment_method=PaymentMethod.AT_PICKUP, now=now)
+    return 1

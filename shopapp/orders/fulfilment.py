@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from shopapp.catalog import stock
+from shopapp.catalog.models import Product
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
 from shopapp.core.clock import as_utc, utcnow
@@ -418,15 +419,30 @@ def collect_order(order_id: int, *, actor_id: int | None, paid_via: str | None =
     return order
 
 
-def no_show_refund_cents(paid_cents: int, venue: Venue) -> int:
+def no_show_refund_cents(paid_cents: int, venue: Venue, perishable_cents: int = 0) -> int:
     """What a card-paid no-show gets back of `paid_cents` (its remaining parts) under the venue's
-    policy: all of it, or all but the fee (a fee larger than what was paid keeps what was paid), or
-    nothing when the shops are paid (no product is told apart as perishable: the whole order counts)."""
+    policy: all of it, or all but the fee (a fee larger than what was paid keeps what was paid), or,
+    when the shops are paid for perishable goods, all but `perishable_cents` (what those lines cost)."""
     if venue.no_show_policy == NoShowPolicy.PAY_SHOPS:
-        return 0
+        return paid_cents - min(perishable_cents, paid_cents)
     if venue.no_show_policy == NoShowPolicy.FEE:
         return paid_cents - min(venue.no_show_fee_cents, paid_cents)
     return paid_cents
+
+
+def _freeze_perishable(order: Order) -> int:
+    """Record on each remaining part what its perishable lines cost (the products' flag now; a line
+    refused by its shop has left the part; a product deleted since counts as not perishable), and
+    return the order's total of them."""
+    parts = order.remaining_parts
+    lines = [line for part in parts for line in part.active_lines]
+    perishable_ids = set(db.session.scalars(select(Product.id).where(
+        Product.id.in_({line.product_id for line in lines if line.product_id is not None}),
+        Product.is_perishable.is_(True))))
+    for part in parts:
+        part.perishable_cents = sum(line.line_total_cents for line in part.active_lines
+                                    if line.product_id in perishable_ids)
+    return sum(part.perishable_cents or 0 for part in parts)
 
 
 def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -458,7 +474,10 @@ def mark_no_shows(*, now: datetime | None = None, limit: int = 200) -> int:
             order.payment_status = OrderPaymentStatus.VOID
         elif order.payment_method == PaymentMethod.CARD and order.paid_cents > 0:
             order.no_show_policy = venue_of[order_id].no_show_policy
-            order.refund_due_cents += no_show_refund_cents(order.remaining_cents, venue_of[order_id])
+            perishable = 0
+            if order.no_show_policy == NoShowPolicy.PAY_SHOPS:
+                perishable = _freeze_perishable(order)
+            order.refund_due_cents += no_show_refund_cents(order.remaining_cents, venue_of[order_id], perishable)
             outbox.enqueue(NO_SHOW_REFUND_TASK, order_id=order.id)
         outbox.enqueue(events.ORDER_NO_SHOW_TASK, order_id=order.id)
         marked += 1

@@ -122,6 +122,9 @@ class Order(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
     collected_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The standing order ("mon panier de la semaine") this order is one occurrence of, if any. Standing
+    # orders are ended, never deleted, so the reference stays.
+    standing_order_id: Mapped[int | None] = mapped_column(ForeignKey("standing_order.id"), default=None)
 
     user = relationship("User")
     pickup_slot: Mapped[PickupSlot] = relationship()
@@ -187,6 +190,9 @@ class OrderPart(Base):
     commission_rate_bps: Mapped[int] = mapped_column(default=0)
     # The code printed with its QR code on the bag's label: the desk scans or types it on drop-off.
     label: Mapped[str] = mapped_column(String(8), unique=True, default=new_label)
+    # A card-paid no-show under the "pay the shops" policy: what its perishable lines cost (the shop is
+    # paid for these, the rest is refunded), frozen from the products' flag when the order was marked.
+    perishable_cents: Mapped[int | None] = mapped_column(default=None)
 
     order: Mapped[Order] = relationship(back_populates="parts")
     shop: Mapped[Shop] = relationship()

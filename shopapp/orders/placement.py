@@ -24,7 +24,7 @@ from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
 from shopapp.orders import events, slots
-from shopapp.orders.basket import BasketOwner, empty_basket, lock_basket, view_basket
+from shopapp.orders.basket import BasketOwner, BasketView, basket_view_of, empty_basket, lock_basket
 from shopapp.orders.models import Order, OrderLine, OrderPart, new_code, new_label
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
 
@@ -81,14 +81,18 @@ def _default_rate(shop_id: int) -> int:
 
 
 def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_enabled: bool = False,
-                commission_rate: Callable[[int], int] | None = None) -> CheckoutResult:
+                commission_rate: Callable[[int], int] | None = None,
+                check_basket: Callable[[BasketView], None] | None = None,
+                before_allocation: Callable[[Order], None] | None = None) -> CheckoutResult:
     """Turn the user's basket into an order. Flushes, never commits: the caller's commit makes it real.
 
     Same `idempotency_key` from the same user → the existing order, `created=False`, nothing changed.
-    Otherwise, in one transaction: lock the basket, snapshot lines at current prices, allocate stock,
-    take one place in the slot (re-checked now), create the order and its parts, empty the basket and
-    emit the outbox jobs. `at_pickup` orders start `confirmed`; `card` orders start `pending_payment`
-    with stock and slot held (payments confirms them with `fulfilment.confirm_order` once the card is paid).
+    Otherwise, in one transaction: lock the basket, snapshot lines at current prices, check the slot,
+    create the order and its parts, empty the basket, write the outbox jobs in one INSERT, and last —
+    so the hot rows stay locked for as short a time as possible before the caller's COMMIT — allocate
+    all the stock in one ordered statement and take one place in the slot (both conditional UPDATEs).
+    `at_pickup` orders start `confirmed`; `card` orders start `pending_payment` with stock and slot held
+    (payments confirms them with `fulfilment.confirm_order` once the card is paid).
 
     :raise PaymentUnavailable: card payment while not enabled (422).
     :raise BasketEmpty: nothing to order (409).
@@ -98,7 +102,10 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     :raise InsufficientStock: a product has not enough stock left (409). On any error the caller rolls back.
 
     `commission_rate(shop_id) -> bps` gives the rate frozen on each part; orders does not know where
-    rates live (payments owns them), so the caller passes the function in.
+    rates live (payments owns them), so the caller passes the function in. `check_basket(view)` lets the
+    caller refuse the basket as read under the lock (checkout's age confirmation) without reading it
+    again; `before_allocation(order)` runs the caller's own writes for the new order (the payment
+    record, joined animations) before the stock and slot rows are locked.
     """
     moment = now or utcnow()
     if request.payment_method not in tuple(PaymentMethod):
@@ -108,24 +115,22 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
             "Le paiement en ligne n'est pas encore disponible : choisissez le paiement au retrait.",
             fields={"payment_method": "indisponible"},
         )
-    existing = find_by_idempotency_key(request.user_id, request.idempotency_key)
-    if existing is not None:
-        return CheckoutResult(existing, False)
     owner = BasketOwner(request.user_id, None)
     basket = lock_basket(owner)
-    # Re-check under the basket lock: a concurrent submission with the same key has committed by now.
+    # Looked up under the basket lock: a concurrent submission with the same key has committed by now.
     existing = find_by_idempotency_key(request.user_id, request.idempotency_key)
     if existing is not None:
         return CheckoutResult(existing, False)
-    summary = view_basket(owner)
-    if basket is None or summary.is_empty:
+    summary = basket_view_of(basket) if basket is not None else None
+    if basket is None or summary is None or summary.is_empty:
         raise BasketEmpty("Votre panier est vide.")
-    shop_ids = [group.shop.id for group in summary.groups]
-    slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=slots.lead_minutes_for_shops(shop_ids),
-                                now=moment, closed_weekdays=slots.closed_weekdays_for_shops(shop_ids))
-
-    stock.allocate([StockLine(line.product.id, line.quantity) for line in summary.lines])
-    slots.take_place(slot.id)
+    if check_basket is not None:
+        check_basket(summary)
+    shops = [group.shop for group in summary.groups]
+    # The shops came with the basket: their lead time and opening days need no query of their own.
+    lead_minutes = max(shop.preparation_minutes or 0 for shop in shops)
+    slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=lead_minutes, now=moment,
+                                closed_weekdays=slots.closed_weekdays_of(shops))
 
     is_card = request.payment_method == PaymentMethod.CARD
     rate_of = commission_rate or _default_rate
@@ -142,9 +147,11 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
         idempotency_key=request.idempotency_key or None,
         created_at=moment,
     )
+    order.pickup_slot = slot
     for group in summary.groups:
         part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
                          label=new_label(), currency=summary.currency, commission_rate_bps=rate_of(group.shop.id))
+        part.shop = group.shop
         part.lines = [
             OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name, unit=line.product.unit,
                       unit_price_cents=line.unit_price_cents, vat_rate_bp=line.product.vat_rate_bp,
@@ -156,14 +163,25 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     db.session.flush()
     events.order_created_event(order=order, actor_id=request.user_id)
     empty_basket(basket)
-    if order.status == OrderStatus.CONFIRMED:
-        emit_confirmation(order)
+    jobs = confirmation_jobs(order) if order.status == OrderStatus.CONFIRMED else []
+    if before_allocation is not None:
+        before_allocation(order)
     db.session.flush()
+    # The hot rows, last: one ordered statement for every stock row, then the slot, then only the
+    # outbox INSERT (no lock on shared rows) before the caller commits.
+    low = stock.allocate([StockLine(line.product.id, line.quantity) for line in summary.lines],
+                         emit_low_stock=False)
+    slots.take_place(slot.id)
+    outbox.enqueue_many([(stock.LOW_STOCK_TASK, {"product_id": product_id}) for product_id in low] + jobs)
     return CheckoutResult(order, True)
+
+
+def confirmation_jobs(order: Order) -> list[tuple[str, dict[str, int | str]]]:
+    """The outbox jobs of a confirmed order: the resident's confirmation and each shop's part to prepare."""
+    return [(events.ORDER_CONFIRMED_TASK, {"order_id": order.id})] + [
+        (events.PART_TO_PREPARE_TASK, {"part_id": part.id}) for part in order.parts]
 
 
 def emit_confirmation(order: Order) -> None:
     """Outbox jobs of a confirmed order: the resident's confirmation and each shop's part to prepare."""
-    outbox.enqueue(events.ORDER_CONFIRMED_TASK, order_id=order.id)
-    for part in order.parts:
-        outbox.enqueue(events.PART_TO_PREPARE_TASK, part_id=part.id)
+    outbox.enqueue_many(confirmation_jobs(order))

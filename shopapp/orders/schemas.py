@@ -204,6 +204,7 @@ class OrderOut(BaseModel):
     parts: list[PartOut]
     payment: PaymentOut
     receipt_url: str | None = None
+    standing_order_id: int | None = None
 
 
 class OrderList(BaseModel):
@@ -324,6 +325,7 @@ def _order_fields(order: Order) -> dict[str, object]:
                            paid_cents=order.paid_cents),
         receipt_url=(url_for("payments_pages.receipt", order_id=order.id, _external=True)
                      if order.has_receipt else None),
+        standing_order_id=order.standing_order_id,
     )
 
 

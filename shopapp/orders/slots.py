@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from shopapp.catalog.models import Shop
 from shopapp.core import outbox
@@ -183,6 +185,15 @@ def lead_minutes_for_shops(shop_ids: Iterable[int]) -> int:
     return int(db.session.scalar(select(func.max(Shop.preparation_minutes)).where(Shop.id.in_(ids))) or 0)
 
 
+def closed_weekdays_of(shops: Iterable[Shop]) -> frozenset[int]:
+    """`closed_weekdays_for_shops` of shops already loaded (no query)."""
+    closed: set[int] = set()
+    for shop in shops:
+        if shop.opening_days:
+            closed |= ALL_WEEKDAYS - {int(day) for day in shop.opening_days}
+    return frozenset(closed)
+
+
 def closed_weekdays_for_shops(shop_ids: Iterable[int]) -> frozenset[int]:
     """The ISO weekdays (1 = Monday) on which at least one of these shops does not prepare orders. A shop
     with no opening days recorded is taken as preparing every day."""
@@ -311,17 +322,22 @@ def take_place(slot_id: int) -> None:
 
     :raise SlotFull: the slot has no room left (perhaps filled while the resident was choosing).
     """
-    result = db.session.execute(
+    booked = db.session.scalar(
         update(PickupSlot)
         .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity, PickupSlot.withdrawn.is_(False))
         .values(booked=PickupSlot.booked + 1)
+        .returning(PickupSlot.booked)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if booked is None:
         raise SlotFull(
             "Ce créneau vient d'être complet : choisissez un autre créneau de retrait.",
             fields={"pickup_slot_id": "complet"},
         )
+    # Keep a slot this session holds in step, without reading it again.
+    held = db.session.identity_map.get(identity_key(PickupSlot, slot_id))
+    if held is not None:
+        set_committed_value(held, "booked", booked)
 
 
 def give_back_place(slot_id: int) -> None:

@@ -56,8 +56,8 @@ class NoShowPolicy(enum.StrEnum):
 NO_SHOW_POLICY_LABELS = {
     NoShowPolicy.REFUND: _l("Rembourser entièrement"),
     NoShowPolicy.FEE: _l("Rembourser moins des frais fixes"),
-    NoShowPolicy.PAY_SHOPS: _l("Payer les commerçants pour les produits périssables (toute la commande compte "
-                               "comme périssable : les produits ne sont pas encore classés)"),
+    NoShowPolicy.PAY_SHOPS: _l("Payer les commerçants pour les produits périssables (ceux que chaque boutique "
+                               "marque « périssable » : pain, fromage, viande, fleurs…) et rembourser le reste"),
 }
 
 

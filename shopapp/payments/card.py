@@ -13,7 +13,7 @@ from shopapp.core.clock import as_utc, utcnow
 from shopapp.extensions import db
 from shopapp.orders.states import PaymentMethod
 from shopapp.payments import gateway, order_port
-from shopapp.payments.ledger import insert_ignoring_duplicates
+from shopapp.payments.ledger import insert_ignoring_duplicates_returning
 from shopapp.payments.models import CardPaymentStatus, Payment
 
 CANCEL_INTENT_TASK = "payments.cancel_payment_intent"
@@ -29,13 +29,15 @@ class CardPaymentStart:
 
 def _get_or_create_payment(order_id: int, order_ref: str, method: PaymentMethod, amount_cents: int,
                            currency: str, hold_expires_at: datetime | None) -> Payment:
-    # One Payment per order (unique order_id): a repeated checkout call finds the first one.
-    insert_ignoring_duplicates(Payment, [{
+    # One Payment per order (unique order_id): a repeated checkout call finds the first one. The new row
+    # comes back from the INSERT itself (ours, so already locked); only a repeat reads the first one.
+    payment = db.session.scalar(insert_ignoring_duplicates_returning(Payment, {
         "order_id": order_id, "order_ref": order_ref, "method": str(method), "status": str(CardPaymentStatus.PENDING),
         "amount_cents": amount_cents, "amount_captured_cents": 0, "amount_refunded_cents": 0,
         "currency": currency, "hold_expires_at": hold_expires_at, "created_at": utcnow(),
-    }])
-    payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
+    }))
+    if payment is None:
+        payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
     assert payment is not None
     return payment
 

@@ -308,6 +308,35 @@ def create_payment_intent(
     return _intent(obj)
 
 
+def membership_fee_intent_params(*, user_id: int, year: int, amount_cents: int, currency: str) -> dict[str, Any]:
+    """The request body for a member's yearly fee paid by card (pure): no transfer group (the fee is the
+    association's, no shop is paid from it); `metadata.membership_fee` names member and year.
+    :raise ValueError: non-positive amount.
+    """
+    if amount_cents <= 0:
+        raise ValueError("a PaymentIntent needs a positive amount")
+    return {
+        "amount": amount_cents,
+        "currency": currency.lower(),
+        "description": f"Adopte mon commerçant — cotisation {year}",
+        "automatic_payment_methods": {"enabled": True},
+        "metadata": {"membership_fee": f"{user_id}:{year}", "user_id": str(user_id), "year": str(year)},
+    }
+
+
+def create_membership_fee_intent(*, user_id: int, year: int, amount_cents: int, currency: str,
+                                 idempotency_key: str) -> IntentView:
+    """Create the PaymentIntent of a member's yearly fee. No database effect.
+    :raise RetryablePaymentError, TerminalPaymentError, GatewayNotConfigured:
+    """
+    params = membership_fee_intent_params(user_id=user_id, year=year, amount_cents=amount_cents, currency=currency)
+    with _stripe_errors():
+        obj = _client().v1.payment_intents.create(
+            params=_for_backend(params), options=_options(idempotency_key)  # type: ignore[arg-type]
+        )
+    return _intent(obj)
+
+
 def retrieve_payment_intent(payment_intent_id: str) -> IntentView:
     """Read a PaymentIntent as Stripe has it now (the webhook acts on this, not on the event body).
 

@@ -182,6 +182,52 @@ class Refund(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
+class NoShowFee(Base):
+    """The fee the association kept on a card-paid order nobody collected, under the "refund minus a fee"
+    policy: its own income (it sells the click-and-collect service; no shop sold anything), VAT included
+    at the commission's VAT rate. One row per order, written once when the worker applies the policy
+    (payments/no_show.py); never changed. Outside the shops' ledger, like the members' fees."""
+
+    __tablename__ = "no_show_fee"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("ht_cents >= 0 AND vat_cents >= 0", name="parts_non_negative"),
+        CheckConstraint("ht_cents + vat_cents = amount_cents", name="amounts_add_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), unique=True)
+    amount_cents: Mapped[int]  # TTC: what was kept of the resident's payment
+    ht_cents: Mapped[int]
+    vat_cents: Mapped[int]
+    vat_rate_bps: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MembershipCardPayment(Base):
+    """A member's yearly fee being paid by card: the PaymentIntent opened for (member, year), one per
+    member and year (a second press finds it again). The fee itself is recorded in the members' books
+    (`members.MembershipFee`, method card) by the `payment_intent.succeeded` webhook, once."""
+
+    __tablename__ = "membership_card_payment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "year"),
+        CheckConstraint(f"status IN {_sql_in(CardPaymentStatus)}", name="status_known"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    status: Mapped[str] = mapped_column(String(12), default=CardPaymentStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    succeeded_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class CommissionRateChange(Base):
     """Audit of commission rates set by the association.
 

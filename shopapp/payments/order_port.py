@@ -41,8 +41,10 @@ class PartFacts:
     payment_method: str  # "card" | "at_pickup"
     is_paid: bool
     is_collected: bool
-    # Not collected, but the venue's no-show policy pays the shops for it (perishable goods).
+    # Not collected, but the venue's no-show policy pays the shop for its perishable goods.
     is_paid_as_no_show: bool = False
+    # A no-show under that policy: what the part's perishable lines cost (its shop is paid for these).
+    perishable_cents: int | None = None
 
 
 def confirm_paid_order(order_ref: str, payment_intent_id: str, amount_cents: int) -> ConfirmOutcome:
@@ -105,7 +107,9 @@ def part_facts(part_id: int) -> PartFacts:
         is_paid=order.payment_status == OrderPaymentStatus.PAID,
         is_collected=order.status == OrderStatus.COLLECTED and part.is_remaining,
         is_paid_as_no_show=(order.status == OrderStatus.NO_SHOW and order.no_show_policy == NoShowPolicy.PAY_SHOPS
-                            and part.is_remaining),
+                            and part.is_remaining and (part.perishable_cents or 0) > 0),
+        perishable_cents=(part.perishable_cents if order.status == OrderStatus.NO_SHOW
+                          and order.no_show_policy == NoShowPolicy.PAY_SHOPS else None),
     )
 
 
@@ -128,6 +132,14 @@ def no_show_refund_due(order_id: int) -> int | None:
     if order is None or order.status != OrderStatus.NO_SHOW:
         return None
     return order.no_show_refund_cents
+
+
+def no_show_fee_due(order_id: int) -> int:
+    """What a no-show order's policy keeps as a fee (0 unless "refund minus a fee")."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.NO_SHOW or order.no_show_policy != NoShowPolicy.FEE:
+        return 0
+    return order.no_show_fee_cents
 
 
 def order_ref_of(order_id: int) -> str | None:

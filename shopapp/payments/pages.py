@@ -24,7 +24,7 @@ from shopapp.core.transaction import commit
 from shopapp.errors import DomainError, NotFoundError
 from shopapp.extensions import db
 from shopapp.orders import queries
-from shopapp.payments import fec, gateway, invoices, onboarding, pdf, receipts, refunds, statements
+from shopapp.payments import fec, gateway, invoices, no_show, onboarding, pdf, receipts, refunds, statements
 from shopapp.payments.forms import ChartForm, CreditNoteForm, IssueMonthForm, LegalIdentityForm
 from shopapp.payments.models import CommissionInvoice, Refund
 from shopapp.payments.schemas import (
@@ -188,7 +188,8 @@ def shop_onboarding_start(shop_slug: str):  # type: ignore[no-untyped-def]
 @bp.get("/association/commissions")
 @role_required(Role.ADMIN)
 def commissions():  # type: ignore[no-untyped-def]
-    return render_template("payments/commissions.html", rows=statements.commissions_by_month())
+    return render_template("payments/commissions.html", rows=statements.commissions_by_month(),
+                           no_show_fees=no_show.fees_by_month())
 
 
 @bp.route("/association/commerces/<int:shop_id>/versements", methods=["GET", "POST"])

@@ -61,7 +61,9 @@ def pay_out_part(part_id: int) -> Payout:
         return payout
     # What the part's ledger still owes the shop: the settlement's net, less anything refunded before
     # the transfer (refunds.py posts those), so a refund never needs reversing a transfer not yet made.
-    payout.amount_cents = max(ledger.part_balance(part_id), 0)
+    # A no-show's shop is paid for its perishable lines only, even while the refund of the rest is not
+    # made (failed for good: it stays with the association, owed to the resident, shown to staff).
+    payout.amount_cents = max(min(ledger.part_balance(part_id), no_show_share_cents(facts)), 0)
     if payout.amount_cents == 0:
         return _record_paid(payout, facts, transfer_id=None)
     shop = db.session.get(Shop, facts.shop_id)
@@ -101,6 +103,19 @@ def pay_out_part(part_id: int) -> Payout:
         db.session.flush()
         return payout
     return _record_paid(payout, facts, transfer_id=transfer.id)
+
+
+def no_show_share_cents(facts: order_port.PartFacts) -> int:
+    """What a no-show part's shop may be paid at most: its perishable lines' net, i.e. the settlement's net
+    less the net the refund of its other lines gives back (to the cent what the ledger owes once that
+    refund is posted). Any other part: its subtotal, which no balance exceeds (no cap)."""
+    if not facts.is_paid_as_no_show or facts.perishable_cents is None:
+        return facts.subtotal_cents
+    vat = commission.commission_vat_bps()
+    whole = commission.split_withheld(facts.subtotal_cents, facts.commission_rate_bps, vat)[2]
+    rest = commission.split_withheld(max(facts.subtotal_cents - facts.perishable_cents, 0),
+                                     facts.commission_rate_bps, vat)[2]
+    return whole - rest
 
 
 def _next_attempt_key(key: str) -> str:

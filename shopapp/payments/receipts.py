@@ -1,5 +1,6 @@
 """A resident's receipt for an order: each shop's lines, the VAT included per rate, each shop's identity,
-what was paid and how, the refunds, and what was finally paid.
+what was paid and how, the refunds, the fee kept on an order not collected (the association's, with its
+VAT), and what was finally paid.
 
 VAT is worked out from the prices with taxes (TTC), line by line: each line's VAT is rounded half-up to
 the cent (`money.vat_within`) and its net amount (HT) is the rest, so per rate VAT + HT == TTC exactly and
@@ -20,8 +21,9 @@ from shopapp.core.money import vat_within
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderLine
+from shopapp.payments import no_show
 from shopapp.payments.invoices import identity_for
-from shopapp.payments.models import Refund, RefundStatus
+from shopapp.payments.models import NoShowFee, Refund, RefundStatus
 
 
 @dataclass
@@ -73,6 +75,8 @@ class Receipt:
     shops: list[ShopReceipt]
     vat_rows: list[VatRow]
     refunds: list[Refund] = field(default_factory=list)
+    # A card-paid order nobody collected, under "refund minus a fee": what the association kept.
+    no_show_fee: NoShowFee | None = None
 
     @property
     def total_cents(self) -> int:
@@ -132,4 +136,4 @@ def receipt_for(order: Order) -> Receipt:
                                                         Refund.status == str(RefundStatus.SUCCEEDED))
                                    .order_by(Refund.id)))
     return Receipt(order=order, shops=shops, vat_rows=vat_by_rate([line for shop in shops for line in shop.lines]),
-                   refunds=done)
+                   refunds=done, no_show_fee=no_show.fee_of(order.id))

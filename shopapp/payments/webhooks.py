@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from shopapp.core.clock import utcnow
 from shopapp.errors import DomainError
 from shopapp.extensions import db
-from shopapp.payments import gateway, onboarding, order_port, refunds
+from shopapp.payments import gateway, membership, onboarding, order_port, refunds
 from shopapp.payments.ledger import insert_ignoring_duplicates
 from shopapp.payments.models import CardPaymentStatus, Payment, StripeEvent
 
@@ -97,12 +97,15 @@ def _locked_payment(payment_intent_id: str) -> Payment | None:
 
 def handle_payment_succeeded(payment_intent_id: str) -> str:
     """Confirm the order of a succeeded PaymentIntent (re-read from Stripe), or refund a late success
-    whose stock or slot is gone. Flushes."""
+    whose stock or slot is gone; a member's yearly fee paid by card is recorded once
+    (payments/membership.py). Flushes."""
     intent = gateway.retrieve_payment_intent(payment_intent_id)
     if not intent.is_succeeded:
         return f"intent_{intent.status}"[:40]
     payment = _locked_payment(payment_intent_id)
     if payment is None:
+        if membership.is_membership_intent(payment_intent_id):  # a member's yearly fee, not an order
+            return membership.record_card_fee(intent)
         log.warning("succeeded intent without payment", extra={"payment_intent": payment_intent_id})
         return "unknown_payment"
     if payment.status == CardPaymentStatus.SUCCEEDED:

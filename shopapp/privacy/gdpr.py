@@ -21,9 +21,11 @@ from shopapp.catalog.models import FavouriteProduct, FavouriteShop, Product, Sho
 from shopapp.core.clock import as_utc, utcnow, venue_time
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
-from shopapp.members.models import Membership
+from shopapp.members.models import Membership, MembershipFee
 from shopapp.notices.models import NoticeLog, NoticePreference
 from shopapp.orders.models import Basket, Order
+from shopapp.payments.models import MembershipCardPayment
+from shopapp.standing.models import StandingOrder, StandingStatus
 
 DELETED_NAME = "Compte supprimé"
 
@@ -50,6 +52,10 @@ def export_data(user_id: int) -> dict[str, Any]:
         select(Product.name, FavouriteProduct.created_at)
         .join(FavouriteProduct, FavouriteProduct.product_id == Product.id)
         .where(FavouriteProduct.user_id == user_id).order_by(FavouriteProduct.id))
+    fees = db.session.scalars(select(MembershipFee).where(MembershipFee.user_id == user_id)
+                              .order_by(MembershipFee.year, MembershipFee.id))
+    fee_payments = db.session.scalars(select(MembershipCardPayment).where(MembershipCardPayment.user_id == user_id)
+                                      .order_by(MembershipCardPayment.year, MembershipCardPayment.id))
     favourite_shops = db.session.execute(
         select(Shop.name, FavouriteShop.created_at).join(FavouriteShop, FavouriteShop.shop_id == Shop.id)
         .where(FavouriteShop.user_id == user_id).order_by(FavouriteShop.id))
@@ -60,6 +66,12 @@ def export_data(user_id: int) -> dict[str, Any]:
         "membership": None if membership is None else {
             "joined_at": _iso(membership.joined_at), "consent_text": membership.consent_text,
             "consent_at": _iso(membership.consent_at)},
+        # The yearly fees received (at the desk or by card), and the card payments opened for them.
+        "membership_fees": [{"year": f.year, "amount_cents": f.amount_cents, "currency": "EUR", "paid_via": f.method,
+                             "paid_at": _iso(f.paid_at)} for f in fees],
+        "membership_fee_card_payments": [{
+            "year": p.year, "amount_cents": p.amount_cents, "currency": p.currency, "status": p.status,
+            "started_at": _iso(p.created_at), "succeeded_at": _iso(p.succeeded_at)} for p in fee_payments],
         "orders": [{
             "number": o.number, "status": o.status, "created_at": _iso(o.created_at),
             "pickup_slot": {"starts_at": _iso(o.pickup_slot.starts_at), "ends_at": _iso(o.pickup_slot.ends_at)},
@@ -77,6 +89,14 @@ def export_data(user_id: int) -> dict[str, Any]:
             "products": [{"name": name, "kept_at": _iso(at)} for name, at in favourite_products],
             "shops": [{"name": name, "kept_at": _iso(at)} for name, at in favourite_shops],
         },
+        "standing_orders": [{
+            "status": so.status, "every_weeks": so.every_weeks, "weekday": so.weekday,
+            "time": so.pickup_time.strftime("%H:%M"), "first_date": so.anchor_date.isoformat(),
+            "payment_method": so.payment_method, "created_at": _iso(so.created_at),
+            "lines": [{"name": line.product.name, "quantity": line.quantity} for line in so.lines],
+            "dates": [{"date": o.pickup_date.isoformat(), "outcome": o.outcome} for o in so.occurrences],
+        } for so in db.session.scalars(select(StandingOrder).where(StandingOrder.user_id == user_id)
+                                       .order_by(StandingOrder.id))],
         "notice_preferences": {p.kind: p.enabled for p in prefs},
         "notices_sent": [{"kind": n.kind, "subject": n.subject, "sent_at": _iso(n.sent_at)} for n in notices],
     }
@@ -105,6 +125,9 @@ def delete_account(user_id: int) -> None:
                            .values(recipient=f"supprime-{user.id}"))
     user.phone = None
     user.sms_opt_in = False
+    # Standing orders stop (their past orders keep them as a reference) and forget the saved card.
+    db.session.execute(update(StandingOrder).where(StandingOrder.user_id == user_id)
+                       .values(status=StandingStatus.ENDED, ended_at=now, stripe_payment_method_id=None))
     for model in (ApiToken, NoticePreference, Membership, CalendarFeed, UserRole, Basket, FavouriteProduct,
                   FavouriteShop):
         db.session.execute(delete(model).where(model.user_id == user_id))  # type: ignore[attr-defined]

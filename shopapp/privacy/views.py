@@ -41,7 +41,15 @@ def inject_membership() -> dict[str, object]:
     def current_membership():  # type: ignore[no-untyped-def]
         return members.membership_of(current_user.id) if current_user.is_authenticated else None
 
-    return {"current_membership": current_membership}
+    def current_fee_due() -> int:
+        """This year's fee a signed-in member still owes (0 when none is asked or it is paid)."""
+        venue = current_venue()
+        fee_cents = venue.membership_fee_cents if venue is not None else 0
+        if not fee_cents or not current_user.is_authenticated or members.membership_of(current_user.id) is None:
+            return 0
+        return 0 if members.fee_paid(current_user.id, venue_today().year) is not None else fee_cents
+
+    return {"current_membership": current_membership, "current_fee_due": current_fee_due}
 
 
 @bp.post("/adhesion/quitter")

@@ -43,13 +43,16 @@ def test_new_pages_pass_axe_at_phone_width(app, members, make_user, live_server,
     edit = f"/lieu/animations/{animation_id}"
     page.goto(live_server + edit)
     page.fill("#seats", "3")
-    page.click("text=Faire entrer")
+    with page.expect_navigation():  # the form posts and the answer replaces the page
+        page.click("text=Faire entrer")
     assert "Plus assez de places" in page.content()
     problems += _problems(page, edit + " (error)")
     screenshot(page, "walk-in-refused")
     page.fill("#seats", "2")
     page.fill("#name", "Famille Roux")
-    page.click("text=Faire entrer")
+    with page.expect_navigation():  # posted, then redirected back to the animation's page
+        page.click("text=Faire entrer")
+    page.wait_for_load_state()
     assert "Famille Roux" in page.content()
     problems += _problems(page, edit)
     screenshot(page, "walk-in-recorded")

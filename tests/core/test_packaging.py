@@ -118,7 +118,7 @@ def town(installed, tmp_path_factory) -> Iterator[dict[str, object]]:  # type: i
     def ready() -> bool:
         try:
             return requests.get(f"{url}/readyz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the app (a busy machine)
             return False
 
     try:

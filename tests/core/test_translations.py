@@ -45,7 +45,7 @@ def test_every_text_has_an_english_translation():
 def test_english_pages_render_in_english(client):
     from tests.conftest import csrf_token
 
-    client.post("/langue", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client, "/")})
+    client.post("/langue", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client, "/connexion")})
 
     html = client.get("/connexion").get_data(as_text=True)
 

@@ -48,11 +48,11 @@ class World:
         return shop_id
 
     def product(self, shop_id: int, name: str = "Baguette", price_cents: int = 120, stock: int = 10,
-                unit: str = "pièce", vat_rate_bp: int = 550) -> int:
+                unit: str = "pièce", vat_rate_bp: int = 550, perishable: bool = False) -> int:
         self.n += 1
         with self.app.app_context():
             product = Product(shop_id=shop_id, sku=f"SKU{self.n}", name=name, slug=f"p-{self.n}",
-                              price_cents=price_cents, unit=unit, vat_rate_bp=vat_rate_bp)
+                              price_cents=price_cents, unit=unit, vat_rate_bp=vat_rate_bp, is_perishable=perishable)
             product.stock = StockRecord(on_hand=stock, allocated=0)
             db.session.add(product)
             db.session.commit()

@@ -187,6 +187,29 @@ def test_twenty_four_buyers_race_for_five_units_exactly_five_sold(app, world, ma
         assert db.session.scalar(select(func.count(Order.id))) == 5
 
 
+def test_three_shop_baskets_race_for_scarce_stock_and_slot_neither_oversold_nor_overbooked(
+        app, world, make_user, no_dispatch):
+    # Every basket holds three lines from three shops, in rotating order; one product has 7 units left and
+    # the slot 5 places: exactly 5 orders go through, the rest fail whole, and no count goes negative.
+    products = [world.product(world.shop(f"Boutique {name}"), name, stock=stock)
+                for name, stock in (("Pain", 1000), ("Comté", 7), ("Pommes", 1000))]
+    slot = world.slot(capacity=5)
+    buyers = [make_user(email=f"three{i}@example.org") for i in range(16)]
+    for n, user in enumerate(buyers):
+        turn = n % 3
+        fill_basket(app, user, *[(product, 1) for product in products[turn:] + products[:turn]])
+
+    outcomes = _race(app, buyers, slot)
+
+    assert not [outcome for outcome in outcomes if outcome.startswith("crash")], outcomes
+    assert outcomes.count("ok") == 5
+    assert set(outcomes) <= {"ok", "slot_full", "insufficient_stock"}
+    assert world.booked(slot) == 5
+    assert [world.stock(product) for product in products] == [(1000, 5), (7, 5), (1000, 5)]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 5
+
+
 def test_slot_capacity_race_never_goes_above_capacity(app, world, make_user, no_dispatch):
     shop = world.shop()
     bread = world.product(shop, stock=1000)
@@ -244,6 +267,7 @@ def test_insufficient_stock_at_checkout_rolls_back_everything(app, world, make_u
     error = call(app, place_order, CheckoutRequest(second, slot, "at_pickup"))
 
     assert isinstance(error, InsufficientStock)
+    assert error.fields["product_id"] == str(scarce) and "Croissant" in error.message
     assert world.stock(plenty) == (10, 0)
     assert world.booked(slot) == 1
     with app.app_context():
