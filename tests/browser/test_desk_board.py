@@ -54,7 +54,8 @@ def test_the_desk_hands_over_a_complete_order_from_its_board_on_a_tablet(app, ma
     assert run_axe(page) == []
     screenshot(page, "desk-board-1024")
 
-    page.locator(".desk-order.all-here").get_by_role("link", name=re.compile(code)).click()
+    with page.expect_navigation():  # measured below: the page's style sheet must be applied first
+        page.locator(".desk-order.all-here").get_by_role("link", name=re.compile(code)).click()
     bags = page.locator(".desk-bags")
     assert "1 × Pain de campagne (pièce)" in bags.inner_text() and "2 × Comté fruité (pièce)" in bags.inner_text()
     hand_over = page.get_by_role("button", name="Remettre la commande")
