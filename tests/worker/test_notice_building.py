@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import icalendar
 
 from shopapp.notices import attachments
 from shopapp.notices.attachments import CalendarEvent, calendar_bytes
+from tests.support.clock import next_clock_change
 
 
 def _event(n: int, starts_at: datetime) -> CalendarEvent:
@@ -18,7 +19,8 @@ def _event(n: int, starts_at: datetime) -> CalendarEvent:
 
 def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving_changes() -> None:
     attachments.vtimezone.cache_clear()
-    march = datetime(2027, 3, 27, 9, tzinfo=UTC)  # the day before clocks go forward in Paris
+    # 09:00 UTC the day before the clocks go forward in Paris (the next such Sunday, derived from the clock)
+    march = datetime.combine(next_clock_change(3) - timedelta(days=1), time(9), tzinfo=UTC)
 
     first = calendar_bytes([_event(1, march)], stamp=march)
     second = calendar_bytes([_event(2, march + timedelta(days=2))], stamp=march)
@@ -31,7 +33,7 @@ def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving
         assert str(zone["TZID"]) == "Europe/Paris"
         assert {"STANDARD", "DAYLIGHT"} <= {component.name for component in zone.subcomponents}
     (event,) = icalendar.Calendar.from_ical(second).walk("VEVENT")
-    assert event.decoded("dtstart").hour == 11  # 09:00 UTC on 29 March is 11:00 in Paris (summer time)
+    assert event.decoded("dtstart").hour == 11  # 09:00 UTC the Monday after is 11:00 in Paris (summer time)
 
 
 def test_notice_templates_are_compiled_once(app: Any, monkeypatch: Any) -> None:
