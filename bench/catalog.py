@@ -10,6 +10,13 @@ each with the cache on (production's default: the cache shared in Redis by all w
 (CACHE_TYPE=NullCache: every page rendered anew).
 The floor of a page is measured once, between the app's two runs of it.
 
+Product pages spread over the catalogue are measured twice with the cache on: "first visits", right
+after the single-page row (a cold cache: about a fifth of the measured requests render a page never
+asked before), and the steady row "product pages (Zipf)", after every page of the draws has been asked
+once, as a town's traffic leaves the cache (at a few hundred pages a second, every product is asked
+within the pages' 10-minute lifetime, so a day's misses are the pages that changed).
+BENCH_CATALOG_ROWS (names or parts of names, comma-separated) runs some rows only.
+
 `python -m bench.catalog [--quick]`; the database (BENCH_DATABASE_URL + "_catalog") is kept between runs
 (the data set is loaded once). Rows go to the results file (see bench/harness.py).
 """
@@ -28,6 +35,25 @@ from bench.harness import create_database, serve
 
 CONCURRENCY = int(os.environ.get("BENCH_CATALOG_CONCURRENCY", "16"))
 ZIPF_DRAWS = 100_000
+ZIPF = "product pages (Zipf)"
+FIRST_VISITS = "product pages (Zipf, first visits)"
+
+
+def selected(name: str) -> bool:
+    wanted = [part.strip() for part in os.environ.get("BENCH_CATALOG_ROWS", "").split(",") if part.strip()]
+    return not wanted or any(part in name for part in wanted)
+
+
+def prime(port: int, paths_file: Path, threads: int = 8) -> int:
+    """Ask every distinct page of a paths file once (setup, not measured); returns how many."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    distinct = list(dict.fromkeys(paths_file.read_text().splitlines()))
+    with ThreadPoolExecutor(threads) as pool:
+        statuses = list(pool.map(lambda path: harness.fetch(port, path, timeout=120)[0], distinct))
+    if any(status != 200 for status in statuses):
+        raise RuntimeError(f"priming answered {sorted(set(statuses))}")
+    return len(distinct)
 
 
 def prepare(instance: str, database: str) -> dict[str, Any]:
@@ -74,8 +100,10 @@ def pages(data: dict[str, Any], folder: Path) -> dict[str, Path]:
     }
     files = {name: harness.write_lines(folder / f"{harness.slug(name)}.txt", [path]) for name, path in single.items()}
     draws = harness.zipf_draws([f"/produits/{i}" for i in data["ids"]], ZIPF_DRAWS)
-    files["product pages (Zipf)"] = harness.write_lines(folder / "product-zipf.txt", draws)
-    return dict(sorted(files.items(), key=lambda item: list(single).index(item[0]) if item[0] in single else 5.5))
+    files[FIRST_VISITS] = files[ZIPF] = harness.write_lines(folder / "product-zipf.txt", draws)
+    names = list(single)
+    order = [*names[:6], FIRST_VISITS, ZIPF, *names[6:]]
+    return {name: files[name] for name in order if selected(name)}
 
 
 def capture(port: int, files: dict[str, Path], folder: Path, data: dict[str, Any]) -> Path:
@@ -83,7 +111,7 @@ def capture(port: int, files: dict[str, Path], folder: Path, data: dict[str, Any
     manifest: dict[str, Any] = {"pages": {}, "any_product": f"/produits/{data['product']}"}
     for name, file in files.items():
         path = file.read_text().splitlines()[0]
-        if name == "product pages (Zipf)":
+        if name in (ZIPF, FIRST_VISITS):
             continue
         status, headers, body = harness.fetch(port, path)
         if status != 200:
@@ -124,14 +152,20 @@ def main(argv: list[str] | None = None) -> int:
                                           workers=workers, log=log)
                 harness.wait_ready(floor_port, "/produits", workers=workers)
             for name, file in files.items():
+                if name == ZIPF and cache == "on":
+                    print(f"priming: {prime(port, file)} product pages asked once", flush=True)
+                elif name == FIRST_VISITS and cache == "off":
+                    continue  # without a cache every visit is a first one: the Zipf row says it
                 measured = harness.warm_then_measure(f"http://127.0.0.1:{port}", "get.lua", [str(file)],
                                                      connections=CONCURRENCY, drain=(port, "/healthz"))
-                if name not in floors:
-                    floors[name] = harness.warm_then_measure(f"http://127.0.0.1:{floor_port}", "get.lua",
-                                                             [str(file)], connections=CONCURRENCY,
-                                                             drain=(floor_port, "/"))
+                floor_of = ZIPF if name == FIRST_VISITS else name  # the same pages, the same floor
+                if floor_of not in floors:
+                    floors[floor_of] = harness.warm_then_measure(f"http://127.0.0.1:{floor_port}", "get.lua",
+                                                                 [str(file)], connections=CONCURRENCY,
+                                                                 drain=(floor_port, "/"))
                 rows[f"{name} [cache {cache}]"] = harness.row(
-                    measured, floor_rps=floors[name].rps, floor_p99_ms=round(floors[name].p99_ms, 1), **common)
+                    measured, floor_rps=floors[floor_of].rps, floor_p99_ms=round(floors[floor_of].p99_ms, 1),
+                    **common)
                 print(harness.table({f"{name} [cache {cache}]": rows[f"{name} [cache {cache}]"]}, width=34)
                       .splitlines()[-1], flush=True)
             harness.stop(app)

@@ -5,7 +5,6 @@ shops and categories. Nothing here writes.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedl
 
 from shopapp.catalog import search
 from shopapp.catalog.models import Category, Product, Shop, ShopStatus, StockRecord
+from shopapp.core.db import row_digest
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 
@@ -139,14 +139,11 @@ def _page_attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
 
 @dataclass(frozen=True)
 class ProductPageRow:
-    """A visible product's row, with its shop's, category's and stock's, as one tuple of values."""
+    """A visible product's row, with its shop's, category's and stock's, as one tuple of values, and the
+    version of those values (computed by the database, as `read_product_version` reads it)."""
 
     values: tuple[Any, ...]
-
-    @functools.cached_property
-    def version(self) -> str:
-        """A digest of every value: any change to the four rows gives another version."""
-        return hashlib.blake2b(repr(self.values).encode(), digest_size=16).hexdigest()
+    version: str
 
     def product(self) -> Product:
         """A detached copy of the product, with its shop, category and stock (outside the session:
@@ -162,27 +159,29 @@ class ProductPageRow:
 
 
 @functools.cache
-def _product_page_statement() -> Select[Any]:
-    # Built once, on the tables (plain Core, no ORM entities): the per-request cost is one round trip.
+def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
+    """(the version alone, every column and the version): built once per dialect, on the tables (plain Core,
+    no ORM entities), so the per-request cost is one round trip."""
     product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
     columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
-    return (
-        select(*columns)
-        .select_from(product)
-        .join(shop, shop.c.id == product.c.shop_id)
-        .outerjoin(category, category.c.id == product.c.category_id)
-        .outerjoin(stock_, stock_.c.product_id == product.c.id)
-        .where(product.c.id == bindparam("product_id"), product.c.is_active.is_(True),
-               shop.c.status == ShopStatus.APPROVED.value)
-    )
+    version = row_digest(dialect_name, columns).label("page_version")
+
+    def of(*selected: Any) -> Select[Any]:
+        return (
+            select(*selected)
+            .select_from(product)
+            .join(shop, shop.c.id == product.c.shop_id)
+            .outerjoin(category, category.c.id == product.c.category_id)
+            .outerjoin(stock_, stock_.c.product_id == product.c.id)
+            .where(product.c.id == bindparam("product_id"), product.c.is_active.is_(True),
+                   shop.c.status == ShopStatus.APPROVED.value)
+        )
+
+    return of(version), of(*columns, version)
 
 
-def read_product_page(product_id: int) -> ProductPageRow:
-    """A visible product's page data, read in one statement (no ORM objects, no transaction).
-
-    :raise NotFoundError: unknown, inactive, or its shop is not approved.
-    """
-    statement, params = _product_page_statement(), {"product_id": product_id}
+def _first_row(statement: Select[Any], product_id: int) -> Any:
+    params = {"product_id": product_id}
     if db.engine.dialect.name == "postgresql":
         # One statement needs no transaction: in autocommit there is no BEGIN nor COMMIT to wait for,
         # which on a busy server are two of the request's round trips to the database.
@@ -192,7 +191,24 @@ def read_product_page(product_id: int) -> ProductPageRow:
         row = db.session.execute(statement, params).first()
     if row is None:
         raise NotFoundError("Produit introuvable.")
-    return ProductPageRow(tuple(row))
+    return row
+
+
+def read_product_version(product_id: int) -> str:
+    """The version of a visible product's page data: one statement returning one short value.
+
+    :raise NotFoundError: unknown, inactive, or its shop is not approved.
+    """
+    return str(_first_row(_product_page_statements(db.engine.dialect.name)[0], product_id)[0])
+
+
+def read_product_page(product_id: int) -> ProductPageRow:
+    """A visible product's page data and their version, read in one statement (no ORM objects, no transaction).
+
+    :raise NotFoundError: unknown, inactive, or its shop is not approved.
+    """
+    *values, version = _first_row(_product_page_statements(db.engine.dialect.name)[1], product_id)
+    return ProductPageRow(tuple(values), str(version))
 
 
 def list_shops(page: int = 1, per_page: int = 20) -> tuple[Sequence[Shop], int]:

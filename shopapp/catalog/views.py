@@ -28,10 +28,11 @@ from shopapp.catalog.forms import (
 from shopapp.catalog.models import LABELS, Product, Shop, ShopStatus
 from shopapp.catalog.pricing import reference_price
 from shopapp.core import page_cache
+from shopapp.core.cache import answered_early
 from shopapp.core.conditional import conditional_get
 from shopapp.core.forms import report_errors, save_upload
 from shopapp.core.urls import safe_next
-from shopapp.errors import DomainError
+from shopapp.errors import DomainError, NotFoundError
 from shopapp.templating import format_price
 
 bp = Blueprint("catalog", __name__)
@@ -82,16 +83,29 @@ def products():  # type: ignore[no-untyped-def]
                            categories=queries.list_categories(), labels=LABELS, sorts=SORT_LABELS)
 
 
+def _product_for_visitor(product_id: int) -> tuple[bytes, str] | None:
+    """The early answer (core/cache.py) of a product page to a visitor without credentials: its kept copy
+    when the version of its rows, read in one statement returning one short value, was rendered already;
+    else None (the view runs)."""
+    try:
+        version = queries.read_product_version(product_id)
+    except NotFoundError:
+        return None  # the view answers 404 as usual
+    html = page_cache.kept_copy_for_visitor("catalog.product", version)
+    return None if html is None else (html.encode(), "text/html; charset=utf-8")
+
+
 @bp.get("/produits/<int:product_id>")
 @public
 @conditional_get
+@answered_early(_product_for_visitor)
 def product(product_id: int):  # type: ignore[no-untyped-def]
     page_cache.defer_csrf_token()
     if not page_cache.serves_anonymous_copy():  # signed in, a basket, a flash message…: the full rendering
         return render_template("catalog/product.html", product=queries.get_visible_product(product_id),
                                favourite=product_id in favourites.product_ids(_user_id(), [product_id]))
-    # One light statement reads the page's rows (404 when not visible); the page is rendered from them
-    # only when their version is not in the cache yet.
+    # One statement reads the page's rows and their version (404 when not visible); the page is rendered
+    # from them only when that version is not in the cache yet.
     page = queries.read_product_page(product_id)
     return page_cache.anonymous_page(
         "catalog.product", page.version, lambda: render_template("catalog/product.html", product=page.product())

@@ -28,6 +28,7 @@ from shopapp.extensions import cache
 F = TypeVar("F", bound=Callable[..., Any])
 Audience = Literal["everyone", "visitors"]
 AUDIENCE = "_kept_for"  # the mark on a view (functools.wraps carries it to the outer decorators)
+EARLY = "_answered_early"  # the early answer of a view (see `answered_early`)
 
 
 def _key() -> str:
@@ -70,12 +71,34 @@ def _left_nothing_personal(response: Response) -> bool:
 public_cached = keep("everyone")
 
 
+def answered_early(answer: Callable[..., tuple[bytes, str] | None]) -> Callable[[F], F]:
+    """Mark a view: `answer(**view_args)` may give (body, content type) for a visitor without credentials
+    before the request's other work, or None (then the view runs as usual). The answer must be exactly what
+    the view would render for such a visitor."""
+
+    def decorate(view: F) -> F:
+        setattr(view, EARLY, answer)
+        return view
+
+    return decorate
+
+
 def serve_kept() -> Response | None:
     """The first request hook: the kept answer, when there is one for this request."""
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return None
-    audience = getattr(current_app.view_functions.get(request.endpoint), AUDIENCE, None)
-    if audience is None or (audience == "visitors" and carries_credentials()):
+    view = current_app.view_functions.get(request.endpoint)
+    audience = getattr(view, AUDIENCE, None)
+    if audience is None:
+        answer = getattr(view, EARLY, None)
+        if answer is None or carries_credentials():
+            return None
+        early = answer(**(request.view_args or {}))
+        if early is None:
+            return None
+        body, content_type = early
+        return finish(current_app.response_class(body, content_type=content_type), etag_of(body), personal=False)
+    if audience == "visitors" and carries_credentials():
         return None
     kept = cache.get(_key())
     if kept is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Text, cast, event, func, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -50,6 +53,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # type: ignore[no-unt
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("row_digest", -1, _row_digest, deterministic=True)
+
+
+def _row_digest(*values: Any) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
+def row_digest(dialect_name: str, columns: Sequence[Any]) -> Any:
+    """A SQL expression: a digest of the values of `columns` in a row, computed by the database, so that a
+    statement can return one short version of many columns (any change to one of them changes it).
+    PostgreSQL: md5 of the row's text form (which tells NULL from an empty string); SQLite: `row_digest()`,
+    a function this module gives every SQLite connection."""
+    if dialect_name == "postgresql":
+        return func.md5(cast(tuple_(*columns), Text))
+    return func.row_digest(*columns)
 
 
 # Pessimistic disconnect handling for pooled connections (SQLAlchemy's "custom pessimistic ping"

@@ -54,8 +54,8 @@ def _hole(secret_key: str) -> str:
     return f"csrf-hole-{digest[:32]}"
 
 
-def _key(name: str, version: str) -> str:
-    return f"page:{name}:{request.script_root}{request.path}:{get_locale()}:{version}"
+def _key(name: str, version: str, locale: str | None = None) -> str:
+    return f"page:{name}:{request.script_root}{request.path}:{locale or get_locale()}:{version}"
 
 
 def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
@@ -76,6 +76,14 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
             g.pop("csrf_hole", None)
         cache.set(key, page, timeout=PAGE_TIMEOUT_SECONDS)
     return str(page).replace(hole, csrf_token())
+
+
+def kept_copy_for_visitor(name: str, version: str) -> str | None:
+    """The kept copy of this version of the page as a visitor without a session gets it (in the default
+    language, forms without a token: see `defer_csrf_token`), or None when it was not rendered yet. For an
+    early answer (shopapp.core.cache.answered_early), before the locale or the session are looked at."""
+    page = cache.get(_key(name, version, current_app.config["BABEL_DEFAULT_LOCALE"]))
+    return None if page is None else str(page).replace(_hole(current_app.config["SECRET_KEY"]), "")
 
 
 # -- CSRF tokens only when a form is used -------------------------------------------------------------

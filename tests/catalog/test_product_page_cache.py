@@ -57,6 +57,34 @@ def test_a_second_anonymous_visit_is_served_from_the_cache_with_one_statement(ap
     assert strip.sub("", first.get_data(as_text=True)) == strip.sub("", second.get_data(as_text=True))
 
 
+def test_a_kept_copy_is_answered_early_from_the_version_alone_byte_for_byte(app, cheese, caching, count_statements):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    rendered = app.test_client().get(f"/produits/{product_id}")  # renders the page and keeps it
+    with count_statements() as seen:
+        early = app.test_client().get(f"/produits/{product_id}")
+
+    # One statement, returning the version alone (not the page's columns): the view did not run.
+    assert len(seen) == 1 and re.match(r"SELECT (md5|row_digest)\(.*\) AS page_version\s+FROM ", seen[0], re.S)
+    assert early.status_code == 200 and "Set-Cookie" not in early.headers
+    assert early.get_data() == rendered.get_data()  # the very bytes the view renders for such a visitor
+    for header in ("ETag", "Content-Type", "Content-Security-Policy", "Cache-Control"):
+        assert early.headers[header] == rendered.headers[header]
+    again = app.test_client().get(f"/produits/{product_id}", headers={"If-None-Match": early.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_a_visitor_with_a_session_or_a_token_never_gets_the_early_answer(app, cheese, caching):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    app.test_client().get(f"/produits/{product_id}")  # kept
+    visitor = app.test_client()
+    token = visitor.get("/jeton-csrf").json["csrf_token"]
+    page = visitor.get(f"/produits/{product_id}").get_data(as_text=True)
+    assert _tokens(page) and "csrf-hole" not in page  # the view's path: their own token filled in
+    assert _add_to_basket(visitor, product_id, token).status_code == 302
+    unknown = app.test_client().get("/produits/999999")
+    assert unknown.status_code == 404  # no early answer for a product that is not shown
+
+
 def test_price_stock_and_text_changes_show_on_the_next_request(app, cheese, caching):  # type: ignore[no-untyped-def]
     shop_id, product_id = cheese
     visitor = app.test_client()
