@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 manifest = capture(port, files, instance, data)
                 floor, floor_port = serve("bench.floor:make_app()", {**env, "BENCH_FLOOR_PAGES": str(manifest)},
                                           workers=workers, log=log)
-                harness.wait_ready(floor_port, "/produits", workers=workers)
+                harness.wait_ready(floor_port, f"/produits/{data['product']}", workers=workers)  # any row's page
             for name, file in files.items():
                 if name == ZIPF and cache == "on":
                     print(f"priming: {prime(port, file)} product pages asked once", flush=True)
