@@ -91,8 +91,8 @@ def _product_for_visitor(product_id: int) -> tuple[bytes, str] | None:
         version = queries.read_product_version(product_id)
     except NotFoundError:
         return None  # the view answers 404 as usual
-    html = page_cache.kept_copy_for_visitor("catalog.product", version)
-    return None if html is None else (html.encode(), "text/html; charset=utf-8")
+    body = page_cache.kept_copy_for_visitor("catalog.product", version)
+    return None if body is None else (body, "text/html; charset=utf-8")
 
 
 @bp.get("/produits/<int:product_id>")

@@ -9,6 +9,7 @@ Production shares one cache between web processes instead (RedisCache on REDIS_U
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from time import time
 from typing import Any
@@ -63,3 +64,33 @@ class LRUCache(SimpleCache):
     def has(self, key: str) -> bool:
         with self._lock:
             return self._live(key) is not None
+
+
+class NearCache:
+    """A small least-recently-used map of bytes kept in one process, for entries that never change under
+    their key (pages keyed by the version of their data): no expiry, no serialisation, O(1)."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = max(0, entries)
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes) -> None:
+        if not self._entries:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

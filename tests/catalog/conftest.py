@@ -94,15 +94,18 @@ def catalog(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def caching(app, monkeypatch):  # type: ignore[no-untyped-def]
+    from shopapp.core import page_cache
     from shopapp.extensions import cache
 
     # The other tests run with NullCache; these turn on the cache each backend runs with: the shared
     # Redis cache on the services backend (as in production), the per-process LRU on the embedded one.
     monkeypatch.setitem(app.config, "CACHE_TYPE", "RedisCache" if IS_POSTGRES else "shopapp.core.lru.LRUCache")
     cache.init_app(app)
-    cache.clear()
+    with app.app_context():
+        page_cache.clear()
     yield
-    cache.clear()
+    with app.app_context():
+        page_cache.clear()
     monkeypatch.setitem(app.config, "CACHE_TYPE", "NullCache")
     cache.init_app(app)
 

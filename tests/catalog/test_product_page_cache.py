@@ -11,6 +11,7 @@ from sqlalchemy import delete, event
 
 from shopapp.catalog import queries, services
 from shopapp.catalog.models import Shop
+from shopapp.core import page_cache
 from shopapp.extensions import cache, db
 from tests.conftest import IS_POSTGRES, text_of
 
@@ -194,7 +195,8 @@ def test_a_signed_in_page_is_never_served_from_or_into_the_anonymous_copy(
     assert "Se déconnecter" in signed_in and "Mon compte" in signed_in
     assert "Se connecter" not in signed_in
 
-    cache.clear()  # now a signed-in visit comes first: it must not fill the anonymous copy
+    with app.app_context():
+        page_cache.clear()  # now a signed-in visit comes first: it must not fill the anonymous copy
     assert "Se déconnecter" in text_of(client.get(f"/produits/{product_id}"))
     later = text_of(app.test_client().get(f"/produits/{product_id}"))
     assert "Se connecter" in later and "Se déconnecter" not in later
@@ -335,3 +337,34 @@ def test_a_page_rendered_by_one_web_process_is_served_by_another(app, cheese, ca
     assert served.status_code == 200
     assert served.get_data() == first.get_data()
     assert len(seen) == 1, seen  # the page's version only: the other process rendered nothing
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the shared cache is Redis (services backend)")
+def test_each_process_keeps_the_versions_it_served_and_never_an_outdated_one(app, cheese, caching, count_statements):  # type: ignore[no-untyped-def]
+    shop_id, product_id = cheese
+    first = app.test_client().get(f"/produits/{product_id}")  # rendered, kept in Redis
+    served = app.test_client().get(f"/produits/{product_id}")  # early answer: now kept in this process too
+    cache.clear()  # Redis only: this process still holds the copy of this version
+    with count_statements() as seen:
+        again = app.test_client().get(f"/produits/{product_id}")
+    assert len(seen) == 1  # the version alone: neither Redis (emptied) nor a rendering was needed
+    assert first.get_data() == served.get_data() == again.get_data()
+
+    with app.app_context():
+        services.update_product(shop_id, product_id, services.ProductData(price_cents=2290, provided={"price_cents"}))
+        db.session.commit()
+    page = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "22,90" in page and "24,50" not in page  # a new version: never the copy held in memory
+
+
+def test_the_near_cache_drops_the_least_recently_used_page() -> None:
+    from shopapp.core.lru import NearCache
+
+    near = NearCache(entries=2)
+    near.set("a", b"page a")
+    near.set("b", b"page b")
+    assert near.get("a") == b"page a"  # "b" is now the least recently used
+    near.set("c", b"page c")
+    assert near.get("b") is None and near.get("a") == b"page a" and near.get("c") == b"page c"
+    near.clear()
+    assert near.get("a") is None
