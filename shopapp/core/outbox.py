@@ -1,7 +1,11 @@
 """Transactional outbox.
 
 A service calls `enqueue(task_name, **ids)` inside its transaction; the job row commits or rolls back
-with the business change. After commit, `dispatch()` publishes the new jobs to Celery. A job is done
+with the business change. After commit, `dispatch()` publishes the new jobs to Celery. When dispatching
+is on, the rows are written already marked `published` (attempt 1), since the publication follows the
+commit at once: the request saves an UPDATE and a second commit; a publication that fails puts them back
+to `pending` (with the error), and a process that dies between the commit and the publication leaves them
+to the sweep's republication after OUTBOX_REPUBLISH_AFTER. A job is done
 only when its task records its effect (`mark_done`, in the task's own commit); `sweep()` re-publishes
 jobs never published (broker down at commit time) and jobs published but not done after a timeout
 (a worker killed mid-task, a message lost by the broker), up to a bounded number of attempts.
@@ -36,6 +40,8 @@ _SESSION_KEY = "outbox_new_job_ids"
 # What each job enqueued in this session carries (id → task name, payload): `dispatch` publishes from it
 # without reading the rows back.
 _KNOWN_KEY = "outbox_new_jobs"
+# The ids among them whose rows were written already marked published (see `_new_row_state`).
+_WRITTEN_PUBLISHED_KEY = "outbox_written_published"
 
 
 class OutboxJob(Base):
@@ -60,12 +66,20 @@ class OutboxJob(Base):
         return self.status == DONE
 
 
+def _new_row_state() -> dict[str, Any]:
+    """A new job's status: published (attempt 1) when the commit boundary publishes it, else pending."""
+    if current_app.config.get("OUTBOX_DISPATCH", True):
+        return {"status": PUBLISHED, "attempts": 1, "published_at": utcnow()}
+    return {"status": PENDING, "attempts": 0, "published_at": None}
+
+
 def enqueue(task_name: str, **ids: int | str) -> OutboxJob:
     """Record a job in the current transaction; it is published after commit. Flushes, never commits."""
-    job = OutboxJob(task_name=task_name, payload=dict(ids))
+    state = _new_row_state()
+    job = OutboxJob(task_name=task_name, payload=dict(ids), **state)
     db.session.add(job)
     db.session.flush()
-    _remember(job.id, task_name, job.payload)
+    _remember(job.id, task_name, job.payload, written_published=state["status"] == PUBLISHED)
     return job
 
 
@@ -75,17 +89,18 @@ def enqueue_many(jobs: Sequence[tuple[str, dict[str, int | str]]]) -> list[int]:
     if not jobs:
         return []
     now = utcnow()
+    state = _new_row_state()
     table = OutboxJob.__table__
     rows = db.session.execute(
         insert(table).values([
-            {"task_name": name, "payload": dict(payload), "status": PENDING, "attempts": 0, "created_at": now}
+            {"task_name": name, "payload": dict(payload), **state, "created_at": now}
             for name, payload in jobs
         ]).returning(table.c.id, table.c.task_name, table.c.payload)
     ).all()
     # Each id is remembered with the task and payload its own row returned (RETURNING's row order is
     # not promised), so the dispatcher publishes every job under its own id.
     for job_id, name, payload in sorted(rows):
-        _remember(int(job_id), name, dict(payload))
+        _remember(int(job_id), name, dict(payload), written_published=state["status"] == PUBLISHED)
     return sorted(int(row[0]) for row in rows)
 
 
@@ -98,7 +113,8 @@ def withdraw(task_name: str, **ids: int | str) -> int:
     found = [job_id for job_id, job in known.items() if job == (task_name, payload)]
     if not found:
         return 0
-    db.session.execute(delete(OutboxJob).where(OutboxJob.id.in_(found), OutboxJob.status == PENDING)
+    # Rows of this transaction, not committed: never handed to the broker, whatever their status says.
+    db.session.execute(delete(OutboxJob).where(OutboxJob.id.in_(found), OutboxJob.status.in_((PENDING, PUBLISHED)))
                        .execution_options(synchronize_session="fetch"))
     new_ids = db.session.info.get(_SESSION_KEY, [])
     for job_id in found:
@@ -109,9 +125,11 @@ def withdraw(task_name: str, **ids: int | str) -> int:
     return len(found)
 
 
-def _remember(job_id: int, task_name: str, payload: dict[str, Any]) -> None:
+def _remember(job_id: int, task_name: str, payload: dict[str, Any], *, written_published: bool) -> None:
     db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
     db.session.info.setdefault(_KNOWN_KEY, {})[job_id] = (task_name, dict(payload))
+    if written_published:
+        db.session.info.setdefault(_WRITTEN_PUBLISHED_KEY, set()).add(job_id)
 
 
 def pop_new_job_ids(session: Session) -> list[int]:
@@ -119,17 +137,20 @@ def pop_new_job_ids(session: Session) -> list[int]:
     return list(session.info.pop(_SESSION_KEY, []))
 
 
-def pop_new_jobs(session: Session) -> dict[int, tuple[str, dict[str, Any]]]:
-    """The jobs enqueued in this session since the last commit, with their task and payload."""
+def pop_new_jobs(session: Session) -> dict[int, tuple[str, dict[str, Any]] | None]:
+    """The jobs enqueued in this session since the last commit, with their task and payload when their
+    rows were written as published (the others, None, are read back and marked at dispatch)."""
     ids = session.info.pop(_SESSION_KEY, [])
     known = session.info.pop(_KNOWN_KEY, {})
-    return {job_id: known.get(job_id) for job_id in ids}
+    written = session.info.pop(_WRITTEN_PUBLISHED_KEY, set())
+    return {job_id: known.get(job_id) if job_id in written else None for job_id in ids}
 
 
 def forget_new_jobs(session: Session) -> None:
     """Called on rollback: those rows no longer exist."""
     session.info.pop(_SESSION_KEY, None)
     session.info.pop(_KNOWN_KEY, None)
+    session.info.pop(_WRITTEN_PUBLISHED_KEY, None)
 
 
 def _publish(job: OutboxJob) -> None:
@@ -162,15 +183,17 @@ def dispatch(job_ids: list[int] | dict[int, tuple[str, dict[str, Any]] | None]) 
     """Publish committed jobs to the broker and mark them published. Commits its own bookkeeping.
 
     Jobs given with their task and payload (as `pop_new_jobs` returns them) are published without
-    reading their rows back. Jobs of batched tasks (OUTBOX_BATCHED_PREFIXES: the notices) go together as
-    one batch message; the others one message each. All those published are marked with one UPDATE. A
-    broker that cannot be reached is logged and left to `sweep()`: publishing never fails the caller's
-    request. Returns how many were published.
+    reading their rows back; their rows were written as published (see the module's docstring), so nothing
+    is written when all goes well. Jobs of batched tasks (OUTBOX_BATCHED_PREFIXES: the notices) go together
+    as one batch message; the others one message each. Jobs read back (a staff resend) are marked published
+    with one UPDATE. A broker that cannot be reached is logged, its jobs put back to pending and left to
+    `sweep()`: publishing never fails the caller's request. Returns how many were published.
     """
     if not current_app.config.get("OUTBOX_DISPATCH", True):
         return 0
     jobs = dict(job_ids) if isinstance(job_ids, dict) else dict.fromkeys(job_ids)
     unknown = [job_id for job_id, known in jobs.items() if known is None]
+    written_published = set(jobs) - set(unknown)  # the jobs given with their task: enqueued as published
     if unknown:
         for job_id, name, payload in db.session.execute(
                 select(OutboxJob.id, OutboxJob.task_name, OutboxJob.payload)
@@ -186,7 +209,13 @@ def dispatch(job_ids: list[int] | dict[int, tuple[str, dict[str, Any]] | None]) 
             continue  # no longer pending, or sent in a batch
         if _try(lambda job_id=job_id, known=known: _send(job_id, *known), [job_id]):
             sent.append(job_id)
-    _mark_published(sent)
+    _mark_published([job_id for job_id in sent if job_id not in written_published])
+    unsent = [job_id for job_id in written_published if job_id not in set(sent)]
+    if unsent:
+        # Written as published, but the broker did not take them: back to pending for the sweep, their
+        # attempt not counted (a worker that already finished one leaves it done).
+        db.session.execute(update(OutboxJob).where(OutboxJob.id.in_(unsent), OutboxJob.status == PUBLISHED)
+                           .values(status=PENDING, attempts=OutboxJob.attempts - 1, published_at=None))
     db.session.commit()
     return len(sent)
 
@@ -319,6 +348,7 @@ def requeue(job_id: int) -> None:
     )
     db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
     db.session.info.get(_KNOWN_KEY, {}).pop(job_id, None)  # its row is the one to read at dispatch
+    db.session.info.get(_WRITTEN_PUBLISHED_KEY, set()).discard(job_id)
 
 
 _current_job: ContextVar[int | None] = ContextVar("outbox_current_job", default=None)

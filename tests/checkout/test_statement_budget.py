@@ -1,7 +1,7 @@
 """Round trips of one checkout: a 3-line basket from 3 shops is placed in a bounded number of SQL statements.
 
 Counted with SQLAlchemy's `before_cursor_execute` on the app's engine, on both backends. Where the two
-differ: SQLite adds its `BEGIN IMMEDIATE` (the request's and the outbox hand-off's), and inserts the
+differ: SQLite adds its `BEGIN IMMEDIATE`, and inserts the
 order's parts and lines one row at a time (its RETURNING promises no row order, so SQLAlchemy cannot
 match the ids of a multi-row INSERT to the objects).
 """
@@ -22,12 +22,13 @@ from tests.conftest import IS_POSTGRES
 from tests.orders.services import fill_basket
 
 # PostgreSQL locks the stock rows in product-id order first (one SELECT … FOR UPDATE); SQLite needs no
-# lock (BEGIN IMMEDIATE) but pays its two BEGINs and four single-row INSERTs.
-BACKEND_EXTRA = 1 if IS_POSTGRES else 2 + 4
+# lock (BEGIN IMMEDIATE) but pays its BEGIN and four single-row INSERTs.
+BACKEND_EXTRA = 1 if IS_POSTGRES else 1 + 4
 # The checkout service and its commit: the user and roles, venue, basket lock, idempotency key, basket,
 # slot, platform rate, order, parts, lines, event, basket emptied, payment, stock (one statement), slot,
-# outbox (one INSERT) and the outbox hand-off after COMMIT (one UPDATE). It was 47 before (SQLite).
-CHECKOUT_BUDGET = 18 + BACKEND_EXTRA
+# outbox (one INSERT, its rows written as published: the hand-off after COMMIT writes nothing). It was 47
+# before (SQLite).
+CHECKOUT_BUDGET = 17 + BACKEND_EXTRA
 # The whole API request: one statement reads the bearer token with its user and roles, in place of the
 # service's two reads of the user and roles (it was 51 before on PostgreSQL).
 REQUEST_BUDGET = CHECKOUT_BUDGET - 1
@@ -87,6 +88,15 @@ def test_checkout_request_fits_the_statement_budget(app, client, world, make_use
 
     assert response.status_code == 201, response.json
     assert len(statements) <= REQUEST_BUDGET, "\n".join(statements)
+    assert not any(s.startswith("UPDATE outbox_job") for s in statements)  # handed to the broker, nothing written
+    with app.app_context():
+        from sqlalchemy import select
+
+        from shopapp.core.outbox import OutboxJob
+
+        jobs = db.session.execute(select(OutboxJob.status, OutboxJob.attempts, OutboxJob.published_at)).all()
+    assert jobs and all(status in ("published", "done") and attempts == 1 and published_at is not None
+                        for status, attempts, published_at in jobs)
     body = response.json
     assert [part["subtotal_cents"] for part in body["parts"]] == [500, 502, 504]
     assert body["pickup_slot"]["id"] == slot
