@@ -3,7 +3,10 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY . .
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+# A current pip: an older one (23.x) takes `fonttools[woff]`, which WeasyPrint asks for, as a second,
+# unpinned requirement and refuses the hashed lock once a newer fonttools is out.
+RUN pip install --no-cache-dir --upgrade pip \
+    && pip install --no-cache-dir --require-hashes -r requirements.lock \
     && pybabel compile -d shopapp/translations -f \
     && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
@@ -16,7 +19,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 RUN useradd --create-home shop && mkdir -p /app/instance && chown shop /app/instance

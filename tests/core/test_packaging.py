@@ -73,6 +73,10 @@ def installed(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     assert built.returncode == 0, built.stderr
     venv = root / "venv"
     assert _run(sys.executable, "-m", "venv", venv).returncode == 0
+    # As `make install` and the image do: pip 23 (bundled with Python 3.11) refuses the hashed lock once a
+    # newer fonttools is published (it takes WeasyPrint's `fonttools[woff]` as an unpinned requirement).
+    upgraded = _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
+    assert upgraded.returncode == 0, upgraded.stderr
     dependencies = _run(venv / "bin" / "pip", "install", "-q", "--require-hashes", "-r", ROOT / "requirements.lock")
     assert dependencies.returncode == 0, dependencies.stderr
     (wheel,) = (root / "wheel").glob("adopte_mon_commercant-*.whl")
