@@ -89,8 +89,9 @@ class Orders:
                  "status": "confirmed", "payment_method": "at_pickup", "payment_status": "due", "total_cents": 130,
                  "created_at": now} for n, u in zip(numbers, user_ids, strict=True)]).all()
             part_ids = db.session.scalars(insert(OrderPart).returning(OrderPart.id, sort_by_parameter_order=True), [
-                {"order_id": o, "shop_id": self.shop_id, "status": "received", "subtotal_cents": 130}
-                for o in order_ids]).all()
+                # Labels given, not drawn: 10,000 random 6-character codes collide now and then.
+                {"order_id": o, "shop_id": self.shop_id, "status": "received", "subtotal_cents": 130,
+                 "label": f"B{n:07d}"} for n, o in zip(numbers, order_ids, strict=True)]).all()
             db.session.execute(insert(OrderLine), [
                 {"part_id": p, "product_id": self.product_id, "sku": "BAG", "name": "Baguette", "unit": "pièce",
                  "unit_price_cents": 130, "vat_rate_bp": 550, "quantity": 1, "line_total_cents": 130}

@@ -8,10 +8,15 @@ import smtplib
 import threading
 import time
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email import encoders, policy
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -44,27 +49,67 @@ class Mail:
     headers: tuple[tuple[str, str], ...] = field(default=())
 
 
-def build_message(mail: Mail) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
-    message["Message-ID"] = make_msgid(domain="adopte-mon-commercant.fr")
-    for name, value in mail.headers:
-        message[name] = value
-    message.set_content(mail.text)
+def _header(value: str) -> str | Header:
+    """A header value as is when it is ASCII, else as RFC 2047 encoded words (folded by the generator)."""
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _text_part(content: str, subtype: str) -> MIMEText:
+    return MIMEText(content, subtype, "utf-8")  # UTF-8, base64 transfer encoding
+
+
+def _attachment_part(attachment: Attachment) -> MIMEBase:
+    # Text attachments (an .ics invitation) are UTF-8; without the parameter MIME reads them as ASCII.
+    params = {"charset": "utf-8"} if attachment.maintype == "text" else {}
+    part = MIMEBase(attachment.maintype, attachment.subtype, **params)
+    part.set_payload(attachment.content)
+    encoders.encode_base64(part)
+    filename = attachment.filename
+    part.add_header("Content-Disposition", "attachment",
+                    filename=filename if filename.isascii() else ("utf-8", "", filename))  # RFC 2231
+    return part
+
+
+def build_message(mail: Mail) -> Message:
+    """The MIME message of `mail`: text (and its HTML alternative), then its attachments.
+
+    Built with the standard library's `email.mime` classes (the compat32 policy), which serialise
+    several times faster than `EmailMessage` under `email.policy.default` (that policy parses every header
+    it is given into objects): a worker builds thousands of notices in a row. Readers of either kind parse
+    the result the same way.
+    """
+    body: Message = _text_part(mail.text, "plain")
     if mail.html:
-        message.add_alternative(mail.html, subtype="html")
-    for attachment in mail.attachments:
-        message.add_attachment(
-            attachment.content,
-            maintype=attachment.maintype,
-            subtype=attachment.subtype,
-            filename=attachment.filename,
-            # Text attachments (an .ics invitation) are UTF-8; without the parameter MIME reads them as ASCII.
-            params={"charset": "utf-8"} if attachment.maintype == "text" else None,
-        )
-    return message
+        body = MIMEMultipart("alternative", _subparts=[body, _text_part(mail.html, "html")])
+    if mail.attachments:
+        body = MIMEMultipart("mixed", _subparts=[body, *(_attachment_part(a) for a in mail.attachments)])
+    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    body["From"] = formataddr((name, address), charset="utf-8")
+    body["To"] = _header(mail.to)
+    body["Subject"] = _header(mail.subject)
+    body["Message-ID"] = make_msgid(domain="adopte-mon-commercant.fr")
+    for header, value in mail.headers:
+        body[header] = _header(value)
+    return body
+
+
+class _Compat32Unfolded(policy.Compat32):
+    """compat32, except that an ASCII header value is written on one line (up to RFC 5322's 998
+    characters) instead of folded at 78: a folded List-Unsubscribe URL reads back with a leading space
+    in some parsers. Encoded (non-ASCII) values are folded as before."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 996:
+            return f"{name}: {value}{self.linesep}"
+        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
+
+
+_FILE_POLICY = _Compat32Unfolded()
+_SMTP_POLICY = _FILE_POLICY.clone(linesep="\r\n")  # CRLF line ends, as SMTP requires
+
+
+def _envelope_sender() -> str:
+    return parseaddr(current_app.config["MAIL_FROM"])[1]
 
 
 def send(mail: Mail) -> None:
@@ -79,11 +124,12 @@ def send(mail: Mail) -> None:
     if current_app.config["MAIL_BACKEND"] == "outbox":
         _write_to_outbox(message)
         return
+    content = message.as_bytes(policy=_SMTP_POLICY)
     for last_try in (False, True):
         reused = False
         try:
             connection, reused = _connection()
-            connection.smtp.send_message(message)
+            connection.smtp.sendmail(_envelope_sender(), [mail.to], content)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused at RCPT: {address: (code, text)}
             _close_connection()
             codes = [code for code, _text in exc.recipients.values()]
@@ -188,12 +234,12 @@ def outbox_dir() -> Path:
     return Path(current_app.config["MAIL_OUTBOX_DIR"])
 
 
-def _write_to_outbox(message: EmailMessage) -> None:
+def _write_to_outbox(message: Message) -> None:
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-    (folder / name).write_bytes(bytes(message))
+    (folder / name).write_bytes(message.as_bytes(policy=_FILE_POLICY))
 
 
 def list_outbox(limit: int = 100) -> list[dict[str, str]]:

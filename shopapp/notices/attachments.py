@@ -63,23 +63,25 @@ def calendar_bytes(events: Iterable[CalendarEvent], *, stamp: datetime) -> bytes
         if item.latitude is not None and item.longitude is not None:
             event.add("geo", (item.latitude, item.longitude))
         calendar.add_component(event)
-    if items:
-        # VTIMEZONE rules around the events only (the default covers 1970-2038: a long e-mail), from the
-        # year before the first event to the year after the last one.
-        first = min(as_utc(item.starts_at) for item in items).year - 1
-        last = max(as_utc(item.ends_at) for item in items).year + 1
-        for position, tzid in enumerate(sorted({item.timezone for item in items})):
-            calendar.subcomponents.insert(position, vtimezone(tzid, first, last))
-    return bytes(calendar.to_ical())
+    document = bytes(calendar.to_ical())
+    if not items:
+        return document
+    # VTIMEZONE rules around the events only (the default covers 1970-2038: a long e-mail), from the year
+    # before the first event to the year after the last one, placed before the first event. Each is
+    # serialised once per process (every invitation of a worker carries the same one).
+    first = min(as_utc(item.starts_at) for item in items).year - 1
+    last = max(as_utc(item.ends_at) for item in items).year + 1
+    zones = b"".join(vtimezone_ical(tzid, first, last) for tzid in sorted({item.timezone for item in items}))
+    head, event_marker, rest = document.partition(b"BEGIN:VEVENT\r\n")
+    return head + zones + event_marker + rest
 
 
 @functools.lru_cache(maxsize=32)
-def vtimezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
-    """The VTIMEZONE of a zone over whole years, built once per process (building it walks the zone's
-    transitions; every invitation of a worker needs the same one). Never modified once built: each
-    calendar only serialises it."""
-    return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
-                                        last_date=date(last_year, 12, 31))
+def vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of a zone over whole years, as iCalendar bytes, built once per process (building it
+    walks the zone's transitions)."""
+    return bytes(icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
+                                              last_date=date(last_year, 12, 31)).to_ical())
 
 
 def calendar_attachment(events: Iterable[CalendarEvent], *, stamp: datetime,

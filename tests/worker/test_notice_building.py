@@ -18,14 +18,14 @@ def _event(n: int, starts_at: datetime) -> CalendarEvent:
 
 
 def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving_changes() -> None:
-    attachments.vtimezone.cache_clear()
+    attachments.vtimezone_ical.cache_clear()
     # 09:00 UTC the day before the clocks go forward in Paris (the next such Sunday, derived from the clock)
     march = datetime.combine(next_clock_change(3) - timedelta(days=1), time(9), tzinfo=UTC)
 
     first = calendar_bytes([_event(1, march)], stamp=march)
     second = calendar_bytes([_event(2, march + timedelta(days=2))], stamp=march)
 
-    info = attachments.vtimezone.cache_info()
+    info = attachments.vtimezone_ical.cache_info()
     assert (info.misses, info.hits) == (1, 1)
     for document in (first, second):
         calendar = icalendar.Calendar.from_ical(document)
