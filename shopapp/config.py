@@ -160,7 +160,7 @@ class Config:
         self.CACHE_KEY_PREFIX = _env("CACHE_KEY_PREFIX", "shopapp-cache:")
         self.CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 10)
         self.CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)
-        # Product pages each web process keeps in its own memory in front of Redis (core/page_cache.py).
+        # Answers each web process keeps in its own memory in front of Redis (core/cache.py `near_cache`).
         self.PAGE_NEAR_CACHE_ENTRIES = _int("PAGE_NEAR_CACHE_ENTRIES", 1000)
 
     def _database_url(self, instance: Path) -> str:

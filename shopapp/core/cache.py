@@ -8,7 +8,8 @@ Two audiences:
   in the default language, so it is the same bytes for all).
 
 A marked view keeps its 200 answer (body, content type and ETag) in the app's cache, keyed by path and
-query. `serve_kept()` runs first among the request hooks: when the answer is kept and the request is of
+query. With the shared cache (Redis), each web process also keeps the answers it served in its own memory
+(`near_cache`) until the deadline of the shared copy, never longer: a visit then costs no round trip. `serve_kept()` runs first among the request hooks: when the answer is kept and the request is of
 the audience, it answers straight away (or 304 when the client holds those bytes), without the rate
 limiter, the log-in, the locale or the database; the request boundary still adds its headers (request id,
 security headers).
@@ -20,9 +21,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
+from time import time
+
+from cachelib.redis import RedisCache
 from flask import Response, current_app, make_response, request, session
 
 from shopapp.core.conditional import etag_of, finish
+from shopapp.core.lru import NearCache
 from shopapp.extensions import cache
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +59,10 @@ def keep(audience: Audience) -> Callable[[F], F]:
                 body = response.get_data()
                 tag = etag_of(body)
                 response.set_etag(tag)
-                cache.set(_key(), (body, response.content_type, tag))
+                timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
+                kept = (body, response.content_type, tag, time() + timeout if timeout else None)
+                cache.set(_key(), kept)
+                _keep_near(_key(), kept)
             return response
 
         setattr(wrapper, AUDIENCE, audience)
@@ -100,9 +108,33 @@ def serve_kept() -> Response | None:
         return finish(current_app.response_class(body, content_type=content_type), etag_of(body), personal=False)
     if audience == "visitors" and carries_credentials():
         return None
-    kept = cache.get(_key())
+    key = _key()
+    near = near_cache()
+    kept = near.get(key) if near is not None else None
     if kept is None:
-        return None
-    body, content_type, tag = kept
+        kept = cache.get(key)
+        if kept is None or len(kept) != 4:  # missing, or kept by an earlier release in another shape
+            return None
+        _keep_near(key, kept)
+    body, content_type, tag, _deadline = kept
     return finish(current_app.response_class(body, content_type=content_type), tag,
                   personal=audience == "everyone" and carries_credentials())
+
+
+def _keep_near(key: str, kept: tuple[bytes, str, str, float | None]) -> None:
+    """This process's copy of a kept answer, until the deadline of the shared copy (none without one)."""
+    near = near_cache()
+    if near is not None and kept[3] is not None:
+        near.set(key, kept, deadline=kept[3])
+
+
+def near_cache() -> NearCache | None:
+    """This process's copies in front of a shared cache (Redis), PAGE_NEAR_CACHE_ENTRIES of them; None when
+    the cache is off or is itself in this process (the embedded default)."""
+    if not isinstance(cache.cache, RedisCache):
+        return None
+    near = current_app.extensions.get("page_near_cache")
+    if near is None:
+        near = current_app.extensions.setdefault(
+            "page_near_cache", NearCache(current_app.config.get("PAGE_NEAR_CACHE_ENTRIES", 1000)))
+    return near  # type: ignore[no-any-return]

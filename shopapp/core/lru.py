@@ -67,26 +67,32 @@ class LRUCache(SimpleCache):
 
 
 class NearCache:
-    """A small least-recently-used map of bytes kept in one process, for entries that never change under
-    their key (pages keyed by the version of their data): no expiry, no serialisation, O(1)."""
+    """A small least-recently-used map kept in one process, in front of the shared cache: no
+    serialisation, O(1). An entry either never changes under its key (pages keyed by the version of their
+    data) or carries the deadline of its shared copy (`time()` seconds), after which it reads as missing."""
 
     def __init__(self, entries: int) -> None:
         self._entries = max(0, entries)
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Any, float | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Any:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
+            item = self._items.get(key)
+            if item is None:
+                return None
+            value, deadline = item
+            if deadline is not None and deadline <= time():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
             return value
 
-    def set(self, key: str, value: bytes) -> None:
+    def set(self, key: str, value: Any, deadline: float | None = None) -> None:
         if not self._entries:
             return
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (value, deadline)
             self._items.move_to_end(key)
             while len(self._items) > self._entries:
                 self._items.popitem(last=False)

@@ -20,14 +20,12 @@ import functools
 import hmac
 from collections.abc import Callable
 
-from cachelib.redis import RedisCache
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from shopapp.core.cache import keep
-from shopapp.core.lru import NearCache
+from shopapp.core.cache import keep, near_cache
 from shopapp.extensions import cache
 
 # Session keys an anonymous page may ignore: the CSRF secret (the hole), the language (in the key) and
@@ -86,10 +84,10 @@ def kept_copy_for_visitor(name: str, version: str) -> bytes | None:
     early answer (shopapp.core.cache.answered_early), before the locale or the session are looked at.
 
     A key names one version of the data, so its page never changes: each process keeps the copies it
-    served last in its own memory (`_near`, PAGE_NEAR_CACHE_ENTRIES) in front of the shared cache, which
+    served last in its own memory (`near_cache`, PAGE_NEAR_CACHE_ENTRIES) in front of the shared cache, which
     saves a round trip to Redis per visit and can never serve an outdated page."""
     key = _key(name, version, current_app.config["BABEL_DEFAULT_LOCALE"])
-    near = _near()
+    near = near_cache()
     body = near.get(key) if near is not None else None
     if body is not None:
         return body
@@ -102,22 +100,10 @@ def kept_copy_for_visitor(name: str, version: str) -> bytes | None:
     return body
 
 
-def _near() -> NearCache | None:
-    """This process's copies in front of a shared cache (Redis); None when the cache is off or is itself
-    in this process (the embedded default)."""
-    if not isinstance(cache.cache, RedisCache):
-        return None
-    near = current_app.extensions.get("page_near_cache")
-    if near is None:
-        near = current_app.extensions.setdefault(
-            "page_near_cache", NearCache(current_app.config.get("PAGE_NEAR_CACHE_ENTRIES", 1000)))
-    return near  # type: ignore[no-any-return]
-
-
 def clear() -> None:
     """Empty the shared cache and this process's copies (tests, and `flask` shell use)."""
     cache.clear()
-    near = current_app.extensions.get("page_near_cache")
+    near = near_cache()
     if near is not None:
         near.clear()
 
