@@ -9,12 +9,14 @@ interleaving can oversell or overbook; on SQLite, BEGIN IMMEDIATE serialises wri
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shopapp.catalog import stock
 from shopapp.catalog.models import Shop
@@ -27,6 +29,8 @@ from shopapp.orders import events, slots
 from shopapp.orders.basket import BasketOwner, BasketView, basket_view_of, empty_basket, lock_basket
 from shopapp.orders.models import Order, OrderLine, OrderPart, new_code, new_label
 from shopapp.orders.states import OrderPaymentStatus, OrderStatus, PartStatus, PaymentMethod
+
+log = logging.getLogger(__name__)
 
 
 class BasketEmpty(DomainError):
@@ -132,35 +136,39 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=lead_minutes, now=moment,
                                 closed_weekdays=slots.closed_weekdays_of(shops))
 
+    def draft() -> Order:
+        order = Order(
+            number=new_order_number(moment),
+            pickup_code=new_pickup_code(),
+            user_id=request.user_id,
+            pickup_slot_id=slot.id,
+            status=OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
+            payment_method=request.payment_method,
+            payment_status=OrderPaymentStatus.PENDING if is_card else OrderPaymentStatus.DUE,
+            total_cents=summary.total_cents,
+            currency=summary.currency,
+            idempotency_key=request.idempotency_key or None,
+            created_at=moment,
+        )
+        order.pickup_slot = slot
+        for group in summary.groups:
+            part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
+                             label=new_label(), currency=summary.currency,
+                             commission_rate_bps=rate_of(group.shop.id))
+            part.shop = group.shop
+            part.lines = [
+                OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name,
+                          unit=line.product.unit, unit_price_cents=line.unit_price_cents,
+                          vat_rate_bp=line.product.vat_rate_bp, quantity=line.quantity,
+                          line_total_cents=line.line_total_cents)
+                for line in group.lines
+            ]
+            order.parts.append(part)
+        return order
+
     is_card = request.payment_method == PaymentMethod.CARD
     rate_of = commission_rate or _default_rate
-    order = Order(
-        number=new_order_number(moment),
-        pickup_code=new_pickup_code(),
-        user_id=request.user_id,
-        pickup_slot_id=slot.id,
-        status=OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
-        payment_method=request.payment_method,
-        payment_status=OrderPaymentStatus.PENDING if is_card else OrderPaymentStatus.DUE,
-        total_cents=summary.total_cents,
-        currency=summary.currency,
-        idempotency_key=request.idempotency_key or None,
-        created_at=moment,
-    )
-    order.pickup_slot = slot
-    for group in summary.groups:
-        part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
-                         label=new_label(), currency=summary.currency, commission_rate_bps=rate_of(group.shop.id))
-        part.shop = group.shop
-        part.lines = [
-            OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name, unit=line.product.unit,
-                      unit_price_cents=line.unit_price_cents, vat_rate_bp=line.product.vat_rate_bp,
-                      quantity=line.quantity, line_total_cents=line.line_total_cents)
-            for line in group.lines
-        ]
-        order.parts.append(part)
-    db.session.add(order)
-    db.session.flush()
+    order = _insert_with_unused_codes(draft)
     events.order_created_event(order=order, actor_id=request.user_id)
     empty_basket(basket)
     jobs = confirmation_jobs(order) if order.status == OrderStatus.CONFIRMED else []
@@ -174,6 +182,38 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     slots.take_place(slot.id)
     outbox.enqueue_many([(stock.LOW_STOCK_TASK, {"product_id": product_id}) for product_id in low] + jobs)
     return CheckoutResult(order, True)
+
+
+# The unique codes an order draws at random: its number (per day), its pickup code and its bags' labels.
+# Among hundreds of thousands of orders over the years, a draw now and then meets one already taken.
+_DRAWN_CODES = ("uq_customer_order_number", "uq_customer_order_pickup_code", "uq_order_part_label",
+                "customer_order.number", "customer_order.pickup_code", "order_part.label")  # PG, SQLite names
+CODE_DRAWS = 5
+
+
+def _drew_a_taken_code(error: IntegrityError) -> bool:
+    return any(name in str(error.orig) for name in _DRAWN_CODES)
+
+
+def _insert_with_unused_codes(draft: Callable[[], Order]) -> Order:
+    """Insert the order built by `draft()` (with its parts and lines) inside a savepoint; when one of its
+    random codes is already taken, the savepoint is rolled back and a new draft (new codes) is inserted,
+    so the resident never sees the clash. Any other integrity error goes up as is."""
+    for draw in range(1, CODE_DRAWS + 1):
+        order = draft()
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add(order)
+            db.session.flush()
+        except IntegrityError as error:
+            savepoint.rollback()
+            if draw == CODE_DRAWS or not _drew_a_taken_code(error):
+                raise
+            log.info("order code already taken: drawn again", extra={"draw": draw})
+            continue
+        savepoint.commit()
+        return order
+    raise AssertionError("unreachable")  # the last draw returns or raises
 
 
 def confirmation_jobs(order: Order) -> list[tuple[str, dict[str, int | str]]]:
