@@ -93,7 +93,8 @@ def test_venue_records_drop_offs_by_label_and_the_order_becomes_ready(app, clien
     with app.app_context():
         desk_id = db.session.scalar(select(Order.user_id).where(Order.id == order_id))
         events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id,
-                                                             OrderEvent.to_status == "at_venue")).all()
+                                                             OrderEvent.to_status == "at_venue")
+                                        .order_by(OrderEvent.id)).all()
         assert [(e.part_id, e.from_status, e.note) for e in events] == [
             (parts[0], "ready", "comptoir (étiquette)"), (parts[1], "ready", "comptoir (étiquette)")]
         assert all(e.actor_id is not None and e.actor_id != desk_id for e in events)
