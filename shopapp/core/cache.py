@@ -9,19 +9,19 @@ Two audiences:
 
 A marked view keeps its 200 answer (body, content type and ETag) in the app's cache, keyed by path and
 query. With the shared cache (Redis), each web process also keeps the answers it served in its own memory
-(`near_cache`) until the deadline of the shared copy, never longer: a visit then costs no round trip. `serve_kept()` runs first among the request hooks: when the answer is kept and the request is of
-the audience, it answers straight away (or 304 when the client holds those bytes), without the rate
-limiter, the log-in, the locale or the database; the request boundary still adds its headers (request id,
-security headers).
+(`near_cache`) until the deadline of the shared copy, never longer: a visit then costs no round trip.
+`serve_kept()` runs first among the request hooks: when the answer is kept and the request is of the
+audience, it answers straight away (or 304 when the client holds those bytes), without the rate limiter,
+the log-in, the locale or the database; the request boundary still adds its headers (request id, security
+headers).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
-
 from time import time
+from typing import Any, Literal, TypeVar
 
 from cachelib.redis import RedisCache
 from flask import Response, current_app, make_response, request, session
