@@ -31,12 +31,18 @@ def _codes(app: Any, order_id: int) -> tuple[str, str, list[str]]:
         return order.number, order.pickup_code, [part.label for part in order.parts]
 
 
-def test_a_taken_pickup_code_or_label_is_drawn_again_and_the_order_goes_through(
-        app, client, world, make_user, monkeypatch):  # type: ignore[no-untyped-def]
+def _anne_with_a_baguette(app: Any, world: Any, make_user: Any) -> tuple[int, int, int]:
+    """A baguette (10 in stock), a slot, and Anne with one baguette in her basket."""
     bread = world.product(world.shop("Boulangerie Aurore"), "Baguette", 130, stock=10)
     slot = world.slot()
-    first = make_user(email="anne@example.org")
-    fill_basket(app, first, (bread, 1))
+    anne = make_user(email="anne@example.org")
+    fill_basket(app, anne, (bread, 1))
+    return bread, slot, anne
+
+
+def test_a_taken_pickup_code_or_label_is_drawn_again_and_the_order_goes_through(
+        app, client, world, make_user, monkeypatch):  # type: ignore[no-untyped-def]
+    bread, slot, first = _anne_with_a_baguette(app, world, make_user)
     number, pickup_code, (label,) = _codes(app, checkout(app, first, slot))
 
     # The next resident's draws: first the codes the first order holds, then fresh ones.
@@ -57,10 +63,7 @@ def test_a_taken_pickup_code_or_label_is_drawn_again_and_the_order_goes_through(
 
 
 def test_another_integrity_error_is_not_drawn_again(app, world, make_user, monkeypatch):  # type: ignore[no-untyped-def]
-    bread = world.product(world.shop("Boulangerie Aurore"), "Baguette", 130, stock=10)
-    slot = world.slot()
-    resident = make_user(email="anne@example.org")
-    fill_basket(app, resident, (bread, 1))
+    _bread, slot, resident = _anne_with_a_baguette(app, world, make_user)
     drafts: list[int] = []
     original = placement._insert_with_unused_codes
 
@@ -80,10 +83,7 @@ def test_another_integrity_error_is_not_drawn_again(app, world, make_user, monke
 
 def test_an_unexpected_integrity_error_gets_a_clean_500_and_leaves_nothing(
         app, client, world, make_user, monkeypatch):  # type: ignore[no-untyped-def]
-    bread = world.product(world.shop("Boulangerie Aurore"), "Baguette", 130, stock=10)
-    slot = world.slot()
-    resident = make_user(email="anne@example.org")
-    fill_basket(app, resident, (bread, 1))
+    bread, slot, _resident = _anne_with_a_baguette(app, world, make_user)
     headers = token_headers(client, "anne@example.org")
     record_creation = placement.events.order_created_event
 
