@@ -194,3 +194,15 @@ def test_saved_rows_carry_their_goal(tmp_path: Path):
     saved = json.loads(path.read_text())["checkout race"]
     assert (saved["goal"], saved["meets_goal"]) == ("0 oversold, 0 overbooked", True)
     assert "   ok  " in harness.table({"checkout race": saved})
+
+
+def test_the_soak_tells_memory_that_levels_off_from_a_leak() -> None:
+    from bench.soak import late_rss_growth
+
+    # The figures of a 120 s soak: caches filling in the first 45 s, then flat.
+    levelling = [(0, 489_000), (15, 522_000), (30, 532_000), (45, 534_000), (60, 537_000), (75, 538_000)]
+    assert late_rss_growth(levelling, 538_500, 120) == pytest.approx(0.0028, abs=0.001)
+    # A leak: the same start, growing all along.
+    leaking = [(0, 489_000), (15, 500_000), (30, 511_000), (45, 522_000), (60, 533_000), (75, 544_000)]
+    assert late_rss_growth(leaking, 566_000, 120) == pytest.approx(0.062, abs=0.001)
+    assert late_rss_growth([(0, 489_000)], 500_000, 120) == float("inf")  # no sample in the second half
