@@ -204,13 +204,15 @@ def dispatch(job_ids: list[int] | dict[int, tuple[str, dict[str, Any]] | None]) 
     for chunk in _chunks(batch):
         if _try(lambda chunk=chunk: _send_batch(chunk), chunk):
             sent.extend(chunk)
+    batched = set(batch)
     for job_id, known in jobs.items():
-        if known is None or job_id in batch:
+        if known is None or job_id in batched:
             continue  # no longer pending, or sent in a batch
         if _try(lambda job_id=job_id, known=known: _send(job_id, *known), [job_id]):
             sent.append(job_id)
     _mark_published([job_id for job_id in sent if job_id not in written_published])
-    unsent = [job_id for job_id in written_published if job_id not in set(sent)]
+    went = set(sent)
+    unsent = [job_id for job_id in written_published if job_id not in went]
     if unsent:
         # Written as published, but the broker did not take them: back to pending for the sweep, their
         # attempt not counted (a worker that already finished one leaves it done).
