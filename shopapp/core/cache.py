@@ -60,9 +60,9 @@ def keep(audience: Audience) -> Callable[[F], F]:
                 tag = etag_of(body)
                 response.set_etag(tag)
                 timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
-                kept = (body, response.content_type, tag, time() + timeout if timeout else None)
-                cache.set(_key(), kept)
-                _keep_near(_key(), kept)
+                key, kept = _key(), (body, response.content_type, tag, time() + timeout if timeout else None)
+                cache.set(key, kept)
+                _keep_near(key, kept)
             return response
 
         setattr(wrapper, AUDIENCE, audience)

@@ -136,6 +136,9 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     slot = slots.check_bookable(request.pickup_slot_id, lead_minutes=lead_minutes, now=moment,
                                 closed_weekdays=slots.closed_weekdays_of(shops))
 
+    is_card = request.payment_method == PaymentMethod.CARD
+    rate_of = commission_rate or _default_rate
+
     def draft() -> Order:
         order = Order(
             number=new_order_number(moment),
@@ -166,8 +169,6 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
             order.parts.append(part)
         return order
 
-    is_card = request.payment_method == PaymentMethod.CARD
-    rate_of = commission_rate or _default_rate
     order = _insert_with_unused_codes(draft)
     events.order_created_event(order=order, actor_id=request.user_id)
     empty_basket(basket)
