@@ -31,6 +31,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}")
 
 
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}")
+    if not value >= 0:
+        raise ConfigError(f"{name} must be a number of seconds, 0 or more, got {raw!r}")
+    return value
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -162,6 +175,10 @@ class Config:
         self.CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)
         # Answers each web process keeps in its own memory in front of Redis (core/cache.py `near_cache`).
         self.PAGE_NEAR_CACHE_ENTRIES = _int("PAGE_NEAR_CACHE_ENTRIES", 1000)
+        # For so many seconds after a web process read the version of a product page it holds, it serves
+        # that copy to visitors without a session without reading the version again (core/page_cache.py):
+        # a change shows to them within that time, at once to anyone with a session. 0: read every visit.
+        self.PRODUCT_PAGE_RECHECK_SECONDS = _float("PRODUCT_PAGE_RECHECK_SECONDS", 1.0)
 
     def _database_url(self, instance: Path) -> str:
         url = _env("DATABASE_URL")
@@ -240,6 +257,8 @@ class TestConfig(Config):
         # The services backend counts log-in attempts in Redis, as production does; the embedded one in memory.
         self.RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
         self.CACHE_TYPE = _env("TEST_CACHE_TYPE", "NullCache")
+        # Tests see each change on the next request; tests/catalog/test_product_page_cache.py sets the window.
+        self.PRODUCT_PAGE_RECHECK_SECONDS = 0.0
         self.MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")
         self.LOG_JSON = False
 

@@ -85,13 +85,12 @@ def products():  # type: ignore[no-untyped-def]
 
 def _product_for_visitor(product_id: int) -> tuple[bytes, str] | None:
     """The early answer (core/cache.py) of a product page to a visitor without credentials: its kept copy
-    when the version of its rows, read in one statement returning one short value, was rendered already;
-    else None (the view runs)."""
+    when the version of its rows (read in one statement returning one short value, or held by this process
+    for a second: core/page_cache.py) was rendered already; else None (the view runs)."""
     try:
-        version = queries.read_product_version(product_id)
+        body = page_cache.kept_copy_for_visitor("catalog.product", lambda: queries.read_product_version(product_id))
     except NotFoundError:
         return None  # the view answers 404 as usual
-    body = page_cache.kept_copy_for_visitor("catalog.product", version)
     return None if body is None else (body, "text/html; charset=utf-8")
 
 

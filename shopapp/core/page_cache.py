@@ -8,7 +8,9 @@ visitor's token, the token is swapped for a marker ("hole"), and that text is ke
 Freshness does not rely on expiry or on invalidation: the caller passes a `version` made of the data
 the page shows, read in one cheap statement, so a change to that data (price, stock, deactivation…)
 gives a new key and the next request renders anew. The page is rendered from the very values the
-version was made of, so a copy is never kept under the key of other data.
+version was made of, so a copy is never kept under the key of other data. (A web process in front of
+Redis reads a version it holds again only every PRODUCT_PAGE_RECHECK_SECONDS for visitors without a
+session: see `kept_copy_for_visitor`.)
 
 Only anonymous visitors whose session holds nothing that a page can show are served from it; anyone
 signed in (or with a basket, a flash message, an "act for" shop…) gets the normal full rendering.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import functools
 import hmac
 from collections.abc import Callable
+from time import time
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
@@ -78,25 +81,36 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
     return str(page).replace(hole, csrf_token())
 
 
-def kept_copy_for_visitor(name: str, version: str) -> bytes | None:
-    """The kept copy of this version of the page as a visitor without a session gets it (in the default
-    language, forms without a token: see `defer_csrf_token`), or None when it was not rendered yet. For an
-    early answer (shopapp.core.cache.answered_early), before the locale or the session are looked at.
+def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes | None:
+    """The kept copy of the page as a visitor without a session gets it (in the default language, forms
+    without a token: see `defer_csrf_token`), or None when its version was not rendered yet. For an early
+    answer (shopapp.core.cache.answered_early), before the locale or the session are looked at.
+    `read_version()` reads the version of the page's data (one statement; it may raise, e.g. NotFoundError).
 
-    A key names one version of the data, so its page never changes: each process keeps the copies it
-    served last in its own memory (`near_cache`, PAGE_NEAR_CACHE_ENTRIES) in front of the shared cache, which
-    saves a round trip to Redis per visit and can never serve an outdated page."""
-    key = _key(name, version, current_app.config["BABEL_DEFAULT_LOCALE"])
-    near = near_cache()
-    body = near.get(key) if near is not None else None
-    if body is not None:
-        return body
-    page = cache.get(key)
-    if page is None:
-        return None
-    body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
+    With a shared cache (Redis), each process keeps the copies it served last in its own memory
+    (`near_cache`, PAGE_NEAR_CACHE_ENTRIES), each with its version and the time that version was read. For
+    PRODUCT_PAGE_RECHECK_SECONDS after that read, the copy is served as is: no statement, no round trip
+    to Redis; a change (price, stock, text) shows to such visitors within those seconds, and at once to
+    anyone with a session, whose page is rendered anew. Past them the version is read again: the same
+    version serves the same copy, a new one goes to the shared cache, or to the view when not rendered yet.
+    With 0 (or without a near cache: the embedded default) the version is read on every visit."""
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    near, held_key = near_cache(), _key(name, "", locale)  # this process's copy: by path, whatever the version
+    held = near.get(held_key) if near is not None else None
+    now = time()
+    if held is not None and now < held[2]:
+        return held[1]  # type: ignore[no-any-return]
+    version = read_version()
+    if held is not None and held[0] == version:
+        body: bytes = held[1]
+    else:
+        page = cache.get(_key(name, version, locale))
+        if page is None:
+            return None
+        body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
     if near is not None:
-        near.set(key, body)
+        recheck = float(current_app.config.get("PRODUCT_PAGE_RECHECK_SECONDS", 0))
+        near.set(held_key, (version, body, now + recheck))
     return body
 
 

@@ -1,5 +1,6 @@
-"""The product page's anonymous copy: cached, yet every change shows on the next request, and the
-per-visitor parts (CSRF token, signed-in header, basket) are never shared."""
+"""The product page's anonymous copy: cached, yet every change shows on the next request (within the
+recheck window of a web process, for visitors without a session), and the per-visitor parts (CSRF token,
+signed-in header, basket) are never shared."""
 
 from __future__ import annotations
 
@@ -368,3 +369,61 @@ def test_the_near_cache_drops_the_least_recently_used_page() -> None:
     assert near.get("b") is None and near.get("a") == b"page a" and near.get("c") == b"page c"
     near.clear()
     assert near.get("a") is None
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
+def test_within_the_recheck_window_a_process_serves_its_copy_without_a_statement(  # type: ignore[no-untyped-def]
+        app, cheese, caching, count_statements, monkeypatch):
+    shop_id, product_id = cheese
+    monkeypatch.setitem(app.config, "PRODUCT_PAGE_RECHECK_SECONDS", 30)
+    later = [0.0]
+    real_time = page_cache.time
+    monkeypatch.setattr(page_cache, "time", lambda: real_time() + later[0])
+    first = app.test_client().get(f"/produits/{product_id}")  # rendered, kept in Redis
+    app.test_client().get(f"/produits/{product_id}")  # early answer: the version read, the copy held here
+    with count_statements() as seen:
+        held = app.test_client().get(f"/produits/{product_id}")
+    assert seen == [] and held.get_data() == first.get_data()  # no statement within the window
+
+    with app.app_context():
+        services.update_product(shop_id, product_id, services.ProductData(price_cents=2290, provided={"price_cents"}))
+        db.session.commit()
+    assert "24,50" in text_of(app.test_client().get(f"/produits/{product_id}"))  # a visitor: within the window
+    with_session = app.test_client()
+    with_session.get("/jeton-csrf")
+    assert "22,90" in text_of(with_session.get(f"/produits/{product_id}"))  # a session: rendered anew, at once
+
+    later[0] = 31  # past the window: the version is read again, and the new price shows
+    page = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "22,90" in page and "24,50" not in page
+    with count_statements() as seen:
+        app.test_client().get(f"/produits/{product_id}")
+    assert seen == []  # held again, for the next 30 seconds
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
+def test_past_the_window_an_unchanged_version_serves_the_held_copy_without_redis(  # type: ignore[no-untyped-def]
+        app, cheese, caching, count_statements, monkeypatch):
+    _, product_id = cheese
+    monkeypatch.setitem(app.config, "PRODUCT_PAGE_RECHECK_SECONDS", 30)
+    later = [0.0]
+    real_time = page_cache.time
+    monkeypatch.setattr(page_cache, "time", lambda: real_time() + later[0])
+    first = app.test_client().get(f"/produits/{product_id}")
+    app.test_client().get(f"/produits/{product_id}")  # held here
+    cache.clear()  # Redis only
+    later[0] = 31
+    with count_statements() as seen:
+        again = app.test_client().get(f"/produits/{product_id}")
+    assert len(seen) == 1 and again.get_data() == first.get_data()  # the version alone, same as held
+
+
+def test_the_recheck_window_is_read_from_the_environment(monkeypatch):  # type: ignore[no-untyped-def]
+    from shopapp.config import Config, ConfigError
+
+    monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", "2.5")
+    assert Config().PRODUCT_PAGE_RECHECK_SECONDS == 2.5
+    for wrong in ("soon", "-1", "nan"):
+        monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", wrong)
+        with pytest.raises(ConfigError, match="PRODUCT_PAGE_RECHECK_SECONDS"):
+            Config()
