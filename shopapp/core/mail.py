@@ -7,6 +7,7 @@ import os
 import smtplib
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from email import encoders, policy
 from email.header import Header
@@ -70,6 +71,13 @@ def _attachment_part(attachment: Attachment) -> MIMEBase:
     return part
 
 
+def _boundary() -> str:
+    # Every part is base64 (`_text_part`, `_attachment_part`), whose alphabet has no "_": this boundary can
+    # appear in no part, so the generator need not search the whole message for a free one (it does when
+    # none is given).
+    return f"=_amc_{uuid.uuid4().hex}"
+
+
 def build_message(mail: Mail) -> Message:
     """The MIME message of `mail`: text (and its HTML alternative), then its attachments.
 
@@ -80,9 +88,9 @@ def build_message(mail: Mail) -> Message:
     """
     body: Message = _text_part(mail.text, "plain")
     if mail.html:
-        body = MIMEMultipart("alternative", _subparts=[body, _text_part(mail.html, "html")])
+        body = MIMEMultipart("alternative", _boundary(), [body, _text_part(mail.html, "html")])
     if mail.attachments:
-        body = MIMEMultipart("mixed", _subparts=[body, *(_attachment_part(a) for a in mail.attachments)])
+        body = MIMEMultipart("mixed", _boundary(), [body, *(_attachment_part(a) for a in mail.attachments)])
     name, address = parseaddr(current_app.config["MAIL_FROM"])
     body["From"] = formataddr((name, address), charset="utf-8")
     body["To"] = _header(mail.to)
