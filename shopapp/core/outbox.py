@@ -91,11 +91,11 @@ def enqueue_many(jobs: Sequence[tuple[str, dict[str, int | str]]]) -> list[int]:
     now = utcnow()
     state = _new_row_state()
     table = OutboxJob.__table__
+    # Parameters given apart (an "executemany" with RETURNING): SQLAlchemy sends them as one multi-row
+    # INSERT and keeps the compiled statement (rows written in `.values([...])` are compiled anew each time).
     rows = db.session.execute(
-        insert(table).values([
-            {"task_name": name, "payload": dict(payload), **state, "created_at": now}
-            for name, payload in jobs
-        ]).returning(table.c.id, table.c.task_name, table.c.payload)
+        insert(table).returning(table.c.id, table.c.task_name, table.c.payload),
+        [{"task_name": name, "payload": dict(payload), **state, "created_at": now} for name, payload in jobs],
     ).all()
     # Each id is remembered with the task and payload its own row returned (RETURNING's row order is
     # not promised), so the dispatcher publishes every job under its own id.

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 
 from shopapp.core import outbox
 from shopapp.core.clock import as_utc, utcnow
 from shopapp.extensions import db
 from shopapp.orders.states import PaymentMethod
 from shopapp.payments import gateway, order_port
-from shopapp.payments.ledger import insert_ignoring_duplicates_returning
 from shopapp.payments.models import CardPaymentStatus, Payment
 
 CANCEL_INTENT_TASK = "payments.cancel_payment_intent"
@@ -27,15 +27,33 @@ class CardPaymentStart:
     hold_expires_at: datetime
 
 
+def _insert_payment_statement() -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING` a payment, as SQL text: every checkout runs it, and
+    SQLAlchemy does not keep the dialects' `on_conflict_do_nothing` inserts compiled (it would compile
+    this one for each order). Typed binds and result columns, so the ORM loads a Payment from it."""
+    table = Payment.__table__
+    written = ("order_id", "order_ref", "method", "status", "amount_cents", "amount_captured_cents",
+               "amount_refunded_cents", "currency", "hold_expires_at", "created_at")
+    returned = ", ".join(column.name for column in table.c)
+    return select(Payment).from_statement(
+        text(f"INSERT INTO payment ({', '.join(written)}) VALUES ({', '.join(':' + name for name in written)})"  # noqa: S608 - the model's column names, nothing from a request
+             f" ON CONFLICT DO NOTHING RETURNING {returned}")
+        .bindparams(*(bindparam(name, type_=table.c[name].type) for name in written))
+        .columns(*table.c))
+
+
+_INSERT_PAYMENT = _insert_payment_statement()
+
+
 def _get_or_create_payment(order_id: int, order_ref: str, method: PaymentMethod, amount_cents: int,
                            currency: str, hold_expires_at: datetime | None) -> Payment:
     # One Payment per order (unique order_id): a repeated checkout call finds the first one. The new row
     # comes back from the INSERT itself (ours, so already locked); only a repeat reads the first one.
-    payment = db.session.scalar(insert_ignoring_duplicates_returning(Payment, {
+    payment = db.session.scalar(_INSERT_PAYMENT, {
         "order_id": order_id, "order_ref": order_ref, "method": str(method), "status": str(CardPaymentStatus.PENDING),
         "amount_cents": amount_cents, "amount_captured_cents": 0, "amount_refunded_cents": 0,
         "currency": currency, "hold_expires_at": hold_expires_at, "created_at": utcnow(),
-    }))
+    })
     if payment is None:
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id).with_for_update())
     assert payment is not None

@@ -61,17 +61,6 @@ def insert_ignoring_duplicates(model: type[Any], rows: Sequence[dict[str, Any]])
     return len(db.session.execute(stmt.returning(table.c.id)).all())
 
 
-def insert_ignoring_duplicates_returning(model: type[Any], row: dict[str, Any]) -> Any:
-    """The ORM statement `INSERT … ON CONFLICT DO NOTHING RETURNING <model>` for one row: executed with
-    `db.session.scalar`, it gives the new object, or None when the row already existed."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).values(row).on_conflict_do_nothing().returning(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model).values(row).on_conflict_do_nothing().returning(model)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")  # pragma: no cover
-
-
 def post(postings: Iterable[Posting]) -> int:
     """Append postings; one already recorded (same part, kind, reference) is skipped.
 
