@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shopapp.accounts.models import User
 from shopapp.catalog.models import Product, Shop, ShopStaff, StockRecord
-from shopapp.core import mail, outbox
+from shopapp.core import outbox
 from shopapp.core.urls import public_url
 from shopapp.extensions import db
 from shopapp.notices import services as notices
@@ -43,11 +43,10 @@ def send_low_stock_notice(product_id: int) -> int:
     crossing = outbox.current_job_id() or 0
     shop = product.shop
     link = public_url("catalog.bo_low_stock", shop_slug=shop.slug)
-    sent = 0
-    for recipient in shop_recipients(shop.id):
-        def build(recipient: Recipient = recipient) -> mail.Mail:
-            return render_mail("low_stock", recipient, shop=shop, product=product, record=record, link=link)
-
-        sent += notices.send_once(f"low_stock:{product_id}:{crossing}", recipient.email, "low_stock", build)
-    return sent
+    # Every message rendered before the first claim, whose commit expires the product, shop and stock rows.
+    messages = [(recipient, render_mail("low_stock", recipient, shop=shop, product=product, record=record, link=link))
+                for recipient in shop_recipients(shop.id)]
+    return sum(notices.send_once(f"low_stock:{product_id}:{crossing}", recipient.email, "low_stock",
+                                 notices.built(message))
+               for recipient, message in messages)
 

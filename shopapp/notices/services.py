@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -141,6 +141,15 @@ def commit_pending_sent_marks() -> None:
 def _forget_pending_marks(session: Any) -> None:
     """Committed: no 'sent' mark is waiting any more."""
     session.info.pop(_PENDING_MARKS, None)
+
+
+Built = TypeVar("Built", mail.Mail, channels.Sms)
+
+
+def built(message: Built) -> Callable[[], Built]:
+    """The `build` of `send_once` for a message rendered already (before a claim's commit expired the rows
+    it shows)."""
+    return lambda: message
 
 
 def send_once(

@@ -86,18 +86,37 @@ def order_context(order: Order) -> OrderContext:
     return OrderContext(order, venue, _resident(*resident), public_url("orders.my_order", order_id=order.id))
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One notice of an event to one recipient: its e-mail, and for a resident who opted in with a number
+    its SMS version (same event key, channel "sms")."""
+
+    key: str
+    recipient: Recipient
+    kind: str
+    build: Callable[[], mail.Mail]
+    sms: Callable[[], Sms] | None = None
+
+
+def _send_all(outgoing: Sequence[Outgoing]) -> int:
+    """Render every message first, then send each once (`notices.send_once`). Returns messages sent.
+
+    Rendered before the first claim: a claim commits, which expires every loaded row, and a message
+    rendered after it would reload the order, its parts and lines one lazy query at a time."""
+    ready = [(item, item.build(), item.sms() if item.sms is not None and item.recipient.sms_to else None)
+             for item in outgoing]
+    sent = 0
+    for item, message, text in ready:
+        sent += int(notices.send_once(item.key, item.recipient.email, item.kind, notices.built(message)))
+        if text is not None:
+            sent += int(notices.send_once(item.key, text.to, item.kind, notices.built(text), channel="sms"))
+    return sent
+
+
 def _send(key: str, recipient: Recipient, kind: str, build: Callable[[], mail.Mail],
           sms: Callable[[], Sms] | None = None) -> int:
-    """The e-mail, then (for a resident who opted in with a number) its SMS version under the same event
-    key on channel "sms". Returns messages sent."""
-    # Rendered before the claim: the claim commits, which expires every loaded row, and rendering
-    # afterwards would reload the order, its parts and lines one lazy query at a time.
-    message = build()
-    text = sms() if sms is not None and recipient.sms_to else None
-    sent = int(notices.send_once(key, recipient.email, kind, lambda: message))
-    if text is not None:
-        sent += int(notices.send_once(key, text.to, kind, lambda: text, channel="sms"))
-    return sent
+    """One recipient's notice (`_send_all`)."""
+    return _send_all([Outgoing(key, recipient, kind, build, sms)])
 
 
 def pickup_event(order: Order, venue: Venue) -> CalendarEvent:
@@ -153,14 +172,13 @@ def send_part_to_prepare(part_id: int) -> int:
     if ctx is None or part is None or part.status in (PartStatus.CANCELLED, PartStatus.REJECTED):
         return 0
     link = public_url("orders.shop_parts")
-    sent = 0
-    for recipient in shop_recipients(part.shop_id):
-        def build(recipient: Recipient = recipient) -> mail.Mail:
-            return render_mail("part_to_prepare", recipient, part=part, shop=part.shop,
-                               **{**ctx.as_dict(), "link": link})
 
-        sent += _send(f"part_to_prepare:{part.id}", recipient, "part_to_prepare", build)
-    return sent
+    def build(recipient: Recipient) -> Callable[[], mail.Mail]:
+        return lambda: render_mail("part_to_prepare", recipient, part=part, shop=part.shop,
+                                   **{**ctx.as_dict(), "link": link})
+
+    return _send_all([Outgoing(f"part_to_prepare:{part.id}", recipient, "part_to_prepare", build(recipient))
+                      for recipient in shop_recipients(part.shop_id)])
 
 
 def send_part_rejected(part_id: int) -> int:
@@ -254,17 +272,17 @@ def send_order_cancelled(order_id: int) -> int:
         return 0
     order = ctx.order
     key = f"order_cancelled:{order.id}"
-    sent = _send(key, ctx.resident, "order_cancelled",
-                 lambda: render_mail("order_cancelled", ctx.resident, **ctx.as_dict()))
-    for part in order.parts:
-        if part.status != PartStatus.CANCELLED:
-            continue
-        for recipient in shop_recipients(part.shop_id):
-            def build(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
-                return render_mail("order_cancelled_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
 
-            sent += _send(key, recipient, "order_cancelled", build)
-    return sent
+    def build(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
+        return lambda: render_mail("order_cancelled_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
+
+    return _send_all([
+        Outgoing(key, ctx.resident, "order_cancelled",
+                 lambda: render_mail("order_cancelled", ctx.resident, **ctx.as_dict())),
+        *(Outgoing(key, recipient, "order_cancelled", build(recipient, part))
+          for part in order.parts if part.status == PartStatus.CANCELLED
+          for recipient in shop_recipients(part.shop_id)),
+    ])
 
 
 def send_order_no_show(order_id: int) -> int:
@@ -278,16 +296,17 @@ def send_order_no_show(order_id: int) -> int:
         return 0
     order = ctx.order
     key = f"order_no_show:{order.id}"
-    sent = _send(key, ctx.resident, "order_no_show",
-                 lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()),
-                 lambda: render_sms("order_no_show", ctx.resident, **ctx.as_dict()))
-    for part in order.remaining_parts:
-        for recipient in shop_recipients(part.shop_id):
-            def build(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
-                return render_mail("order_no_show_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
 
-            sent += _send(key, recipient, "order_no_show", build)
-    return sent
+    def build(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
+        return lambda: render_mail("order_no_show_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
+
+    return _send_all([
+        Outgoing(key, ctx.resident, "order_no_show",
+                 lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()),
+                 lambda: render_sms("order_no_show", ctx.resident, **ctx.as_dict())),
+        *(Outgoing(key, recipient, "order_no_show", build(recipient, part))
+          for part in order.remaining_parts for recipient in shop_recipients(part.shop_id)),
+    ])
 
 
 def send_pickup_moved(order_id: int, slot_id: int) -> int:
@@ -311,17 +330,18 @@ def send_pickup_moved(order_id: int, slot_id: int) -> int:
                                              filename="retrait.ics")
         return render_mail("pickup_moved", ctx.resident, attachments=[invitation], **ctx.as_dict())
 
-    sent = _send(key, ctx.resident, "pickup_moved", build)
-    for part in order.remaining_parts:
-        if part.status == PartStatus.AT_VENUE:
-            continue
-        for recipient in shop_recipients(part.shop_id):
-            def build_shop(recipient: Recipient = recipient, part: OrderPart = part) -> mail.Mail:
-                return render_mail("pickup_moved_shop", recipient, part=part, shop=part.shop,
-                                   **{**ctx.as_dict(), "link": public_url("orders.shop_parts")})
+    link = public_url("orders.shop_parts")
 
-            sent += _send(key, recipient, "pickup_moved", build_shop)
-    return sent
+    def build_shop(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
+        return lambda: render_mail("pickup_moved_shop", recipient, part=part, shop=part.shop,
+                                   **{**ctx.as_dict(), "link": link})
+
+    return _send_all([
+        Outgoing(key, ctx.resident, "pickup_moved", build),
+        *(Outgoing(key, recipient, "pickup_moved", build_shop(recipient, part))
+          for part in order.remaining_parts if part.status != PartStatus.AT_VENUE
+          for recipient in shop_recipients(part.shop_id)),
+    ])
 
 
 def send_slot_withdrawn(order_id: int, slot_id: int) -> int:
