@@ -119,6 +119,14 @@ def capture(port: int, files: dict[str, Path], folder: Path, data: dict[str, Any
         target = folder / f"body-{harness.slug(name)}"
         target.write_bytes(body)
         manifest["pages"][path] = {"file": str(target), "content_type": headers.get("content-type", "text/html")}
+    if manifest["any_product"] not in manifest["pages"]:  # the Zipf rows alone (BENCH_CATALOG_ROWS)
+        status, headers, body = harness.fetch(port, manifest["any_product"])
+        if status != 200:
+            raise RuntimeError(f"{manifest['any_product']} answered {status}")
+        target = folder / "body-any-product"
+        target.write_bytes(body)
+        manifest["pages"][manifest["any_product"]] = {"file": str(target),
+                                                      "content_type": headers.get("content-type", "text/html")}
     manifest_path = folder / "floor.json"
     manifest_path.write_text(json.dumps(manifest))
     return manifest_path

@@ -174,11 +174,14 @@ class Config:
         self.CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 10)
         self.CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)
         # Answers each web process keeps in its own memory in front of Redis (core/cache.py `near_cache`).
-        self.PAGE_NEAR_CACHE_ENTRIES = _int("PAGE_NEAR_CACHE_ENTRIES", 1000)
+        # Bounded by their number and by the megabytes of pages they hold (a product page is about 7 KB).
+        self.PAGE_NEAR_CACHE_ENTRIES = _int("PAGE_NEAR_CACHE_ENTRIES", 10_000)
+        self.PAGE_NEAR_CACHE_MB = _int("PAGE_NEAR_CACHE_MB", 32)
         # For so many seconds after a web process read the version of a product page it holds, it serves
         # that copy to visitors without a session without reading the version again (core/page_cache.py):
         # a change shows to them within that time, at once to anyone with a session. 0: read every visit.
-        self.PRODUCT_PAGE_RECHECK_SECONDS = _float("PRODUCT_PAGE_RECHECK_SECONDS", 1.0)
+        # By default the lists' rule: CACHE_DEFAULT_TIMEOUT.
+        self.PRODUCT_PAGE_RECHECK_SECONDS = _float("PRODUCT_PAGE_RECHECK_SECONDS", float(self.CACHE_DEFAULT_TIMEOUT))
 
     def _database_url(self, instance: Path) -> str:
         url = _env("DATABASE_URL")

@@ -86,7 +86,7 @@ def products():  # type: ignore[no-untyped-def]
 def _product_for_visitor(product_id: int) -> tuple[bytes, str] | None:
     """The early answer (core/cache.py) of a product page to a visitor without credentials: its kept copy
     when the version of its rows (read in one statement returning one short value, or held by this process
-    for a second: core/page_cache.py) was rendered already; else None (the view runs)."""
+    for a few seconds: core/page_cache.py) was rendered already; else None (the view runs)."""
     try:
         body = page_cache.kept_copy_for_visitor("catalog.product", lambda: queries.read_product_version(product_id))
     except NotFoundError:

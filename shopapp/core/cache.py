@@ -125,16 +125,18 @@ def _keep_near(key: str, kept: tuple[bytes, str, str, float | None]) -> None:
     """This process's copy of a kept answer, until the deadline of the shared copy (none without one)."""
     near = near_cache()
     if near is not None and kept[3] is not None:
-        near.set(key, kept, deadline=kept[3])
+        near.set(key, kept, deadline=kept[3], size=len(kept[0]))
 
 
 def near_cache() -> NearCache | None:
-    """This process's copies in front of a shared cache (Redis), PAGE_NEAR_CACHE_ENTRIES of them; None when
-    the cache is off or is itself in this process (the embedded default)."""
+    """This process's copies in front of a shared cache (Redis), at most PAGE_NEAR_CACHE_ENTRIES of them
+    and PAGE_NEAR_CACHE_MB of pages; None when the cache is off or is itself in this process (the embedded
+    default)."""
     if not isinstance(cache.cache, RedisCache):
         return None
     near = current_app.extensions.get("page_near_cache")
     if near is None:
-        near = current_app.extensions.setdefault(
-            "page_near_cache", NearCache(current_app.config.get("PAGE_NEAR_CACHE_ENTRIES", 1000)))
+        config = current_app.config
+        near = current_app.extensions.setdefault("page_near_cache", NearCache(
+            config.get("PAGE_NEAR_CACHE_ENTRIES", 10_000), int(config.get("PAGE_NEAR_CACHE_MB", 32) * 1024 * 1024)))
     return near  # type: ignore[no-any-return]

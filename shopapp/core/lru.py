@@ -67,13 +67,16 @@ class LRUCache(SimpleCache):
 
 
 class NearCache:
-    """A small least-recently-used map kept in one process, in front of the shared cache: no
-    serialisation, O(1). An entry either never changes under its key (pages keyed by the version of their
-    data) or carries the deadline of its shared copy (`time()` seconds), after which it reads as missing."""
+    """A least-recently-used map kept in one process, in front of the shared cache: no serialisation,
+    O(1). Bounded by its number of entries and by the bytes of the pages it holds (each `set` says its
+    entry's size). An entry either never changes under its key (pages keyed by the version of their data)
+    or carries the deadline of its shared copy (`time()` seconds), after which it reads as missing."""
 
-    def __init__(self, entries: int) -> None:
+    def __init__(self, entries: int, max_bytes: int | None = None) -> None:
         self._entries = max(0, entries)
-        self._items: OrderedDict[str, tuple[Any, float | None]] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[str, tuple[Any, float | None, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Any:
@@ -81,22 +84,32 @@ class NearCache:
             item = self._items.get(key)
             if item is None:
                 return None
-            value, deadline = item
+            value, deadline, size = item
             if deadline is not None and deadline <= time():
                 del self._items[key]
+                self._bytes -= size
                 return None
             self._items.move_to_end(key)
             return value
 
-    def set(self, key: str, value: Any, deadline: float | None = None) -> None:
-        if not self._entries:
+    def set(self, key: str, value: Any, deadline: float | None = None, size: int = 0) -> None:
+        if not self._entries or (self._max_bytes is not None and size > self._max_bytes):
             return
         with self._lock:
-            self._items[key] = (value, deadline)
-            self._items.move_to_end(key)
-            while len(self._items) > self._entries:
-                self._items.popitem(last=False)
+            replaced = self._items.pop(key, None)
+            if replaced is not None:
+                self._bytes -= replaced[2]
+            self._items[key] = (value, deadline, size)
+            self._bytes += size
+            while len(self._items) > self._entries or (self._max_bytes is not None and self._bytes > self._max_bytes):
+                _key, (_value, _deadline, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0

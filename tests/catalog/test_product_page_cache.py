@@ -421,9 +421,30 @@ def test_past_the_window_an_unchanged_version_serves_the_held_copy_without_redis
 def test_the_recheck_window_is_read_from_the_environment(monkeypatch):  # type: ignore[no-untyped-def]
     from shopapp.config import Config, ConfigError
 
+    monkeypatch.delenv("PRODUCT_PAGE_RECHECK_SECONDS", raising=False)
+    monkeypatch.setenv("CACHE_DEFAULT_TIMEOUT", "7")
+    assert Config().PRODUCT_PAGE_RECHECK_SECONDS == 7  # the lists' rule by default
     monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", "2.5")
     assert Config().PRODUCT_PAGE_RECHECK_SECONDS == 2.5
     for wrong in ("soon", "-1", "nan"):
         monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", wrong)
         with pytest.raises(ConfigError, match="PRODUCT_PAGE_RECHECK_SECONDS"):
             Config()
+
+
+def test_the_near_cache_is_bounded_by_the_bytes_of_its_pages() -> None:
+    from shopapp.core.lru import NearCache
+
+    near = NearCache(entries=100, max_bytes=10)
+    near.set("a", b"aaaa", size=4)
+    near.set("b", b"bbbb", size=4)
+    assert near.get("a") == b"aaaa"  # "b" is now the least recently used
+    near.set("c", b"cccc", size=4)  # 12 bytes: "b" goes
+    assert near.get("b") is None and near.get("a") == b"aaaa" and near.get("c") == b"cccc"
+    assert near.size_bytes == 8
+    near.set("a", b"aa", size=2)  # replaced: its old size no longer counts
+    assert near.size_bytes == 6
+    near.set("huge", b"x" * 11, size=11)  # larger than the whole bound: not kept, nothing dropped
+    assert near.get("huge") is None and near.size_bytes == 6
+    near.clear()
+    assert near.size_bytes == 0 and near.get("a") is None
