@@ -371,16 +371,25 @@ def test_the_near_cache_drops_the_least_recently_used_page() -> None:
     assert near.get("a") is None
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
-def test_within_the_recheck_window_a_process_serves_its_copy_without_a_statement(  # type: ignore[no-untyped-def]
-        app, cheese, caching, count_statements, monkeypatch):
-    shop_id, product_id = cheese
+@pytest.fixture
+def held_for_30_seconds(app, cheese, caching, monkeypatch):  # type: ignore[no-untyped-def]
+    """A 30-second recheck window, the product page rendered (kept in Redis) then held by this process;
+    gives the page and a list whose item is how many seconds later the page cache's clock reads."""
+    _, product_id = cheese
     monkeypatch.setitem(app.config, "PRODUCT_PAGE_RECHECK_SECONDS", 30)
     later = [0.0]
     real_time = page_cache.time
     monkeypatch.setattr(page_cache, "time", lambda: real_time() + later[0])
     first = app.test_client().get(f"/produits/{product_id}")  # rendered, kept in Redis
     app.test_client().get(f"/produits/{product_id}")  # early answer: the version read, the copy held here
+    return first, later
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
+def test_within_the_recheck_window_a_process_serves_its_copy_without_a_statement(  # type: ignore[no-untyped-def]
+        app, cheese, held_for_30_seconds, count_statements):
+    shop_id, product_id = cheese
+    first, later = held_for_30_seconds
     with count_statements() as seen:
         held = app.test_client().get(f"/produits/{product_id}")
     assert seen == [] and held.get_data() == first.get_data()  # no statement within the window
@@ -403,14 +412,9 @@ def test_within_the_recheck_window_a_process_serves_its_copy_without_a_statement
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
 def test_past_the_window_an_unchanged_version_serves_the_held_copy_without_redis(  # type: ignore[no-untyped-def]
-        app, cheese, caching, count_statements, monkeypatch):
+        app, cheese, held_for_30_seconds, count_statements):
     _, product_id = cheese
-    monkeypatch.setitem(app.config, "PRODUCT_PAGE_RECHECK_SECONDS", 30)
-    later = [0.0]
-    real_time = page_cache.time
-    monkeypatch.setattr(page_cache, "time", lambda: real_time() + later[0])
-    first = app.test_client().get(f"/produits/{product_id}")
-    app.test_client().get(f"/produits/{product_id}")  # held here
+    first, later = held_for_30_seconds
     cache.clear()  # Redis only
     later[0] = 31
     with count_statements() as seen:
