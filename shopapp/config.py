@@ -5,6 +5,7 @@ needs no server. `ProductionConfig` refuses to start without the settings produc
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -39,7 +40,7 @@ def _float(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}")
-    if not value >= 0:
+    if not 0 <= value < math.inf:
         raise ConfigError(f"{name} must be a number of seconds, 0 or more, got {raw!r}")
     return value
 

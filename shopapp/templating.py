@@ -8,7 +8,7 @@ from datetime import date, datetime
 from babel.dates import get_day_names
 from babel.lists import format_list
 from babel.support import NullTranslations
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask_babel import format_date, format_datetime, format_percent, get_locale, get_translations
 from flask_babel import gettext as _
 
@@ -62,6 +62,8 @@ def _translations() -> NullTranslations:
     up again on each `_()` of a template through its context, domain and locale (some 7 µs; a page has
     about 40); held here by the locale object in force, so that `force_locale` (e-mails in the
     recipient's language) gets its own and what follows it gets the earlier language's back."""
+    if not has_app_context():
+        return get_translations()  # flask-babel's own answer there (no translations)
     locale = get_locale()
     held = g.get("_held_translations")
     if held is not None and held[0] is locale:

@@ -93,12 +93,12 @@ class NearCache:
             return value
 
     def set(self, key: str, value: Any, deadline: float | None = None, size: int = 0) -> None:
-        if not self._entries or (self._max_bytes is not None and size > self._max_bytes):
-            return
         with self._lock:
             replaced = self._items.pop(key, None)
             if replaced is not None:
                 self._bytes -= replaced[2]
+            if not self._entries or (self._max_bytes is not None and size > self._max_bytes):
+                return  # not kept (and no older value left under its key)
             self._items[key] = (value, deadline, size)
             self._bytes += size
             while len(self._items) > self._entries or (self._max_bytes is not None and self._bytes > self._max_bytes):

@@ -430,7 +430,7 @@ def test_the_recheck_window_is_read_from_the_environment(monkeypatch):  # type: 
     assert Config().PRODUCT_PAGE_RECHECK_SECONDS == 7  # the lists' rule by default
     monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", "2.5")
     assert Config().PRODUCT_PAGE_RECHECK_SECONDS == 2.5
-    for wrong in ("soon", "-1", "nan"):
+    for wrong in ("soon", "-1", "nan", "inf"):
         monkeypatch.setenv("PRODUCT_PAGE_RECHECK_SECONDS", wrong)
         with pytest.raises(ConfigError, match="PRODUCT_PAGE_RECHECK_SECONDS"):
             Config()
@@ -450,5 +450,7 @@ def test_the_near_cache_is_bounded_by_the_bytes_of_its_pages() -> None:
     assert near.size_bytes == 6
     near.set("huge", b"x" * 11, size=11)  # larger than the whole bound: not kept, nothing dropped
     assert near.get("huge") is None and near.size_bytes == 6
+    near.set("c", b"c" * 11, size=11)  # too large: the older value under its key goes too
+    assert near.get("c") is None and near.get("a") == b"aa" and near.size_bytes == 2
     near.clear()
     assert near.size_bytes == 0 and near.get("a") is None
