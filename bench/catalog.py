@@ -109,24 +109,19 @@ def pages(data: dict[str, Any], folder: Path) -> dict[str, Path]:
 def capture(port: int, files: dict[str, Path], folder: Path, data: dict[str, Any]) -> Path:
     """The app's answer to each single page, written for the floor; returns the floor's manifest."""
     manifest: dict[str, Any] = {"pages": {}, "any_product": f"/produits/{data['product']}"}
-    for name, file in files.items():
-        path = file.read_text().splitlines()[0]
-        if name in (ZIPF, FIRST_VISITS):
-            continue
+
+    def keep(path: str, target: Path) -> None:
         status, headers, body = harness.fetch(port, path)
         if status != 200:
             raise RuntimeError(f"{path} answered {status}")
-        target = folder / f"body-{harness.slug(name)}"
         target.write_bytes(body)
         manifest["pages"][path] = {"file": str(target), "content_type": headers.get("content-type", "text/html")}
+
+    for name, file in files.items():
+        if name not in (ZIPF, FIRST_VISITS):
+            keep(file.read_text().splitlines()[0], folder / f"body-{harness.slug(name)}")
     if manifest["any_product"] not in manifest["pages"]:  # the Zipf rows alone (BENCH_CATALOG_ROWS)
-        status, headers, body = harness.fetch(port, manifest["any_product"])
-        if status != 200:
-            raise RuntimeError(f"{manifest['any_product']} answered {status}")
-        target = folder / "body-any-product"
-        target.write_bytes(body)
-        manifest["pages"][manifest["any_product"]] = {"file": str(target),
-                                                      "content_type": headers.get("content-type", "text/html")}
+        keep(manifest["any_product"], folder / "body-any-product")
     manifest_path = folder / "floor.json"
     manifest_path.write_text(json.dumps(manifest))
     return manifest_path

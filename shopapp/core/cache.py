@@ -138,5 +138,5 @@ def near_cache() -> NearCache | None:
     if near is None:
         config = current_app.config
         near = current_app.extensions.setdefault("page_near_cache", NearCache(
-            config.get("PAGE_NEAR_CACHE_ENTRIES", 10_000), int(config.get("PAGE_NEAR_CACHE_MB", 32) * 1024 * 1024)))
+            config["PAGE_NEAR_CACHE_ENTRIES"], config["PAGE_NEAR_CACHE_MB"] * 1024 * 1024))
     return near  # type: ignore[no-any-return]

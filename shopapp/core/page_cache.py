@@ -109,8 +109,7 @@ def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes |
             return None
         body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
     if near is not None:
-        recheck = float(current_app.config.get("PRODUCT_PAGE_RECHECK_SECONDS", 0))
-        near.set(held_key, (version, body, now + recheck), size=len(body))
+        near.set(held_key, (version, body, now + current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]), size=len(body))
     return body
 
 

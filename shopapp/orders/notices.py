@@ -13,7 +13,7 @@ Layering: orders imports notices (the lower, generic exactly-once machinery), ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +119,17 @@ def _send(key: str, recipient: Recipient, kind: str, build: Callable[[], mail.Ma
     return _send_all([Outgoing(key, recipient, kind, build, sms)])
 
 
+def _to_shops(key: str, kind: str, template: str, ctx: OrderContext, parts: Iterable[OrderPart],
+              **extra: Any) -> list[Outgoing]:
+    """Each part's shop (its staff and its own address) told with `template`: that part's lines only."""
+
+    def build(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
+        return lambda: render_mail(template, recipient, part=part, shop=part.shop, **{**ctx.as_dict(), **extra})
+
+    return [Outgoing(key, recipient, kind, build(recipient, part))
+            for part in parts for recipient in shop_recipients(part.shop_id)]
+
+
 def pickup_event(order: Order, venue: Venue) -> CalendarEvent:
     """The calendar event of an order's pickup slot (the invitation's main event)."""
     slot = order.pickup_slot
@@ -171,14 +182,8 @@ def send_part_to_prepare(part_id: int) -> int:
     part = next((p for p in ctx.order.parts if p.id == part_id), None) if ctx is not None else None
     if ctx is None or part is None or part.status in (PartStatus.CANCELLED, PartStatus.REJECTED):
         return 0
-    link = public_url("orders.shop_parts")
-
-    def build(recipient: Recipient) -> Callable[[], mail.Mail]:
-        return lambda: render_mail("part_to_prepare", recipient, part=part, shop=part.shop,
-                                   **{**ctx.as_dict(), "link": link})
-
-    return _send_all([Outgoing(f"part_to_prepare:{part.id}", recipient, "part_to_prepare", build(recipient))
-                      for recipient in shop_recipients(part.shop_id)])
+    return _send_all(_to_shops(f"part_to_prepare:{part.id}", "part_to_prepare", "part_to_prepare", ctx, [part],
+                               link=public_url("orders.shop_parts")))
 
 
 def send_part_rejected(part_id: int) -> int:
@@ -272,16 +277,11 @@ def send_order_cancelled(order_id: int) -> int:
         return 0
     order = ctx.order
     key = f"order_cancelled:{order.id}"
-
-    def build(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
-        return lambda: render_mail("order_cancelled_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
-
     return _send_all([
         Outgoing(key, ctx.resident, "order_cancelled",
                  lambda: render_mail("order_cancelled", ctx.resident, **ctx.as_dict())),
-        *(Outgoing(key, recipient, "order_cancelled", build(recipient, part))
-          for part in order.parts if part.status == PartStatus.CANCELLED
-          for recipient in shop_recipients(part.shop_id)),
+        *_to_shops(key, "order_cancelled", "order_cancelled_shop", ctx,
+                   [part for part in order.parts if part.status == PartStatus.CANCELLED]),
     ])
 
 
@@ -296,16 +296,11 @@ def send_order_no_show(order_id: int) -> int:
         return 0
     order = ctx.order
     key = f"order_no_show:{order.id}"
-
-    def build(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
-        return lambda: render_mail("order_no_show_shop", recipient, part=part, shop=part.shop, **ctx.as_dict())
-
     return _send_all([
         Outgoing(key, ctx.resident, "order_no_show",
                  lambda: render_mail("order_no_show", ctx.resident, **ctx.as_dict()),
                  lambda: render_sms("order_no_show", ctx.resident, **ctx.as_dict())),
-        *(Outgoing(key, recipient, "order_no_show", build(recipient, part))
-          for part in order.remaining_parts for recipient in shop_recipients(part.shop_id)),
+        *_to_shops(key, "order_no_show", "order_no_show_shop", ctx, order.remaining_parts),
     ])
 
 
@@ -330,17 +325,11 @@ def send_pickup_moved(order_id: int, slot_id: int) -> int:
                                              filename="retrait.ics")
         return render_mail("pickup_moved", ctx.resident, attachments=[invitation], **ctx.as_dict())
 
-    link = public_url("orders.shop_parts")
-
-    def build_shop(recipient: Recipient, part: OrderPart) -> Callable[[], mail.Mail]:
-        return lambda: render_mail("pickup_moved_shop", recipient, part=part, shop=part.shop,
-                                   **{**ctx.as_dict(), "link": link})
-
     return _send_all([
         Outgoing(key, ctx.resident, "pickup_moved", build),
-        *(Outgoing(key, recipient, "pickup_moved", build_shop(recipient, part))
-          for part in order.remaining_parts if part.status != PartStatus.AT_VENUE
-          for recipient in shop_recipients(part.shop_id)),
+        *_to_shops(key, "pickup_moved", "pickup_moved_shop", ctx,
+                   [part for part in order.remaining_parts if part.status != PartStatus.AT_VENUE],
+                   link=public_url("orders.shop_parts")),
     ])
 
 
