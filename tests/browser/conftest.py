@@ -104,6 +104,39 @@ def run_axe(page: Any, *, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]
     return list(result["violations"])
 
 
+WIDER_THAN_SCREEN = """() => {
+  const width = window.innerWidth;
+  const over = document.documentElement.scrollWidth - width;
+  if (over <= 1) return null;
+  const culprits = [...document.body.querySelectorAll('*')]
+    .filter(el => el.getBoundingClientRect().right > width + 1)
+    .filter(el => !el.closest('[hidden]') && getComputedStyle(el).visibility !== 'hidden')
+    .slice(0, 3).map(el => el.outerHTML.slice(0, 100));
+  return {over, culprits};
+}"""
+
+
+def too_wide(page: Any, name: str) -> list[str]:
+    """The page must not scroll sideways: [] if it fits the screen, else one problem naming what sticks out.
+    Measured once the page has loaded and its layout has settled (up to 2 s), so that a layout still being
+    computed is not taken for a page that is too wide; a page that stays too wide is reported."""
+    page.wait_for_load_state("load")
+    try:
+        page.wait_for_function("document.documentElement.scrollWidth - window.innerWidth <= 1", timeout=2_000)
+        return []
+    except Exception:  # playwright's TimeoutError: measure what is too wide, and say it
+        found = page.evaluate(WIDER_THAN_SCREEN)
+    return [] if found is None else [f"{name}: {found['over']}px too wide ({found['culprits']})"]
+
+
+def page_problems(page: Any, name: str, *, exclude: tuple[str, ...] = (), serious_only: bool = False) -> list[str]:
+    """What a resident on a phone would meet: axe-core's violations, and a page that scrolls sideways."""
+    found = [f"{name}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
+             for v in run_axe(page, exclude=exclude)
+             if not serious_only or v["impact"] in ("serious", "critical")]
+    return found + too_wide(page, name)
+
+
 def log_in(page: Any, base: str, email: str, password: str = "motdepasse1") -> None:
     """Log in through the real form, and wait for the page it leads to."""
     page.goto(base + "/connexion")

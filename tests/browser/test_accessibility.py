@@ -19,7 +19,7 @@ import pytest
 from shopapp.core.transaction import commit
 from shopapp.dev import demo_data
 from shopapp.dev.seed import DEMO_PASSWORD, seed_demo
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, run_axe, screenshot, too_wide
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +81,9 @@ def _crawl(page, base: str) -> list[tuple[str, list[dict]]]:  # type: ignore[no-
             "text/html"
         ):
             continue
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         violations = run_axe(page)
-        if overflow > 1:
-            violations.append({"id": "horizontal-scroll", "impact": "serious", "help": f"{overflow}px too wide",
-                               "nodes": []})
+        violations += [{"id": "horizontal-scroll", "impact": "serious", "help": problem, "nodes": []}
+                       for problem in too_wide(page, path)]
         small = page.evaluate(SMALL_TARGETS_JS)
         if small:
             violations.append({"id": "touch-target-44px", "impact": "serious", "help": "smaller than 44 px",

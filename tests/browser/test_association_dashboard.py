@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.association.test_dashboard import march  # noqa: F401 - fixture
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, page_problems, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,7 @@ def test_impact_pages_pass_axe_at_phone_width(march, make_user, live_server, pag
         page.goto(live_server + path)
         for details in page.locator("details").all():
             details.evaluate("el => el.open = true")
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        problems += [f"{path}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
-                     for v in run_axe(page)]
-        if overflow > 1:
-            problems.append(f"{path}: {overflow}px too wide")
+        problems += page_problems(page, path)
         screenshot(page, "impact" + path.replace("/", "-").replace("?", "-"))
 
     assert problems == []

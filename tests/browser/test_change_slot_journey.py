@@ -13,17 +13,14 @@ from shopapp.core.clock import as_utc
 from shopapp.extensions import db
 from shopapp.orders.models import PickupSlot
 from shopapp.templating import format_day
-from tests.browser.conftest import confirm_at_pickup, log_in, run_axe, screenshot
+from tests.browser.conftest import confirm_at_pickup, log_in, page_problems, screenshot
 from tests.orders.conftest import World
 
 pytestmark = pytest.mark.browser
 
 
 def _problems(page, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    found = [f"{name}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
-             for v in run_axe(page) if v["impact"] in ("serious", "critical")]
-    return found + ([f"{name}: {overflow}px too wide"] if overflow > 1 else [])
+    return page_problems(page, name, serious_only=True)
 
 
 def test_a_resident_moves_the_order_to_a_slot_on_another_day(app, make_user, live_server, page):

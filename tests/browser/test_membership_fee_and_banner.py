@@ -16,7 +16,7 @@ from shopapp.extensions import db
 from shopapp.members import services as members
 from shopapp.payments.models import MembershipCardPayment
 from shopapp.venue.models import Venue
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, page_problems, screenshot
 from tests.checkout.flow import deliver
 from tests.orders.conftest import world  # noqa: F401 - the venue comes from the orders world
 from tests.payments.conftest import localstripe, localstripe_server  # noqa: F401
@@ -29,11 +29,7 @@ CARD_FIELDS = "#card-element"
 
 
 def _check(page, name: str, *, exclude: tuple[str, ...] = ()) -> list[str]:  # type: ignore[no-untyped-def]
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    problems = [f"{name}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
-                for v in run_axe(page, exclude=exclude)]
-    if overflow > 1:
-        problems.append(f"{name}: {overflow}px too wide")
+    problems = page_problems(page, name, exclude=exclude)
     screenshot(page, name)
     return problems
 

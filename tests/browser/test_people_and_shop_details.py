@@ -7,17 +7,13 @@ import pytest
 
 from shopapp.catalog.models import Shop, ShopStaff
 from shopapp.extensions import db
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, page_problems, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def _check(page, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    problems = [f"{name}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
-                for v in run_axe(page)]
-    if overflow > 1:
-        problems.append(f"{name}: {overflow}px too wide")
+    problems = page_problems(page, name)
     screenshot(page, name)
     return problems
 

@@ -13,7 +13,7 @@ from shopapp.catalog.models import Product
 from shopapp.core.clock import venue_today
 from shopapp.extensions import db
 from shopapp.venue.models import ClosedDay, Venue
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, page_problems, screenshot
 from tests.orders.conftest import World
 from tests.orders.services import checkout, fill_basket
 
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def _problems(page, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    found = [f"{name}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}" for v in run_axe(page)]
-    return found + ([f"{name}: {overflow}px too wide"] if overflow > 1 else [])
+    return page_problems(page, name)
 
 
 def _town(app, make_user):  # type: ignore[no-untyped-def]

@@ -11,16 +11,13 @@ from shopapp.animations.models import Animation
 from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from tests.association.test_members import members  # noqa: F401 - fixture
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, page_problems, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def _problems(page, path: str) -> list[str]:  # type: ignore[no-untyped-def]
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    found = [f"{path}: {v['id']} ({v['impact']}) {[n.get('target') for n in v['nodes'][:3]]}"
-             for v in run_axe(page)]
-    return found + ([f"{path}: {overflow}px too wide"] if overflow > 1 else [])
+    return page_problems(page, path)
 
 
 def test_new_pages_pass_axe_at_phone_width(app, members, make_user, live_server, page):  # noqa: F811
