@@ -120,11 +120,13 @@ def too_wide(page: Any, name: str) -> list[str]:
     """The page must not scroll sideways: [] if it fits the screen, else one problem naming what sticks out.
     Measured once the page has loaded and its layout has settled (up to 2 s), so that a layout still being
     computed is not taken for a page that is too wide; a page that stays too wide is reported."""
+    from playwright.sync_api import TimeoutError as StillTooWide
+
     page.wait_for_load_state("load")
     try:
         page.wait_for_function("document.documentElement.scrollWidth - window.innerWidth <= 1", timeout=2_000)
         return []
-    except Exception:  # playwright's TimeoutError: measure what is too wide, and say it
+    except StillTooWide:
         found = page.evaluate(WIDER_THAN_SCREEN)
     return [] if found is None else [f"{name}: {found['over']}px too wide ({found['culprits']})"]
 
