@@ -12,21 +12,27 @@ server's answer, shown to staff with a resend button, and is not retried by itse
 
 Round trips matter (a worker sends thousands of notices back to back): a claim is one INSERT ... ON
 CONFLICT DO NOTHING and its commit, the 'sent' mark one UPDATE by id, committed by an outbox task
-together with its job's 'done' mark.
+together with its job's 'done' mark. A batch of jobs (worker/tasks/base.py `run_batch`) goes further:
+inside `queued_for_batch`, `send_once` renders its message and queues it; `send_queued` then claims every
+queued notice with ONE statement and one commit before the first message goes, sends them over one SMTP
+connection, and commits each 'sent' mark before the next message goes (so a worker killed mid-batch can
+repeat at most the message in flight, as above).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shopapp.core import mail, outbox
@@ -152,6 +158,40 @@ def built(message: Built) -> Callable[[], Built]:
     return lambda: message
 
 
+def _finished(message: mail.Mail | channels.Sms, kind: str) -> mail.Mail | channels.Sms:
+    """The message as it goes out: an optional kind's e-mail carries its one-click unsubscribe."""
+    if kind in OPTIONAL_KINDS and isinstance(message, mail.Mail):
+        return unsubscribe.with_unsubscribe(message, kind)
+    return message
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A notice a batch's job rendered, waiting for `send_queued`."""
+
+    event_key: str
+    recipient: str
+    channel: str
+    kind: str
+    message: mail.Mail | channels.Sms
+    job_id: int | None
+
+
+_queue: ContextVar[list[Queued] | None] = ContextVar("notices_queued_for_batch", default=None)
+
+
+@contextmanager
+def queued_for_batch() -> Iterator[list[Queued]]:
+    """Inside, `send_once` renders its message and appends it to the list yielded instead of claiming and
+    sending it; the caller hands the list to `send_queued`."""
+    queue: list[Queued] = []
+    token = _queue.set(queue)
+    try:
+        yield queue
+    finally:
+        _queue.reset(token)
+
+
 def send_once(
     event_key: str,
     recipient: str,
@@ -165,19 +205,23 @@ def send_once(
 
     Commits the claim, then commits the 'sent' mark as soon as the channel accepted the message (or
     leaves it to the caller's commit inside `sent_marks_committed_by_caller`), or the 'failed' mark
-    (with the server's answer) when the channel refused it for good.
+    (with the server's answer) when the channel refused it for good. Inside `queued_for_batch`, only
+    renders the message and queues it (returns True: it is on its way).
     Returns True when a message went out. Without an SMS provider, an SMS notice is not even recorded.
     :raise mail.TemporaryMailError: after recording the attempt as 'retrying' (the task retries).
     :raise NoticeBusy: another worker is sending it.
     """
     if channel == "sms" and not channels.sms_enabled():
         return False  # no SMS provider: no SMS notice at all (opted-in residents simply get none)
+    queue = _queue.get()
+    if queue is not None:
+        queue.append(Queued(event_key, recipient, channel, kind, _finished(build(), kind),
+                            job_id or outbox.current_job_id()))
+        return True
     row_id = claim(event_key, recipient, channel, kind, job_id)
     if row_id is None:
         return False
-    message = build()
-    if kind in OPTIONAL_KINDS and isinstance(message, mail.Mail):
-        message = unsubscribe.with_unsubscribe(message, kind)
+    message = _finished(build(), kind)
     subject = getattr(message, "subject", "")[:255]
     # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
     record = update(NoticeLog).where(NoticeLog.id == row_id)
@@ -188,12 +232,7 @@ def send_once(
         db.session.commit()
         raise
     except mail.PermanentMailError as exc:
-        # Refused for good (a 5xx): recorded as failed at once, for staff to see and resend; the task goes
-        # on with its other recipients and completes, so nothing retries a message that cannot go.
-        db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
-        db.session.commit()
-        log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
-                                                       "error": str(exc)[:500]})
+        _refused_for_good(record, subject, exc, event_key, channel)
         return False
     sent = {"status": SENT, "subject": subject, "sent_at": utcnow(), "last_error": None}
     db.session.execute(record.values(**sent))
@@ -204,6 +243,84 @@ def send_once(
         # the server already accepted.
         db.session.commit()
     return True
+
+
+def _refused_for_good(record: Any, subject: str, exc: Exception, event_key: str, channel: str) -> None:
+    # Refused for good (a 5xx): recorded as failed at once, for staff to see and resend; the task goes on
+    # with its other recipients and completes, so nothing retries a message that cannot go.
+    db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
+    db.session.commit()
+    log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
+                                                   "error": str(exc)[:500]})
+
+
+def _claim_many(queued: Sequence[Queued], now: datetime) -> dict[tuple[str, str, str], int]:
+    """First claims of every queued notice: one INSERT … ON CONFLICT DO NOTHING RETURNING, committed.
+    Returns the new rows' ids by (event, recipient, channel); a notice already in the log is not among them."""
+    table = NoticeLog.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [{"event_key": item.event_key, "recipient": item.recipient, "channel": item.channel,
+             "kind": item.kind, "subject": "", "status": SENDING, "attempts": 1, "claimed_at": now,
+             "outbox_job_id": item.job_id, "created_at": now} for item in queued]
+    statement = (insert(table).values(rows)
+                 .on_conflict_do_nothing(index_elements=["event_key", "recipient", "channel"])
+                 .returning(table.c.id, table.c.event_key, table.c.recipient, table.c.channel))
+    claimed = {(key, recipient, channel): int(row_id)
+               for row_id, key, recipient, channel in db.session.execute(statement)}
+    db.session.commit()
+    return claimed
+
+
+def send_queued(queued: Sequence[Queued]) -> set[int]:
+    """Send the notices a batch queued (`queued_for_batch`), each exactly once.
+
+    Every first claim goes in one statement and one commit before the first message leaves; a notice
+    already in the log takes `claim`'s own path (sent or failed: skipped; another worker's fresh claim:
+    busy; a retry or a stale claim: taken over). The messages then go over this process's one SMTP
+    connection, each one's 'sent' mark committed before the next goes (the last one is left to the
+    caller's commit, with its jobs' 'done' marks). A message refused for good is marked failed at once.
+    Returns the jobs that must retry on their own: a message refused for now (marked 'retrying') or one
+    another worker is sending.
+    """
+    unfinished: set[int] = set()
+    if not queued:
+        return unfinished
+    claimed = _claim_many(queued, utcnow())
+    seen: set[tuple[str, str, str]] = set()
+    for item in queued:
+        key = (item.event_key, item.recipient, item.channel)
+        if key in seen:  # two jobs of the batch for the same notice: it goes once
+            continue
+        seen.add(key)
+        row_id = claimed.get(key)
+        if row_id is None:
+            try:
+                row_id = claim(*key, item.kind, item.job_id)
+            except NoticeBusy:
+                unfinished.add(item.job_id or 0)
+                continue
+            if row_id is None:
+                continue
+        db.session.commit()  # the previous message's 'sent' mark, before this one goes
+        subject = getattr(item.message, "subject", "")[:255]
+        record = update(NoticeLog).where(NoticeLog.id == row_id)
+        try:
+            channels.deliver(item.message, event_key=item.event_key)
+        except mail.TemporaryMailError as exc:
+            db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
+            db.session.commit()
+            unfinished.add(item.job_id or 0)
+            continue
+        except mail.PermanentMailError as exc:
+            _refused_for_good(record, subject, exc, item.event_key, item.channel)
+            continue
+        db.session.connection().execute(_SENT_MARK, {"row_id": row_id, "subject": subject, "sent_at": utcnow()})
+    unfinished.discard(0)
+    return unfinished
+
+
+_SENT_MARK = (update(NoticeLog.__table__).where(NoticeLog.__table__.c.id == bindparam("row_id"))
+              .values(status=SENT, subject=bindparam("subject"), sent_at=bindparam("sent_at"), last_error=None))
 
 
 def mark_failed_for_job(job_id: int, error: str) -> None:

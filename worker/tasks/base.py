@@ -73,35 +73,41 @@ def outbox_task(
 def run_batch(self: Any, job_ids: list[int]) -> int:
     """Run a batch of outbox jobs (the notices of a commit, or a sweep's backlog) in one task.
 
-    The jobs are claimed with one statement; each job's service then runs as its own task would
-    (`notices.send_once` keeps each message exactly-once: its claim is committed before the message goes,
-    and that commit also carries the previous message's 'sent' mark), the messages go out over this
-    process's one SMTP connection, and every job done is marked with one UPDATE in the final commit. A job
-    that fails for now (mail server busy, another worker sending) is handed to its own task, which retries
-    it with backoff. Returns how many jobs were done.
+    The jobs are claimed with one statement. Each job's service then runs as its own task would, except
+    that its messages are rendered and queued (`notices.queued_for_batch`: the batched services write
+    nothing else). Then every queued notice is claimed with one statement and one commit, the messages go
+    out over this process's one SMTP connection (`notices.send_queued`, exactly once per recipient), and
+    every job done is marked with one UPDATE in the final commit. A job that fails for now (its service
+    raised, the mail server refused a message for now, another worker is sending one) is handed to its
+    own task, which retries it with backoff. Returns how many jobs were done.
     """
-    done: list[int] = []
-    for job_id, name, payload in outbox.claim_batch(job_ids):
-        service_call = _SERVICES.get(name)
-        if service_call is None:
-            outbox.publish_now(job_id, name, payload)
-            commit()
-            continue
-        token = outbox.set_current_job_id(job_id)
-        try:
-            with notices.sent_marks_committed_by_caller():
+    claimed = outbox.claim_batch(job_ids)
+    ran: dict[int, tuple[str, dict[str, Any]]] = {}
+    with notices.queued_for_batch() as queued:
+        for job_id, name, payload in claimed:
+            service_call = _SERVICES.get(name)
+            if service_call is None:
+                outbox.publish_now(job_id, name, payload)
+                commit()
+                continue
+            token = outbox.set_current_job_id(job_id)
+            before = len(queued)
+            try:
                 service_call(**payload)
-        except Exception:
-            # Keeps the record of what was sent (and rolls back the rest), then lets the job's own task
-            # retry it with backoff, or fail it for staff after its last try.
-            notices.commit_pending_sent_marks()
-            log.warning("batched job handed to its own task", exc_info=True, extra={"task": name, "job_id": job_id})
-            outbox.publish_now(job_id, name, payload)
-            commit()
-        else:
-            done.append(job_id)
-        finally:
-            outbox.reset_current_job_id(token)
-    outbox.mark_done_many(done)
+            except Exception:
+                del queued[before:]  # nothing of this job goes out with the batch
+                db.session.rollback()
+                log.warning("batched job handed to its own task", exc_info=True,
+                            extra={"task": name, "job_id": job_id})
+                outbox.publish_now(job_id, name, payload)
+                commit()
+            else:
+                ran[job_id] = (name, payload)
+            finally:
+                outbox.reset_current_job_id(token)
+    for job_id in sorted(notices.send_queued(queued) & set(ran)):
+        log.warning("batched job handed to its own task", extra={"task": ran[job_id][0], "job_id": job_id})
+        outbox.publish_now(job_id, *ran.pop(job_id))
+    outbox.mark_done_many(sorted(ran))
     commit()
-    return len(done)
+    return len(ran)
