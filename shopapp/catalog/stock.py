@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, cast, literal, select, union_all, update
+from sqlalchemy import Integer, cast, literal, select, text, union_all, update
 
 from shopapp.catalog.locks import lock_stock_records
 from shopapp.catalog.models import Product, StockMovement, StockRecord
@@ -53,6 +53,18 @@ def _product_name(product_id: int) -> str:
     return db.session.scalar(select(Product.name).where(Product.id == product_id)) or f"#{product_id}"
 
 
+# PostgreSQL: the wanted quantities come as two arrays (one statement text whatever the basket's size,
+# built once); the rows are locked in product order first, then changed by one conditional UPDATE.
+_LOCK_IN_ORDER = text("SELECT id FROM stock_record WHERE product_id = ANY(:ids) ORDER BY product_id FOR UPDATE")
+_ALLOCATE_PG = text(
+    "UPDATE stock_record SET allocated = stock_record.allocated + wanted.quantity"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:quantities AS integer[])) AS wanted(product_id, quantity)"
+    " WHERE stock_record.product_id = wanted.product_id"
+    " AND stock_record.on_hand - stock_record.allocated >= wanted.quantity"
+    " RETURNING stock_record.product_id, stock_record.on_hand - stock_record.allocated,"
+    " stock_record.low_stock_threshold")
+
+
 def allocate(lines: Sequence[StockLine], *, emit_low_stock: bool = True) -> list[int]:
     """Hold stock for an order (two-stage stock, stage one), every line in one statement. Flushes.
 
@@ -74,25 +86,27 @@ def allocate(lines: Sequence[StockLine], *, emit_low_stock: bool = True) -> list
     if not ordered:
         return []
     ids = [line.product_id for line in ordered]
-    if len(ids) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(StockRecord.id).where(StockRecord.product_id.in_(ids))
-                           .order_by(StockRecord.product_id).with_for_update())
-    wanted = union_all(*(
-        select(cast(literal(line.product_id), Integer).label("product_id"),
-               cast(literal(line.quantity), Integer).label("quantity"))
-        for line in ordered
-    )).subquery("wanted")
-    rows = db.session.execute(
-        update(StockRecord)
-        .where(
-            StockRecord.product_id == wanted.c.product_id,
-            StockRecord.on_hand - StockRecord.allocated >= wanted.c.quantity,
-        )
-        .values(allocated=StockRecord.allocated + wanted.c.quantity)
-        .returning(StockRecord.product_id, StockRecord.on_hand - StockRecord.allocated,
-                   StockRecord.low_stock_threshold)
-        .execution_options(synchronize_session=False)
-    ).all()
+    if db.session.get_bind().dialect.name == "postgresql":
+        if len(ids) > 1:
+            db.session.execute(_LOCK_IN_ORDER, {"ids": ids})
+        rows = db.session.execute(_ALLOCATE_PG, {"ids": ids, "quantities": [line.quantity for line in ordered]}).all()
+    else:
+        wanted = union_all(*(
+            select(cast(literal(line.product_id), Integer).label("product_id"),
+                   cast(literal(line.quantity), Integer).label("quantity"))
+            for line in ordered
+        )).subquery("wanted")
+        rows = db.session.execute(
+            update(StockRecord)
+            .where(
+                StockRecord.product_id == wanted.c.product_id,
+                StockRecord.on_hand - StockRecord.allocated >= wanted.c.quantity,
+            )
+            .values(allocated=StockRecord.allocated + wanted.c.quantity)
+            .returning(StockRecord.product_id, StockRecord.on_hand - StockRecord.allocated,
+                       StockRecord.low_stock_threshold)
+            .execution_options(synchronize_session=False)
+        ).all()
     changed = {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
     short = [line.product_id for line in ordered if line.product_id not in changed]
     if short:

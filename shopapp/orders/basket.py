@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from shopapp.catalog.models import Product, Shop, ShopStatus, StockRecord
 from shopapp.errors import InsufficientStock, NotFoundError, ValidationFailed
@@ -190,16 +190,23 @@ def view_basket(owner: BasketOwner) -> BasketView:
     return basket_view_of(basket)
 
 
+# Built once, as the other statements of a checkout: building one per call costs about as much as running it.
+_LINES_OF_BASKET = (
+    select(BasketLine, Product, StockRecord.on_hand - StockRecord.allocated, Shop)
+    .join(Product, Product.id == BasketLine.product_id)
+    .join(Shop, Shop.id == Product.shop_id)
+    .outerjoin(StockRecord, StockRecord.product_id == Product.id)
+    .where(BasketLine.basket_id == bindparam("basket_id"), Product.is_active.is_(True),
+           Shop.status == ShopStatus.APPROVED)
+    .order_by(Shop.name, BasketLine.id)
+)
+_LOCK_BASKET = select(Basket).where(Basket.user_id == bindparam("user_id")).with_for_update()
+_EMPTY_BASKET = delete(BasketLine).where(BasketLine.basket_id == bindparam("basket_id"))
+
+
 def basket_view_of(basket: Basket) -> BasketView:
     """`view_basket` of a basket already at hand (one query: lines, products, stock and shops)."""
-    rows = db.session.execute(
-        select(BasketLine, Product, StockRecord.on_hand - StockRecord.allocated, Shop)
-        .join(Product, Product.id == BasketLine.product_id)
-        .join(Shop, Shop.id == Product.shop_id)
-        .outerjoin(StockRecord, StockRecord.product_id == Product.id)
-        .where(BasketLine.basket_id == basket.id, Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED)
-        .order_by(Shop.name, BasketLine.id)
-    ).all()
+    rows = db.session.execute(_LINES_OF_BASKET, {"basket_id": basket.id}).all()
     groups: dict[int, ShopGroup] = {}
     for line, product, available, shop in rows:
         group = groups.setdefault(shop.id, ShopGroup(shop))
@@ -242,10 +249,10 @@ def lock_basket(owner: BasketOwner) -> Basket | None:
     """SELECT … FOR UPDATE the owner's basket: checkouts of one basket run one after the other."""
     if owner.user_id is None:
         return None
-    return db.session.scalar(select(Basket).where(Basket.user_id == owner.user_id).with_for_update())
+    return db.session.scalar(_LOCK_BASKET, {"user_id": owner.user_id})
 
 
 def empty_basket(basket: Basket) -> None:
     """Delete the basket's lines with one statement (the session forgets them too). Flushes."""
-    db.session.execute(delete(BasketLine).where(BasketLine.basket_id == basket.id))
+    db.session.execute(_EMPTY_BASKET, {"basket_id": basket.id})
     db.session.expire(basket, ["lines"])

@@ -13,15 +13,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shopapp.catalog import stock
 from shopapp.catalog.models import Shop
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
+from shopapp.core.bulk import insert_loaded
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
@@ -70,10 +73,14 @@ def new_pickup_code() -> str:
     return _code(6)
 
 
+_BY_IDEMPOTENCY_KEY = select(Order).where(Order.user_id == bindparam("user_id"),
+                                          Order.idempotency_key == bindparam("key"))  # built once
+
+
 def find_by_idempotency_key(user_id: int, key: str | None) -> Order | None:
     if not key:
         return None
-    return db.session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+    return db.session.scalar(_BY_IDEMPOTENCY_KEY, {"user_id": user_id, "key": key})
 
 
 def _default_rate(shop_id: int) -> int:
@@ -139,37 +146,27 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
     is_card = request.payment_method == PaymentMethod.CARD
     rate_of = commission_rate or _default_rate
 
-    def draft() -> Order:
-        order = Order(
-            number=new_order_number(moment),
-            pickup_code=new_pickup_code(),
-            user_id=request.user_id,
-            pickup_slot_id=slot.id,
-            status=OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
-            payment_method=request.payment_method,
-            payment_status=OrderPaymentStatus.PENDING if is_card else OrderPaymentStatus.DUE,
-            total_cents=summary.total_cents,
-            currency=summary.currency,
-            idempotency_key=request.idempotency_key or None,
-            created_at=moment,
-        )
-        order.pickup_slot = slot
-        for group in summary.groups:
-            part = OrderPart(shop_id=group.shop.id, status=PartStatus.RECEIVED, subtotal_cents=group.subtotal_cents,
-                             label=new_label(), currency=summary.currency,
-                             commission_rate_bps=rate_of(group.shop.id))
-            part.shop = group.shop
-            part.lines = [
-                OrderLine(product_id=line.product.id, sku=line.product.sku, name=line.product.name,
-                          unit=line.product.unit, unit_price_cents=line.unit_price_cents,
-                          vat_rate_bp=line.product.vat_rate_bp, quantity=line.quantity,
-                          line_total_cents=line.line_total_cents)
-                for line in group.lines
-            ]
-            order.parts.append(part)
-        return order
-
-    order = _insert_with_unused_codes(draft)
+    order_row = {
+        "user_id": request.user_id, "pickup_slot_id": slot.id,
+        "status": OrderStatus.PENDING_PAYMENT if is_card else OrderStatus.CONFIRMED,
+        "payment_method": request.payment_method,
+        "payment_status": OrderPaymentStatus.PENDING if is_card else OrderPaymentStatus.DUE,
+        "total_cents": summary.total_cents, "currency": summary.currency,
+        "idempotency_key": request.idempotency_key or None, "created_at": moment,
+    }
+    part_rows = {group.shop.id: {"shop_id": group.shop.id, "status": PartStatus.RECEIVED,
+                                 "subtotal_cents": group.subtotal_cents, "currency": summary.currency,
+                                 "commission_rate_bps": rate_of(group.shop.id)} for group in summary.groups}
+    line_rows = {group.shop.id: [
+        {"product_id": line.product.id, "sku": line.product.sku, "name": line.product.name,
+         "unit": line.product.unit, "unit_price_cents": line.unit_price_cents, "vat_rate_bp": line.product.vat_rate_bp,
+         "quantity": line.quantity, "line_total_cents": line.line_total_cents} for line in group.lines]
+        for group in summary.groups}
+    order = _insert_order(order_row, part_rows, line_rows, moment)
+    set_committed_value(order, "pickup_slot", slot)
+    shops = {group.shop.id: group.shop for group in summary.groups}
+    for part in order.parts:
+        set_committed_value(part, "shop", shops[part.shop_id])
     events.order_created_event(order=order, actor_id=request.user_id)
     empty_basket(basket)
     jobs = confirmation_jobs(order) if order.status == OrderStatus.CONFIRMED else []
@@ -187,25 +184,34 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
 
 # The unique codes an order draws at random: its number (per day), its pickup code and its bags' labels.
 # Among hundreds of thousands of orders over the years, a draw now and then meets one already taken.
+CODE_DRAWS = 5
+
+
 _DRAWN_CODES = ("uq_customer_order_number", "uq_customer_order_pickup_code", "uq_order_part_label",
                 "customer_order.number", "customer_order.pickup_code", "order_part.label")  # PG, SQLite names
-CODE_DRAWS = 5
 
 
 def _drew_a_taken_code(error: IntegrityError) -> bool:
     return any(name in str(error.orig) for name in _DRAWN_CODES)
 
 
-def _insert_with_unused_codes(draft: Callable[[], Order]) -> Order:
-    """Insert the order built by `draft()` (with its parts and lines) inside a savepoint; when one of its
-    random codes is already taken, the savepoint is rolled back and a new draft (new codes) is inserted,
-    so the resident never sees the clash. Any other integrity error goes up as is."""
+def _insert_order(order_row: dict[str, Any], part_rows: dict[int, dict[str, Any]],
+                  line_rows: dict[int, list[dict[str, Any]]], moment: datetime) -> Order:
+    """Insert the order, its parts (one per shop) and their lines: three INSERT … RETURNING id statements
+    (`insert_loaded`: compiled once per process, no unit of work), the rows handed to the session with
+    their collections set (nothing loads them again). In a savepoint: when a random code (number, pickup
+    code, a bag's label) is already taken, it is rolled back and drawn again, so the resident never sees
+    the clash. Any other integrity error goes up as is."""
     for draw in range(1, CODE_DRAWS + 1):
-        order = draft()
         savepoint = db.session.begin_nested()
         try:
-            db.session.add(order)
-            db.session.flush()
+            (order,) = insert_loaded(Order, [
+                {**order_row, "number": new_order_number(moment), "pickup_code": new_pickup_code()}])
+            parts = insert_loaded(OrderPart, [{**row, "order_id": order.id, "label": new_label()}
+                                              for row in part_rows.values()])
+            part_of_shop = {part.shop_id: part for part in parts}
+            lines = insert_loaded(OrderLine, [{**line, "part_id": part_of_shop[shop_id].id}
+                                              for shop_id, rows in line_rows.items() for line in rows])
         except IntegrityError as error:
             savepoint.rollback()
             if draw == CODE_DRAWS or not _drew_a_taken_code(error):
@@ -213,6 +219,11 @@ def _insert_with_unused_codes(draft: Callable[[], Order]) -> Order:
             log.info("order code already taken: drawn again", extra={"draw": draw})
             continue
         savepoint.commit()
+        db.session.add_all([order, *parts, *lines])
+        for part in parts:
+            set_committed_value(part, "lines", [line for line in lines if line.part_id == part.id])
+            set_committed_value(part, "order", order)
+        set_committed_value(order, "parts", parts)
         return order
     raise AssertionError("unreachable")  # the last draw returns or raises
 

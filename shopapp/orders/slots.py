@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -317,18 +317,22 @@ def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime,
     return slot
 
 
+_TAKE_PLACE = (  # built once: every checkout runs it
+    update(PickupSlot)
+    .where(PickupSlot.id == bindparam("slot_id"), PickupSlot.booked < PickupSlot.capacity,
+           PickupSlot.withdrawn.is_(False))
+    .values(booked=PickupSlot.booked + 1)
+    .returning(PickupSlot.booked)
+    .execution_options(synchronize_session=False)
+)
+
+
 def take_place(slot_id: int) -> None:
     """Book one order into the slot: `booked + 1` only while below capacity. Flushes.
 
     :raise SlotFull: the slot has no room left (perhaps filled while the resident was choosing).
     """
-    booked = db.session.scalar(
-        update(PickupSlot)
-        .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity, PickupSlot.withdrawn.is_(False))
-        .values(booked=PickupSlot.booked + 1)
-        .returning(PickupSlot.booked)
-        .execution_options(synchronize_session=False)
-    )
+    booked = db.session.scalar(_TAKE_PLACE, {"slot_id": slot_id})
     if booked is None:
         raise SlotFull(
             "Ce créneau vient d'être complet : choisissez un autre créneau de retrait.",

@@ -40,14 +40,13 @@ def _check_rate(rate_bps: int) -> None:
         )
 
 
+_LATEST_PLATFORM_RATE = (select(CommissionRateChange.new_rate_bps).where(CommissionRateChange.shop_id.is_(None))
+                         .order_by(CommissionRateChange.id.desc()).limit(1))  # built once: every checkout reads it
+
+
 def platform_rate_bps() -> int:
     """The platform default in force: the newest audited change, else PLATFORM_COMMISSION_BPS."""
-    latest = db.session.scalar(
-        select(CommissionRateChange.new_rate_bps)
-        .where(CommissionRateChange.shop_id.is_(None))
-        .order_by(CommissionRateChange.id.desc())
-        .limit(1)
-    )
+    latest = db.session.scalar(_LATEST_PLATFORM_RATE)
     return int(latest) if latest is not None else int(current_app.config["PLATFORM_COMMISSION_BPS"])
 
 

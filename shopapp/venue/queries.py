@@ -13,6 +13,8 @@ from shopapp.extensions import db
 from shopapp.venue.holidays import public_holidays
 from shopapp.venue.models import Venue
 
+_FIRST_VENUE = select(Venue).order_by(Venue.id).limit(1)  # built once (every request may ask)
+
 
 def current_venue() -> Venue | None:
     """The venue (the first by id, should more ever be added); None before `flask setup`.
@@ -22,7 +24,7 @@ def current_venue() -> Venue | None:
     held = g.get("current_venue")
     if held is not None and held in db.session:
         return held
-    venue = db.session.scalar(select(Venue).order_by(Venue.id).limit(1))
+    venue = db.session.scalar(_FIRST_VENUE)
     g.current_venue = venue
     return venue
 

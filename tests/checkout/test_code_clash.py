@@ -64,21 +64,19 @@ def test_a_taken_pickup_code_or_label_is_drawn_again_and_the_order_goes_through(
 
 def test_another_integrity_error_is_not_drawn_again(app, world, make_user, monkeypatch):  # type: ignore[no-untyped-def]
     _bread, slot, resident = _anne_with_a_baguette(app, world, make_user)
-    drafts: list[int] = []
-    original = placement._insert_with_unused_codes
+    draws: list[str] = []
+    fresh = placement.new_pickup_code
+    monkeypatch.setattr(placement, "new_pickup_code", lambda: draws.append(fresh()) or draws[-1])
+    original = placement._insert_order
 
-    def counting(draft):  # type: ignore[no-untyped-def]
-        def broken() -> Order:
-            drafts.append(1)
-            order = draft()
-            order.user_id = 999_999  # no such resident: a foreign key refused, not a code clash
-            return order
-        return original(broken)
+    def broken(order_row, *args):  # type: ignore[no-untyped-def]
+        # No such resident: a foreign key refused, not a code clash (ON CONFLICT does not cover it).
+        return original({**order_row, "user_id": 999_999}, *args)
 
-    monkeypatch.setattr(placement, "_insert_with_unused_codes", counting)
+    monkeypatch.setattr(placement, "_insert_order", broken)
     with pytest.raises(IntegrityError):
         checkout(app, resident, slot)
-    assert len(drafts) == 1
+    assert len(draws) == 1
 
 
 def test_an_unexpected_integrity_error_gets_a_clean_500_and_leaves_nothing(
