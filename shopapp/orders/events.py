@@ -7,9 +7,10 @@ a concurrent change makes this one fail instead of overwriting it) and recorded 
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shopapp.core.clock import utcnow
 from shopapp.errors import InvalidTransition
 from shopapp.extensions import db
 from shopapp.orders.models import Order, OrderEvent, OrderPart
@@ -43,10 +44,14 @@ EVENT_TASKS: tuple[str, ...] = (
 )
 
 
-def order_created_event(*, order: Order, actor_id: int | None) -> OrderEvent:
-    event = OrderEvent(order_id=order.id, from_status=None, to_status=order.status, actor_id=actor_id)
-    db.session.add(event)
-    return event
+def order_created_event(*, order: Order, actor_id: int | None) -> None:
+    """The new order's first audit row: one INSERT, written at once (a checkout runs it; no unit of work)."""
+    db.session.connection().execute(_INSERT_EVENT, {
+        "order_id": order.id, "part_id": None, "from_status": None, "to_status": order.status, "actor_id": actor_id,
+        "note": "", "at": utcnow()})
+
+
+_INSERT_EVENT = insert(OrderEvent.__table__)
 
 
 def change_order_status(order: Order, new: OrderStatus, *, actor_id: int | None, note: str = "") -> None:
