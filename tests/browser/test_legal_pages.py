@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, run_axe, screenshot, too_wide
 from tests.orders.conftest import World
 from tests.orders.services import checkout, fill_basket
 
@@ -51,7 +51,7 @@ def test_legal_pages_pass_axe_at_phone_width(app, make_user, live_server, page, 
     page.goto(live_server + path)
 
     assert _serious(run_axe(page)) == []
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert too_wide(page, "legal page") == []
     screenshot(page, "legal-page" + path.replace("/", "-"))
 
 

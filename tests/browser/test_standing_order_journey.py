@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shopapp.core.clock import utcnow
 from shopapp.extensions import db
 from shopapp.standing.models import StandingOrder
-from tests.browser.conftest import log_in, run_axe, screenshot
+from tests.browser.conftest import log_in, run_axe, screenshot, too_wide
 from tests.orders.conftest import World
 from tests.orders.services import checkout, fill_basket
 from tests.standing.conftest import slot_at
@@ -36,7 +36,7 @@ def test_resident_makes_a_weekly_basket_from_a_past_order(app, make_user, live_s
 
     def check(name: str) -> None:
         problems.extend(f"{name}: {v['id']} — {v['help']}" for v in run_axe(page))
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, name
+        assert too_wide(page, name) == []
         screenshot(page, f"standing-{name}-360")
 
     log_in(page, live_server, "camille@example.org")
