@@ -11,7 +11,7 @@ On SQLite, BEGIN IMMEDIATE serialises writers as well.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, select, update
@@ -184,19 +184,26 @@ def join_at_checkout(user_id: int, order_id: int, animation_ids: Iterable[int]) 
 def registrations_for_pickup(order_id: int) -> list[Registration]:
     """At the desk: the order's resident's registrations (registered) for animations overlapping the
     order's pickup slot — the ones to offer for check-in."""
-    # One query (the order, its slot and the animations joined in): the worker asks this for every
-    # order confirmation it sends.
-    return list(db.session.scalars(
-        select(Registration)
+    return registrations_for_pickups([order_id]).get(order_id, [])
+
+
+def registrations_for_pickups(order_ids: Sequence[int]) -> dict[int, list[Registration]]:
+    """`registrations_for_pickup` of several orders in ONE query (the order, its slot and the animations
+    joined in): the worker asks this for every order confirmation it sends, a batch at a time."""
+    found: dict[int, list[Registration]] = {}
+    for found_for, registration in db.session.execute(
+        select(Order.id, Registration)
         .join(Registration.animation)
         .join(Order, Order.user_id == Registration.user_id)
         .join(PickupSlot, PickupSlot.id == Order.pickup_slot_id)
-        .where(Order.id == order_id, Registration.status == RegistrationStatus.REGISTERED,
+        .where(Order.id.in_(order_ids), Registration.status == RegistrationStatus.REGISTERED,
                Animation.status == AnimationStatus.PUBLISHED,
                Animation.starts_at < PickupSlot.ends_at, PickupSlot.starts_at < Animation.ends_at)
         .options(contains_eager(Registration.animation))
-        .order_by(Animation.starts_at, Registration.id)
-    ))
+        .order_by(Order.id, Animation.starts_at, Registration.id)
+    ):
+        found.setdefault(int(found_for), []).append(registration)
+    return found
 
 
 def check_in(order_id: int, registration_ids: Iterable[int], *, actor_id: int) -> list[Registration]:

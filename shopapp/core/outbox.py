@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, CheckConstraint, Index, String, Text, delete, insert, select, update
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text, delete, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shopapp.core.clock import utcnow
@@ -58,6 +58,8 @@ class OutboxJob(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When a worker's batch last took the job (`claim_batch`); None while it waits in the queue.
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -243,32 +245,56 @@ def _mark_published(job_ids: list[int]) -> None:
 
 
 def claim_batch(job_ids: list[int]) -> list[tuple[int, str, dict[str, Any]]]:
-    """Take the jobs of a batch message that are not done yet, with one statement, and commit.
+    """Take the jobs of a batch message that are not done yet and that no other batch holds, and, while
+    the batch has room, jobs of batched tasks still waiting in the queue; then commit.
 
-    `UPDATE … SET published_at = now WHERE id IN (SELECT … ORDER BY id FOR UPDATE LIMIT n) RETURNING`:
-    the fresh `published_at` keeps `sweep()` from handing them out again while this batch works (it
-    does so after OUTBOX_REPUBLISH_AFTER, should the batch die: exactly-once then rests on each job's
-    own idempotence, as for any redelivery). A row another transaction holds is waited for, not
-    skipped: the holder is the dispatcher marking these very jobs published (the worker can be quicker
-    than that UPDATE's commit) or a sweep, both brief, and a skipped job would wait for the sweep's
-    timeout. On SQLite, BEGIN IMMEDIATE serialises the claims. Returns (id, task name, payload) by id.
+    `UPDATE … SET published_at = claimed_at = now WHERE id IN (SELECT … ORDER BY id FOR UPDATE LIMIT n)
+    RETURNING`: the fresh `published_at` keeps `sweep()` from handing them out again while this batch
+    works (it does so after OUTBOX_REPUBLISH_AFTER, should the batch die), and `claimed_at` keeps another
+    batch from taking them meanwhile (a claim older than OUTBOX_REPUBLISH_AFTER is free again):
+    exactly-once then rests on each job's own idempotence, as for any redelivery. A row another
+    transaction holds is waited for, not skipped: the holder is the dispatcher marking these very jobs
+    published (the worker can be quicker than that UPDATE's commit) or a sweep, both brief, and a skipped
+    job would wait for the sweep's timeout.
+
+    Under a burst, every commit publishes its own small batch and they queue up behind the one a worker
+    is running: so a batch with room also takes published jobs never claimed yet (their own messages,
+    still queued, then find them taken or done), skipping rows another worker is locking. One worker
+    then sends a backlog in full batches, not one small batch after another. On SQLite, BEGIN IMMEDIATE
+    serialises the claims. Returns (id, task name, payload) by id.
     """
     ids = sorted({int(job_id) for job_id in job_ids})
     if not ids:
         return []
+    now = utcnow()
     size = max(1, int(current_app.config.get("OUTBOX_BATCH_SIZE", 50)))
-    claimable = (select(OutboxJob.id)
-                 .where(OutboxJob.id.in_(ids), OutboxJob.status.in_((PENDING, PUBLISHED)))
-                 .order_by(OutboxJob.id).limit(max(size, len(ids)))
-                 .with_for_update())
-    rows = db.session.execute(
-        update(OutboxJob).where(OutboxJob.id.in_(claimable.scalar_subquery()))
-        .values(published_at=utcnow())
-        .returning(OutboxJob.id, OutboxJob.task_name, OutboxJob.payload)
-        .execution_options(synchronize_session=False)
-    ).all()
+    free = OutboxJob.claimed_at.is_(None) | (
+        OutboxJob.claimed_at <= now - timedelta(seconds=current_app.config["OUTBOX_REPUBLISH_AFTER"]))
+    given = (select(OutboxJob.id)
+             .where(OutboxJob.id.in_(ids), OutboxJob.status.in_((PENDING, PUBLISHED)), free)
+             .order_by(OutboxJob.id).limit(max(size, len(ids)))
+             .with_for_update())
+    rows = _claim(given, now)
+    room = size - len(rows)
+    prefixes = tuple(current_app.config.get("OUTBOX_BATCHED_PREFIXES", ()))
+    if room > 0 and prefixes:
+        waiting = (select(OutboxJob.id)
+                   .where(OutboxJob.status == PUBLISHED, OutboxJob.claimed_at.is_(None), OutboxJob.id.not_in(ids),
+                          or_(*(OutboxJob.task_name.startswith(prefix) for prefix in prefixes)))
+                   .order_by(OutboxJob.id).limit(room)
+                   .with_for_update(skip_locked=True))
+        rows += _claim(waiting, now)
     db.session.commit()
     return sorted((int(job_id), str(name), dict(payload)) for job_id, name, payload in rows)
+
+
+def _claim(jobs: Any, now: datetime) -> list[Any]:
+    return list(db.session.execute(
+        update(OutboxJob).where(OutboxJob.id.in_(jobs.scalar_subquery()))
+        .values(published_at=now, claimed_at=now)
+        .returning(OutboxJob.id, OutboxJob.task_name, OutboxJob.payload)
+        .execution_options(synchronize_session=False)
+    ).all())
 
 
 def publish_now(job_id: int, task_name: str, payload: dict[str, Any]) -> bool:
@@ -346,7 +372,8 @@ def sweep(*, pending_grace: int = 5, limit: int = 500) -> dict[str, int]:
 def requeue(job_id: int) -> None:
     """Put a job back to pending (staff resend); published after the caller's commit. Flushes."""
     db.session.execute(
-        update(OutboxJob).where(OutboxJob.id == job_id).values(status=PENDING, attempts=0, last_error=None)
+        update(OutboxJob).where(OutboxJob.id == job_id)
+        .values(status=PENDING, attempts=0, last_error=None, claimed_at=None)
     )
     db.session.info.setdefault(_SESSION_KEY, []).append(job_id)
     db.session.info.get(_KNOWN_KEY, {}).pop(job_id, None)  # its row is the one to read at dispatch

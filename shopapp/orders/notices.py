@@ -13,7 +13,9 @@ Layering: orders imports notices (the lower, generic exactly-once machinery), ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,23 +63,55 @@ def _resident(user_id: int, email: str, locale: str | None, name: str, phone: st
 _RESIDENT_COLUMNS = (User.id, User.email, User.locale, User.name, User.phone, User.sms_opt_in)
 
 
+def _contexts_query(order_ids: Sequence[int]) -> Any:
+    return (select(Order, Venue, *_RESIDENT_COLUMNS)
+            .join(Order.pickup_slot)
+            .join(Venue, Venue.id == PickupSlot.venue_id)
+            .join(User, User.id == Order.user_id)
+            .where(Order.id.in_(order_ids))
+            .options(contains_eager(Order.pickup_slot),
+                     joinedload(Order.parts).joinedload(OrderPart.lines),
+                     joinedload(Order.parts).joinedload(OrderPart.shop)))
+
+
+def _contexts_of(order_ids: Sequence[int]) -> dict[int, OrderContext]:
+    contexts = {}
+    for order, venue, *resident in db.session.execute(_contexts_query(order_ids)).unique():
+        contexts[order.id] = OrderContext(order, venue, _resident(*resident),
+                                          public_url("orders.my_order", order_id=order.id))
+    return contexts
+
+
+# The contexts a batch of notices read together (`contexts_read_together`), by order id.
+_read_together: ContextVar[dict[int, OrderContext] | None] = ContextVar("order_contexts_read_together", default=None)
+
+
+@contextmanager
+def contexts_read_together(order_ids: Sequence[int]) -> Iterator[None]:
+    """Inside, `_load_context` finds the contexts of these orders read with ONE query for all of them (a
+    batch of the worker sends their notices one after the other); an order not among them is read alone.
+    Nested, the inner one adds its orders to the outer one's."""
+    found = _contexts_of(sorted(set(order_ids))) if order_ids else {}
+    token = _read_together.set({**(_read_together.get() or {}), **found})
+    try:
+        yield
+    finally:
+        _read_together.reset(token)
+
+
+def orders_of_parts(part_ids: Sequence[int]) -> list[int]:
+    """The orders these parts belong to (one query)."""
+    return list(db.session.scalars(select(OrderPart.order_id).where(OrderPart.id.in_(part_ids)))) if part_ids else []
+
+
 def _load_context(order_id: int) -> OrderContext | None:
     """The order with its slot, venue, parts, lines, shops and resident in ONE query (a worker sends
-    thousands of these: each round trip to the database counts)."""
-    row = db.session.execute(
-        select(Order, Venue, *_RESIDENT_COLUMNS)
-        .join(Order.pickup_slot)
-        .join(Venue, Venue.id == PickupSlot.venue_id)
-        .join(User, User.id == Order.user_id)
-        .where(Order.id == order_id)
-        .options(contains_eager(Order.pickup_slot),
-                 joinedload(Order.parts).joinedload(OrderPart.lines),
-                 joinedload(Order.parts).joinedload(OrderPart.shop))
-    ).unique().one_or_none()
-    if row is None:
-        return None
-    order, venue, *resident = row
-    return OrderContext(order, venue, _resident(*resident), public_url("orders.my_order", order_id=order.id))
+    thousands of these: each round trip to the database counts), or none at all inside
+    `contexts_read_together`."""
+    together = _read_together.get()
+    if together is not None and order_id in together:
+        return together[order_id]
+    return _contexts_of([order_id]).get(order_id)
 
 
 def order_context(order: Order) -> OrderContext:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from shopapp.core import outbox
+from shopapp.core.clock import utcnow
 from shopapp.core.outbox import OutboxJob
 from shopapp.extensions import db
 from shopapp.notices.models import NoticeLog
@@ -79,13 +80,14 @@ def test_one_batch_sends_every_notice_over_one_connection_in_bounded_statements(
     assert _statuses(app) == ["done"] * len(job_ids)
     with app.app_context():
         assert db.session.scalars(select(NoticeLog.status)).all() == ["sent"] * ORDERS
-    # The batch: its claim and one final 'done' UPDATE (and SQLite's two BEGIN IMMEDIATE). Each
+    # The batch: its claim, its look for jobs still queued and one final 'done' UPDATE (and SQLite's BEGINs). Each
     # confirmation: the animations joined, its context (one query), its claim and its 'sent' mark (and the
     # claim's BEGIN on SQLite). Each shop part: its order id, context, staff and shop address (nobody here).
     per_confirmation = 4 if IS_POSTGRES else 5
-    assert len(statements) <= (2 if IS_POSTGRES else 4) + per_confirmation * ORDERS + 4 * ORDERS, "\n".join(
+    assert len(statements) <= (3 if IS_POSTGRES else 5) + per_confirmation * ORDERS + 4 * ORDERS, "\n".join(
         statements)
-    assert sum(s.startswith("UPDATE outbox_job") for s in statements) == 2
+    # The claim of its jobs, the look for jobs still queued (the batch has room), and the final 'done'.
+    assert sum(s.startswith("UPDATE outbox_job") for s in statements) == 3
 
 
 def test_a_batch_delivered_twice_sends_nothing_more(app, world, make_user, smtp_server, no_dispatch):
@@ -124,6 +126,44 @@ def test_a_batch_that_died_after_claiming_is_handed_out_again_by_the_sweep(
     assert sorted(str(m["To"]) for m in smtp_server.messages) == sorted(f"client{n}@example.org"
                                                                          for n in range(ORDERS))
     assert _statuses(app) == ["done"] * len(job_ids)
+
+
+def _published(app: Any) -> None:
+    """The jobs published, as the dispatcher marks them (their batch messages queued, not yet taken)."""
+    with app.app_context():
+        db.session.execute(update(OutboxJob).values(status="published", published_at=utcnow()))
+        db.session.commit()
+
+
+def test_a_batch_with_room_takes_the_jobs_still_waiting_in_the_queue(
+        app, world, make_user, smtp_server, no_dispatch):
+    _orders(app, world, make_user)  # each checkout's commit published its own small batch
+    job_ids = _job_ids(app)
+    _published(app)
+
+    done, _statements = _run_batch(app, job_ids[:2])  # the first order's batch message
+
+    assert done == len(job_ids)  # it also took the jobs of the messages queued behind it
+    assert _statuses(app) == ["done"] * len(job_ids)
+    assert len(smtp_server.messages) == ORDERS and smtp_server.sessions == 1
+    done, _statements = _run_batch(app, job_ids[2:4])  # the next message: its jobs are done already
+    assert done == 0 and len(smtp_server.messages) == ORDERS
+
+
+def test_jobs_another_batch_holds_are_not_taken_again_until_that_batch_is_overdue(
+        app, world, make_user, smtp_server, no_dispatch, monkeypatch):
+    _orders(app, world, make_user)
+    job_ids = _job_ids(app)
+    _published(app)
+    with app.app_context():
+        assert len(outbox.claim_batch(job_ids)) == len(job_ids)  # another worker's batch is working on them
+
+    done, _statements = _run_batch(app, job_ids)
+    assert done == 0 and smtp_server.messages == []
+
+    monkeypatch.setitem(app.config, "OUTBOX_REPUBLISH_AFTER", 0)  # that batch went silent for too long
+    done, _statements = _run_batch(app, job_ids)
+    assert done == len(job_ids) and len(smtp_server.messages) == ORDERS
 
 
 def test_a_notice_the_server_refuses_for_now_goes_to_its_own_task_and_the_rest_are_sent(

@@ -138,8 +138,9 @@ BATCH = 10
 def test_worker_sigkilled_mid_batch_of_order_notices_loses_and_doubles_nothing(app, world, make_user,
                                                                                smtp_server, monkeypatch, tmp_path):
     smtp_server.rcpt_delay = 0.4
+    # Jobs and notices left by a killed worker are taken over quickly (the sweep republishes after 1 s below).
     env = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
-           "NOTICE_CLAIM_TIMEOUT": "2", "LOG_JSON": "0"}
+           "NOTICE_CLAIM_TIMEOUT": "2", "OUTBOX_REPUBLISH_AFTER": "1", "LOG_JSON": "0"}
     shop = world.shop("Boulangerie Aurore")
     bread = world.product(shop, "Baguette", stock=100)
     slot = world.slot(hours_from_now=30, capacity=BATCH)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 from celery import shared_task
@@ -25,13 +26,19 @@ log = logging.getLogger(__name__)
 
 # Every outbox task's service, by task name: what a batch runs for each of its jobs.
 _SERVICES: dict[str, Callable[..., Any]] = {}
+# Optional, by task name: given the payloads of a batch's jobs of that task, a context inside which their
+# services find what they read loaded already (one query for the batch instead of one per job).
+_READ_TOGETHER: dict[str, Callable[[list[dict[str, Any]]], AbstractContextManager[Any]]] = {}
 
 
 def outbox_task(
-    name: str, *, retry_on: tuple[type[BaseException], ...] = (), max_retries: int = 5
+    name: str, *, retry_on: tuple[type[BaseException], ...] = (), max_retries: int = 5,
+    read_together: Callable[[list[dict[str, Any]]], AbstractContextManager[Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Any]:
     def decorate(service_call: Callable[..., Any]) -> Any:
         _SERVICES[name] = service_call
+        if read_together is not None:
+            _READ_TOGETHER[name] = read_together
 
         @shared_task(name=name, bind=True, acks_late=True, max_retries=max_retries)
         @functools.wraps(service_call)
@@ -73,7 +80,8 @@ def outbox_task(
 def run_batch(self: Any, job_ids: list[int]) -> int:
     """Run a batch of outbox jobs (the notices of a commit, or a sweep's backlog) in one task.
 
-    The jobs are claimed with one statement. Each job's service then runs as its own task would, except
+    The jobs are claimed with one statement. What the services of a task read can be read for all its
+    jobs at once (`outbox_task(read_together=…)`). Each job's service then runs as its own task would, except
     that its messages are rendered and queued (`notices.queued_for_batch`: the batched services write
     nothing else). Then every queued notice is claimed with one statement and one commit, the messages go
     out over this process's one SMTP connection (`notices.send_queued`, exactly once per recipient), and
@@ -83,7 +91,9 @@ def run_batch(self: Any, job_ids: list[int]) -> int:
     """
     claimed = outbox.claim_batch(job_ids)
     ran: dict[int, tuple[str, dict[str, Any]]] = {}
-    with notices.queued_for_batch() as queued:
+    with ExitStack() as together, notices.queued_for_batch() as queued:
+        for name in sorted({name for _job_id, name, _payload in claimed} & set(_READ_TOGETHER)):
+            together.enter_context(_READ_TOGETHER[name]([payload for _id, n, payload in claimed if n == name]))
         for job_id, name, payload in claimed:
             service_call = _SERVICES.get(name)
             if service_call is None:

@@ -5,6 +5,11 @@ retry by running again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
 from celery import shared_task
 
 from shopapp.animations import calendar as animation_calendar
@@ -12,6 +17,7 @@ from shopapp.catalog import notices as catalog_notices
 from shopapp.catalog.stock import LOW_STOCK_TASK
 from shopapp.core.mail import TemporaryMailError
 from shopapp.core.transaction import commit
+from shopapp.notices.attachments import CalendarEvent
 from shopapp.orders import events, reminders
 from shopapp.orders import notices as order_notices
 from shopapp.payments import receipt_mail
@@ -21,13 +27,34 @@ SLOT_REMINDERS_TASK = "notices.send_slot_reminders"
 UNCOLLECTED_REMINDERS_TASK = "notices.send_uncollected_reminders"
 DAILY_DIGESTS_TASK = "notices.send_daily_digests"
 
-@outbox_task(events.ORDER_CONFIRMED_TASK, retry_on=(TemporaryMailError,))
+# The animations joined during the pickup of a batch's confirmations, read together (by order id).
+_joined: ContextVar[dict[int, list[CalendarEvent]] | None] = ContextVar("joined_read_together", default=None)
+
+
+@contextmanager
+def _confirmations_read_together(payloads: list[dict[str, Any]]) -> Iterator[None]:
+    order_ids = [int(payload["order_id"]) for payload in payloads]
+    token = _joined.set(animation_calendar.joined_during_pickups(order_ids))
+    try:
+        with order_notices.contexts_read_together(order_ids):
+            yield
+    finally:
+        _joined.reset(token)
+
+
+@outbox_task(events.ORDER_CONFIRMED_TASK, retry_on=(TemporaryMailError,), read_together=_confirmations_read_together)
 def order_confirmed(order_id: int) -> None:
     # The invitation also holds the animations the resident joined for that pickup slot.
-    order_notices.send_order_confirmed(order_id, extra_events=animation_calendar.joined_during_pickup(order_id))
+    joined = _joined.get()
+    extra = joined.get(order_id, []) if joined is not None else animation_calendar.joined_during_pickup(order_id)
+    order_notices.send_order_confirmed(order_id, extra_events=extra)
 
 
-@outbox_task(events.PART_TO_PREPARE_TASK, retry_on=(TemporaryMailError,))
+def _parts_read_together(payloads: list[dict[str, Any]]) -> AbstractContextManager[None]:
+    return order_notices.contexts_read_together(order_notices.orders_of_parts([int(p["part_id"]) for p in payloads]))
+
+
+@outbox_task(events.PART_TO_PREPARE_TASK, retry_on=(TemporaryMailError,), read_together=_parts_read_together)
 def part_to_prepare(part_id: int) -> None:
     order_notices.send_part_to_prepare(part_id)
 
