@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     try:
         with sink:
-            celery = harness.start_celery_worker(env, log)
+            celery = harness.start_celery_worker(env, log, nice=10)  # as docker-compose.yml runs it
             app, port = harness.serve("shopapp.app:create_app()", env, workers=workers, log=log)
             harness.wait_ready(port, "/api/v1/pickup-slots", workers=workers)
             url = f"http://127.0.0.1:{port}/api/v1/orders"

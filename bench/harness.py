@@ -194,14 +194,15 @@ def stop(process: subprocess.Popen[Any] | None, timeout: float = 30) -> None:
         process.wait(timeout=timeout)
 
 
-def start_celery_worker(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """One Celery worker process (solo pool) on the bench's Redis, as `worker` runs in production: at a lower
-    CPU priority (nice 10, as docker-compose.yml starts it), so that residents' requests come first when the
-    CPU is short and the notices catch up after the rush."""
+def start_celery_worker(env: dict[str, str], log: IO[bytes], *, nice: int = 0) -> subprocess.Popen[bytes]:
+    """One Celery worker process (solo pool) on the bench's Redis, as `worker` runs in production; `nice=10`
+    as docker-compose.yml starts it beside the web (residents' requests first when the CPU is short, the
+    notices catching up after)."""
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--pool=solo", "--loglevel=WARNING",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(10),
+        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
     )
 
 

@@ -277,8 +277,8 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
     Every first claim goes in one statement and one commit before the first message leaves; a notice
     already in the log takes `claim`'s own path (sent or failed: skipped; another worker's fresh claim:
     busy; a retry or a stale claim: taken over). The messages then go over this process's one SMTP
-    connection, each one's 'sent' mark committed before the next goes (the last one is left to the
-    caller's commit, with its jobs' 'done' marks). A message refused for good is marked failed at once.
+    connection, each one's 'sent' mark durable before the next goes (`_sent_marks`). A message refused for
+    good is marked failed at once.
     Returns the jobs that must retry on their own: a message refused for now (marked 'retrying') or one
     another worker is sending.
     """
@@ -286,37 +286,53 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
     if not queued:
         return unfinished
     claimed = _claim_many(queued, utcnow())
-    seen: set[tuple[str, str, str]] = set()
-    for item in queued:
-        key = (item.event_key, item.recipient, item.channel)
-        if key in seen:  # two jobs of the batch for the same notice: it goes once
-            continue
-        seen.add(key)
-        row_id = claimed.get(key)
-        if row_id is None:
+    with _sent_marks() as record_sent:
+        seen: set[tuple[str, str, str]] = set()
+        for item in queued:
+            key = (item.event_key, item.recipient, item.channel)
+            if key in seen:  # two jobs of the batch for the same notice: it goes once
+                continue
+            seen.add(key)
+            row_id = claimed.get(key)
+            if row_id is None:
+                try:
+                    row_id = claim(*key, item.kind, item.job_id)
+                except NoticeBusy:
+                    unfinished.add(item.job_id or 0)
+                    continue
+                if row_id is None:
+                    continue
+            db.session.commit()  # the previous message's 'sent' mark (when the session holds it), before this one goes
+            subject = getattr(item.message, "subject", "")[:255]
+            record = update(NoticeLog).where(NoticeLog.id == row_id)
             try:
-                row_id = claim(*key, item.kind, item.job_id)
-            except NoticeBusy:
+                channels.deliver(item.message, event_key=item.event_key)
+            except mail.TemporaryMailError as exc:
+                db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
+                db.session.commit()
                 unfinished.add(item.job_id or 0)
                 continue
-            if row_id is None:
+            except mail.PermanentMailError as exc:
+                _refused_for_good(record, subject, exc, item.event_key, item.channel)
                 continue
-        db.session.commit()  # the previous message's 'sent' mark, before this one goes
-        subject = getattr(item.message, "subject", "")[:255]
-        record = update(NoticeLog).where(NoticeLog.id == row_id)
-        try:
-            channels.deliver(item.message, event_key=item.event_key)
-        except mail.TemporaryMailError as exc:
-            db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
-            db.session.commit()
-            unfinished.add(item.job_id or 0)
-            continue
-        except mail.PermanentMailError as exc:
-            _refused_for_good(record, subject, exc, item.event_key, item.channel)
-            continue
-        db.session.connection().execute(_SENT_MARK, {"row_id": row_id, "subject": subject, "sent_at": utcnow()})
+            record_sent({"row_id": row_id, "subject": subject, "sent_at": utcnow()})
     unfinished.discard(0)
     return unfinished
+
+
+@contextmanager
+def _sent_marks() -> Iterator[Callable[[dict[str, Any]], None]]:
+    """How `send_queued` records a 'sent' mark. On PostgreSQL: one UPDATE on a connection of its own in
+    autocommit, durable as soon as it returns (one round trip, where the session's would take three: the
+    UPDATE, its COMMIT and the next BEGIN). Elsewhere (SQLite serialises writers: a second connection
+    would wait for the session's): the UPDATE in the session, committed before the next message goes,
+    the last one by the caller."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield lambda values: db.session.connection().execute(_SENT_MARK, values)
+        return
+    with db.engine.connect() as own:
+        autocommit = own.execution_options(isolation_level="AUTOCOMMIT")
+        yield lambda values: autocommit.execute(_SENT_MARK, values)
 
 
 _SENT_MARK = (update(NoticeLog.__table__).where(NoticeLog.__table__.c.id == bindparam("row_id"))
