@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, insert, inspect
+from sqlalchemy import Insert, Table, TextClause, bindparam, insert, inspect, text
 from sqlalchemy.orm import make_transient_to_detached
 
 from shopapp.extensions import db
@@ -46,6 +46,43 @@ def _full_row(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             row[column.key] = default.arg  # type: ignore[attr-defined]
     return row
+
+
+@cache
+def _skipping_taken(table: Table, count: int, key: str) -> TextClause:
+    """INSERT of `count` rows … ON CONFLICT DO NOTHING RETURNING id, `key` (PostgreSQL, SQLite ≥ 3.35), as
+    text built once per row count (SQLAlchemy compiles its dialects' ON CONFLICT constructs anew each time)."""
+    quote = db.engine.dialect.identifier_preparer.quote
+    columns = [column.key for column in table.columns if not column.primary_key]
+    values = ", ".join("(" + ", ".join(f":{name}_{n}" for name in columns) + ")" for n in range(count))
+    # Only the model's own table and column names (quoted) and numbered placeholders go in the text: every
+    # value is a bound parameter.
+    return text(
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) VALUES {values}"  # noqa: S608
+        f" ON CONFLICT DO NOTHING RETURNING id, {quote(key)}"
+    ).bindparams(*(bindparam(f"{name}_{n}", type_=table.c[name].type) for n in range(count) for name in columns))
+
+
+def insert_skipping_taken(model: type[Model], rows: Sequence[Mapping[str, Any]], *, key: str) -> dict[Any, Model]:
+    """`insert_loaded`, except that a row breaking a unique constraint is left out instead of failing the
+    statement (ON CONFLICT DO NOTHING): returns the rows written, by their value of `key` (a column unique
+    among `rows`). The caller writes the others again (e.g. with new random codes): no savepoint needed.
+
+    :raise IntegrityError: a row breaks another kind of constraint (a foreign key, a check).
+    """
+    if not rows:
+        return {}
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    full = [_full_row(table, row) for row in rows]
+    by_key = {row[key]: row for row in full}
+    params = {f"{name}_{n}": value for n, row in enumerate(full) for name, value in row.items()}
+    written: dict[Any, Model] = {}
+    for row_id, value in db.session.connection().execute(_skipping_taken(table, len(full), key), params):
+        row = by_key[value]
+        obj = model(id=row_id, **{attribute: row[name] for attribute, name in _attributes(model)})
+        make_transient_to_detached(obj)
+        written[value] = obj
+    return written
 
 
 def insert_loaded(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> list[Model]:

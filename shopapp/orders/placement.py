@@ -17,14 +17,13 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shopapp.catalog import stock
 from shopapp.catalog.models import Shop
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
-from shopapp.core.bulk import insert_loaded
+from shopapp.core.bulk import insert_loaded, insert_skipping_taken
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
@@ -39,6 +38,13 @@ log = logging.getLogger(__name__)
 class BasketEmpty(DomainError):
     status = 409
     code = "basket_empty"
+
+
+class CodesExhausted(DomainError):
+    """Every draw of an order's random codes met codes already taken (never seen: each draw is fresh)."""
+
+    status = 503
+    code = "try_again"
 
 
 class PaymentUnavailable(DomainError):
@@ -187,45 +193,48 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
 CODE_DRAWS = 5
 
 
-_DRAWN_CODES = ("uq_customer_order_number", "uq_customer_order_pickup_code", "uq_order_part_label",
-                "customer_order.number", "customer_order.pickup_code", "order_part.label")  # PG, SQLite names
-
-
-def _drew_a_taken_code(error: IntegrityError) -> bool:
-    return any(name in str(error.orig) for name in _DRAWN_CODES)
-
-
 def _insert_order(order_row: dict[str, Any], part_rows: dict[int, dict[str, Any]],
                   line_rows: dict[int, list[dict[str, Any]]], moment: datetime) -> Order:
-    """Insert the order, its parts (one per shop) and their lines: three INSERT … RETURNING id statements
-    (`insert_loaded`: compiled once per process, no unit of work), the rows handed to the session with
-    their collections set (nothing loads them again). In a savepoint: when a random code (number, pickup
-    code, a bag's label) is already taken, it is rolled back and drawn again, so the resident never sees
-    the clash. Any other integrity error goes up as is."""
+    """Insert the order, its parts (one per shop) and their lines: three INSERT … RETURNING statements
+    (`shopapp.core.bulk`: no unit of work), the rows handed to the session with their collections set
+    (nothing loads them again).
+
+    The order and its parts draw random codes (number, pickup code, bag labels): their INSERT … ON CONFLICT
+    DO NOTHING leaves out a row whose code is already taken, and only that row is drawn again, so the
+    resident never sees the clash and no savepoint is needed. Any other integrity error goes up as is.
+    """
+    order = None
     for draw in range(1, CODE_DRAWS + 1):
-        savepoint = db.session.begin_nested()
-        try:
-            (order,) = insert_loaded(Order, [
-                {**order_row, "number": new_order_number(moment), "pickup_code": new_pickup_code()}])
-            parts = insert_loaded(OrderPart, [{**row, "order_id": order.id, "label": new_label()}
-                                              for row in part_rows.values()])
-            part_of_shop = {part.shop_id: part for part in parts}
-            lines = insert_loaded(OrderLine, [{**line, "part_id": part_of_shop[shop_id].id}
-                                              for shop_id, rows in line_rows.items() for line in rows])
-        except IntegrityError as error:
-            savepoint.rollback()
-            if draw == CODE_DRAWS or not _drew_a_taken_code(error):
-                raise
-            log.info("order code already taken: drawn again", extra={"draw": draw})
-            continue
-        savepoint.commit()
-        db.session.add_all([order, *parts, *lines])
-        for part in parts:
-            set_committed_value(part, "lines", [line for line in lines if line.part_id == part.id])
-            set_committed_value(part, "order", order)
-        set_committed_value(order, "parts", parts)
-        return order
-    raise AssertionError("unreachable")  # the last draw returns or raises
+        drawn = {**order_row, "number": new_order_number(moment), "pickup_code": new_pickup_code()}
+        order = insert_skipping_taken(Order, [drawn], key="user_id").get(order_row["user_id"])
+        if order is not None:
+            break
+        log.info("order code already taken: drawn again", extra={"draw": draw})
+    if order is None:
+        raise CodesExhausted("Votre commande n'a pas pu être enregistrée : réessayez dans un instant.")
+    parts: list[OrderPart] = []
+    waiting = dict(part_rows)
+    for draw in range(1, CODE_DRAWS + 1):
+        written = insert_skipping_taken(OrderPart, [{**row, "order_id": order.id, "label": new_label()}
+                                                    for row in waiting.values()], key="shop_id")
+        parts.extend(written.values())
+        for shop_id in written:
+            waiting.pop(shop_id)
+        if not waiting:
+            break
+        log.info("bag label already taken: drawn again", extra={"draw": draw})
+    if waiting:
+        raise CodesExhausted("Votre commande n'a pas pu être enregistrée : réessayez dans un instant.")
+    parts.sort(key=lambda part: part.id)
+    part_of_shop = {part.shop_id: part for part in parts}
+    lines = insert_loaded(OrderLine, [{**line, "part_id": part_of_shop[shop_id].id}
+                                      for shop_id, rows in line_rows.items() for line in rows])
+    db.session.add_all([order, *parts, *lines])
+    for part in parts:
+        set_committed_value(part, "lines", [line for line in lines if line.part_id == part.id])
+        set_committed_value(part, "order", order)
+    set_committed_value(order, "parts", parts)
+    return order
 
 
 def confirmation_jobs(order: Order) -> list[tuple[str, dict[str, int | str]]]:
