@@ -78,10 +78,7 @@ def insert_skipping_taken(model: type[Model], rows: Sequence[Mapping[str, Any]],
     params = {f"{name}_{n}": value for n, row in enumerate(full) for name, value in row.items()}
     written: dict[Any, Model] = {}
     for row_id, value in db.session.connection().execute(_skipping_taken(table, len(full), key), params):
-        row = by_key[value]
-        obj = model(id=row_id, **{attribute: row[name] for attribute, name in _attributes(model)})
-        make_transient_to_detached(obj)
-        written[value] = obj
+        written[value] = _detached(model, row_id, by_key[value])
     return written
 
 
@@ -102,9 +99,11 @@ def insert_loaded(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> list
         ids = [connection.execute(_statement(table), full[0]).scalar_one()]
     else:
         ids = list(connection.execute(_statement(table), full).scalars())
-    objects: list[Model] = []
-    for row_id, row in zip(ids, full, strict=True):
-        obj = model(id=row_id, **{attribute: row[key] for attribute, key in _attributes(model)})
-        make_transient_to_detached(obj)
-        objects.append(obj)
-    return objects
+    return [_detached(model, row_id, row) for row_id, row in zip(ids, full, strict=True)]
+
+
+def _detached(model: type[Model], row_id: int, row: Mapping[str, Any]) -> Model:
+    """The object of a row just written, every column known, detached with its identity."""
+    obj = model(id=row_id, **{attribute: row[key] for attribute, key in _attributes(model)})
+    make_transient_to_detached(obj)
+    return obj
