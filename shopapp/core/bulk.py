@@ -1,8 +1,8 @@
 """Inserting new rows on a hot path (the checkout) without the unit of work's cost.
 
 `insert_loaded(Model, rows)` writes the rows with one Core INSERT … RETURNING id (compiled once per
-model) and returns them as detached objects whose every column is known; `db.session.add_all` makes
-them persistent: the session neither writes them again nor reads them back. Python-side column
+model) and returns them as detached objects whose every column is known; `attach` makes them
+persistent: the session neither writes them again nor reads them back. Python-side column
 defaults are applied here, as the ORM would apply them (the models on this path have no server-side
 defaults).
 """
@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, TextClause, bindparam, insert, inspect, text
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import Insert, Table, TextClause, bindparam, event, insert, inspect, text
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 from shopapp.extensions import db
 
@@ -84,7 +84,7 @@ def insert_skipping_taken(model: type[Model], rows: Sequence[Mapping[str, Any]],
 
 def insert_loaded(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> list[Model]:
     """Insert `rows` (by column key) of `model` in one statement and return them, in the same order, as
-    detached objects with their identity; the caller adds them to the session once its savepoint holds.
+    detached objects with their identity; the caller makes them persistent with `attach`.
     Relationships are not set: callers set the ones they read (`set_committed_value`), the others load
     when read. Flushes nothing else.
 
@@ -100,6 +100,51 @@ def insert_loaded(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> list
     else:
         ids = list(connection.execute(_statement(table), full).scalars())
     return [_detached(model, row_id, row) for row_id, row in zip(ids, full, strict=True)]
+
+
+_WRITTEN = "bulk_written_objects"
+
+
+def attach(objects: Sequence[Any]) -> None:
+    """Make objects of rows just written (`insert_loaded`, `insert_skipping_taken`) persistent in the session.
+
+    The session does not know they were written in its current transaction (or savepoint): should that be
+    rolled back, their rows are gone, so they are taken out of the session then (see `_forget_rolled_back`),
+    as the unit of work does for the objects it inserted."""
+    session = db.session()
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    session.add_all(objects)
+    session.info.setdefault(_WRITTEN, []).append((written_in, list(objects)))
+
+
+def _within(transaction: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    written = session.info.get(_WRITTEN)
+    if not written:
+        return
+    kept = []
+    for written_in, objects in written:
+        if _within(written_in, previous_transaction):
+            for obj in objects:
+                if obj in session:
+                    session.expunge(obj)
+        else:
+            kept.append((written_in, objects))
+    session.info[_WRITTEN] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _written_for_good(session: Session) -> None:
+    if not session.in_transaction():  # the root transaction committed (a released savepoint keeps them)
+        session.info.pop(_WRITTEN, None)
 
 
 def _detached(model: type[Model], row_id: int, row: Mapping[str, Any]) -> Model:

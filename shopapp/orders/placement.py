@@ -23,7 +23,7 @@ from shopapp.catalog import stock
 from shopapp.catalog.models import Shop
 from shopapp.catalog.stock import StockLine
 from shopapp.core import outbox
-from shopapp.core.bulk import insert_loaded, insert_skipping_taken
+from shopapp.core.bulk import attach, insert_loaded, insert_skipping_taken
 from shopapp.core.clock import utcnow, venue_zone
 from shopapp.errors import DomainError, ValidationFailed
 from shopapp.extensions import db
@@ -229,7 +229,7 @@ def _insert_order(order_row: dict[str, Any], part_rows: dict[int, dict[str, Any]
     part_of_shop = {part.shop_id: part for part in parts}
     lines = insert_loaded(OrderLine, [{**line, "part_id": part_of_shop[shop_id].id}
                                       for shop_id, rows in line_rows.items() for line in rows])
-    db.session.add_all([order, *parts, *lines])
+    attach([order, *parts, *lines])
     for part in parts:
         set_committed_value(part, "lines", [line for line in lines if line.part_id == part.id])
         set_committed_value(part, "order", order)

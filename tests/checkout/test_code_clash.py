@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from shopapp.core.transaction import commit
 from shopapp.extensions import db
 from shopapp.orders import placement
 from shopapp.orders.models import Order, OrderPart
@@ -100,3 +101,21 @@ def test_an_unexpected_integrity_error_gets_a_clean_500_and_leaves_nothing(
     assert world.stock(bread) == (10, 0) and world.booked(slot) == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_an_order_written_in_a_savepoint_that_rolls_back_leaves_the_session(
+        app, world, make_user):  # type: ignore[no-untyped-def]
+    # The order's rows are written without the unit of work (shopapp/core/bulk.py): a rollback must still
+    # take their objects out of the session, or the next order (SQLite gives the same id again) clashes.
+    bread, slot, resident = _anne_with_a_baguette(app, world, make_user)
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        first = placement.place_order(placement.CheckoutRequest(resident, slot, "at_pickup")).order
+        savepoint.rollback()
+        assert first not in db.session
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+        again = placement.place_order(placement.CheckoutRequest(resident, slot, "at_pickup")).order
+        commit()
+        assert again in db.session and [len(part.lines) for part in again.parts] == [1]
+    assert world.stock(bread) == (10, 1) and world.booked(slot) == 1
