@@ -222,6 +222,27 @@ def send_once(
     if row_id is None:
         return False
     message = _finished(build(), kind)
+    subject = _delivered(row_id, message, event_key, channel)
+    if subject is None:
+        return False
+    sent = {"status": SENT, "subject": subject, "sent_at": utcnow(), "last_error": None}
+    db.session.execute(update(NoticeLog).where(NoticeLog.id == row_id).values(**sent))
+    if _marks_deferred.get():
+        db.session.info.setdefault(_PENDING_MARKS, {})[row_id] = sent
+    else:
+        # Recorded at once: nothing that follows in this session may roll back the record of a message
+        # the server already accepted.
+        db.session.commit()
+    return True
+
+
+def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, channel: str) -> str | None:
+    """Hand a claimed notice to its channel. Returns its subject once accepted (the caller records it sent),
+    or None when refused for good: recorded failed at once, with the server's answer, for staff to see and
+    resend (the task goes on with its other recipients: nothing retries a message that cannot go).
+
+    :raise mail.TemporaryMailError: refused for now, after recording the attempt as 'retrying' (committed).
+    """
     subject = getattr(message, "subject", "")[:255]
     # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
     record = update(NoticeLog).where(NoticeLog.id == row_id)
@@ -232,26 +253,12 @@ def send_once(
         db.session.commit()
         raise
     except mail.PermanentMailError as exc:
-        _refused_for_good(record, subject, exc, event_key, channel)
-        return False
-    sent = {"status": SENT, "subject": subject, "sent_at": utcnow(), "last_error": None}
-    db.session.execute(record.values(**sent))
-    if _marks_deferred.get():
-        db.session.info.setdefault(_PENDING_MARKS, {})[row_id] = sent
-    else:
-        # Recorded at once: nothing that follows in this session may roll back the record of a message
-        # the server already accepted.
+        db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
         db.session.commit()
-    return True
-
-
-def _refused_for_good(record: Any, subject: str, exc: Exception, event_key: str, channel: str) -> None:
-    # Refused for good (a 5xx): recorded as failed at once, for staff to see and resend; the task goes on
-    # with its other recipients and completes, so nothing retries a message that cannot go.
-    db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
-    db.session.commit()
-    log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
-                                                   "error": str(exc)[:500]})
+        log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
+                                                       "error": str(exc)[:500]})
+        return None
+    return subject
 
 
 def _claim_many(queued: Sequence[Queued], now: datetime) -> dict[tuple[str, str, str], int]:
@@ -303,17 +310,12 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
                 if row_id is None:
                     continue
             db.session.commit()  # the previous message's 'sent' mark (when the session holds it), before this one goes
-            subject = getattr(item.message, "subject", "")[:255]
-            record = update(NoticeLog).where(NoticeLog.id == row_id)
             try:
-                channels.deliver(item.message, event_key=item.event_key)
-            except mail.TemporaryMailError as exc:
-                db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
-                db.session.commit()
+                subject = _delivered(row_id, item.message, item.event_key, item.channel)
+            except mail.TemporaryMailError:
                 unfinished.add(item.job_id or 0)
                 continue
-            except mail.PermanentMailError as exc:
-                _refused_for_good(record, subject, exc, item.event_key, item.channel)
+            if subject is None:
                 continue
             record_sent({"row_id": row_id, "subject": subject, "sent_at": utcnow()})
     unfinished.discard(0)
