@@ -92,7 +92,10 @@ def _rates_read_once() -> Callable[[int], int]:
 
 
 def confirmation_required(user: User) -> bool:
-    """Whether this user must confirm their e-mail address before ordering (the association's choice)."""
+    """Whether this user must confirm their e-mail address before ordering (the association's choice).
+    A confirmed address needs no look at the venue's setting (the checkout reads the venue with its slot)."""
+    if user.email_confirmed:
+        return False
     venue = current_venue()
     return bool(venue is not None and venue.require_confirmed_email and not user.email_confirmed)
 

@@ -28,7 +28,7 @@ from shopapp.orders.models import Order, PickupSlot
 from shopapp.orders.states import OrderStatus
 from shopapp.venue.holidays import is_public_holiday
 from shopapp.venue.models import Venue
-from shopapp.venue.queries import current_venue
+from shopapp.venue.queries import current_venue, current_venue_and
 
 # How far ahead the beat task, and the venue's calendar changes, keep slots generated.
 SLOT_WEEKS_AHEAD = 6
@@ -293,8 +293,7 @@ def check_bookable(slot_id: int, *, lead_minutes: int, now: datetime,
     :raise SlotFull: (409 `shop_closed`) a shop of the basket does not prepare orders on that day.
     :raise SlotFull: (409 `slot_too_soon`) it starts too soon for the preparation time or the cut-off.
     """
-    slot = db.session.get(PickupSlot, slot_id)
-    venue = current_venue()
+    venue, slot = current_venue_and(PickupSlot, slot_id)  # one statement when the venue is not read yet
     if slot is None or venue is None or slot.venue_id != venue.id:
         raise NotFoundError("Ce créneau de retrait n'existe pas.", fields={"pickup_slot_id": "inconnu"})
     if slot.withdrawn:

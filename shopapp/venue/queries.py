@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from typing import Any, TypeVar
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from shopapp.extensions import db
 from shopapp.venue.holidays import public_holidays
 from shopapp.venue.models import Venue
+
+T = TypeVar("T")
 
 _FIRST_VENUE = select(Venue).order_by(Venue.id).limit(1)  # built once (every request may ask)
 
@@ -27,6 +31,24 @@ def current_venue() -> Venue | None:
     venue = db.session.scalar(_FIRST_VENUE)
     g.current_venue = venue
     return venue
+
+
+@cache
+def _venue_and_row_of(model: type[Any]) -> Select[Any]:
+    # The first venue, and beside it the row of `model` whose id is asked (or NULLs): one statement.
+    return select(Venue, model).outerjoin(model, model.id == bindparam("ident")).order_by(Venue.id).limit(1)
+
+
+def current_venue_and(model: type[T], ident: int) -> tuple[Venue | None, T | None]:
+    """`current_venue()` and `db.session.get(model, ident)` read together: one statement when the venue is
+    not held yet (the checkout reads its slot so). No venue yet (before `flask setup`): (None, None)."""
+    held = g.get("current_venue")
+    if held is not None and held in db.session:
+        return held, db.session.get(model, ident)
+    row = db.session.execute(_venue_and_row_of(model), {"ident": ident}).first()
+    venue, found = (row[0], row[1]) if row is not None else (None, None)
+    g.current_venue = venue
+    return venue, found
 
 
 def venue_name() -> str:
