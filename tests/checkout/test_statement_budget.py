@@ -25,12 +25,12 @@ from tests.orders.services import fill_basket
 # PostgreSQL locks the stock rows in product-id order first (one SELECT … FOR UPDATE); SQLite needs no
 # lock (BEGIN IMMEDIATE) but pays its BEGIN and four single-row INSERTs.
 BACKEND_EXTRA = 1 if IS_POSTGRES else 1 + 4
-# The checkout service and its commit: the user and roles, basket lock, idempotency key, basket,
-# slot with the venue (one statement), platform rate, order, parts, lines, event, basket emptied, payment,
-# stock (one statement), slot, outbox (one INSERT, its rows written as published: the hand-off after COMMIT writes nothing). The order's
-# and parts' INSERTs skip a random code already taken (ON CONFLICT DO NOTHING) and only that row is drawn
-# again, with no savepoint (see test_code_clash.py). It was 47 before (SQLite), then 19 with a savepoint,
-# then 17 with the venue read on its own.
+# The checkout service and its commit: the user and roles, basket lock, idempotency key, basket, slot with the
+# venue (one statement), platform rate, order, parts, lines, event, basket emptied, payment, stock (one
+# statement), slot, outbox (one INSERT, its rows written as published: the hand-off after COMMIT writes
+# nothing). The order's and parts' INSERTs skip a random code already taken (ON CONFLICT DO NOTHING) and only
+# that row is drawn again, with no savepoint (see test_code_clash.py). It was 47 before (SQLite), then 19 with
+# a savepoint, then 17 with the venue read on its own.
 CHECKOUT_BUDGET = 16 + BACKEND_EXTRA
 # The whole API request: one statement reads the bearer token with its user and roles, in place of the
 # service's two reads of the user and roles (it was 51 before on PostgreSQL).
