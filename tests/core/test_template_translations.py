@@ -25,3 +25,17 @@ def test_a_session_in_english_gets_english_templates(app):  # type: ignore[no-un
 
         session["lang"] = "en"
         assert render_template_string('{{ _("Mon panier") }}') == "My basket"
+
+
+def test_gettext_keeps_jinja_newstyle_rules_with_and_without_variables(app):  # type: ignore[no-untyped-def]
+    # `_()` without variables is kept per language (shopapp.templating._translated); it must give what
+    # Jinja's own newstyle gettext gives: a format string always (`%%` is one `%`), safe markup, and
+    # variables escaped when they are given.
+    with app.test_request_context("/"):
+        assert render_template_string('{{ _("100%% local") }}') == "100% local"
+        assert render_template_string('{{ _("Bonjour %(name)s", name=who) }}', who="<b>Zoé</b>") == (
+            "Bonjour &lt;b&gt;Zoé&lt;/b&gt;")
+        assert render_template_string('{{ gettext("Mon panier") }}|{{ _("Mon panier") }}') == "Mon panier|Mon panier"
+        with force_locale("en"):
+            assert render_template_string('{{ _("Mon panier") }}|{{ _("Mon panier") }}') == "My basket|My basket"
+        assert render_template_string('{{ _("Mon panier") }}') == "Mon panier"
