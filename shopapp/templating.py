@@ -11,11 +11,11 @@ from babel.dates import get_day_names
 from babel.lists import format_list
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context
+from flask_babel import format_date, format_datetime, format_percent, get_locale, get_translations
+from flask_babel import gettext as _
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from flask_babel import format_date, format_datetime, format_percent, get_locale, get_translations
-from flask_babel import gettext as _
 
 from shopapp.core.clock import venue_time
 from shopapp.core.money import format_cents
