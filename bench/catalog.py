@@ -66,6 +66,7 @@ def prepare(instance: str, database: str) -> dict[str, Any]:
     from shopapp.catalog.search import install_search
     from shopapp.core.transaction import commit
     from shopapp.extensions import db
+    from shopapp.venue.models import Venue
 
     create_database(database)
     app = create_app()
@@ -74,6 +75,9 @@ def prepare(instance: str, database: str) -> dict[str, Any]:
         install_search(db.engine)
         if generator.load(generator.generate(seed=42)):
             print("data set loaded: 50 shops, 20 categories, 10,000 products", flush=True)
+        if db.session.scalar(select(Venue.id).limit(1)) is None:  # a town has its venue (`flask setup`)
+            db.session.add(Venue(name="La Halle Commune", town="Bourg-la-Halle", address="3 place de la Halle",
+                                 latitude=48.85, longitude=2.35))
         commit()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
