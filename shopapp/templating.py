@@ -4,8 +4,8 @@ the templates' `_()` and `ngettext()`."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from babel.dates import get_day_names
 from babel.lists import format_list
@@ -83,12 +83,25 @@ def _translations() -> NullTranslations:
     return translations
 
 
-@lru_cache(maxsize=4096)
+# A template's `_("…")` without variables gives the same text for the same translations: kept, per
+# translations object (weakly: an app dropped in tests takes its own with it). The strings are the
+# templates' own, a few hundred; a catalogue past KEPT_PER_LANGUAGE of them starts again.
+_kept: WeakKeyDictionary[NullTranslations, dict[tuple[str, bool], str]] = WeakKeyDictionary()
+KEPT_PER_LANGUAGE = 4096
+
+
 def _translated(translations: NullTranslations, string: str, autoescape: bool) -> str:
-    # A template's `_("…")` without variables gives the same text for the same translations: kept (the
-    # strings are the templates' own, a few hundred). As Jinja's newstyle gettext: always a format string.
-    text = translations.ugettext(string)
-    return (Markup(text) if autoescape else text) % {}  # noqa: S704 - our own catalogs' text, as Jinja does
+    kept = _kept.get(translations)
+    if kept is None:
+        kept = _kept[translations] = {}
+    text = kept.get((string, autoescape))
+    if text is None:
+        if len(kept) >= KEPT_PER_LANGUAGE:
+            kept.clear()
+        # As Jinja's newstyle gettext: always a format string (`%%` is one `%`), safe markup when escaping.
+        found = translations.ugettext(string)
+        text = kept[(string, autoescape)] = (Markup(found) if autoescape else found) % {}  # noqa: S704 - our catalogs' text, as Jinja does
+    return text
 
 
 @pass_context

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 from typing import Any, TypeVar
 
 from flask import g
@@ -33,10 +32,16 @@ def current_venue() -> Venue | None:
     return venue
 
 
-@cache
+_VENUE_AND_ROW: dict[type[Any], Select[Any]] = {}  # by model, each statement built once
+
+
 def _venue_and_row_of(model: type[Any]) -> Select[Any]:
     # The first venue, and beside it the row of `model` whose id is asked (or NULLs): one statement.
-    return select(Venue, model).outerjoin(model, model.id == bindparam("ident")).order_by(Venue.id).limit(1)
+    statement = _VENUE_AND_ROW.get(model)
+    if statement is None:
+        statement = _VENUE_AND_ROW[model] = (select(Venue, model).outerjoin(model, model.id == bindparam("ident"))
+                                             .order_by(Venue.id).limit(1))
+    return statement
 
 
 def current_venue_and(model: type[T], ident: int) -> tuple[Venue | None, T | None]:
