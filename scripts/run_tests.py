@@ -19,8 +19,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -29,7 +31,8 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/shopapp_test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 FUTURE_CLOCKS = [
     ("400 days ahead", "+400d"),
-    # A clock that starts on the night the venue (Europe/Paris) goes from winter to summer time, and runs.
+    # A clock that starts on the night the venue (Europe/Paris) goes from winter to summer time, and runs
+    # (one clock for all the run's processes: see `shared_clock`).
     ("daylight-saving weekend", "@2027-03-27 23:30:00"),
 ]
 SKIP_LINE = re.compile(r"^SKIPPED \[(\d+)\] [^:]+(?::\d+)?: (.*)$")
@@ -42,6 +45,18 @@ class Run:
     env: dict[str, str]
     prefix: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
+
+
+def shared_clock(spec: str) -> str:
+    """The faketime spec for a whole run. libfaketime starts an "@" clock anew in each process it starts: a
+    worker started ten seconds after the tests would read a time ten seconds behind theirs, and take its
+    own claims of a moment ago for claims from the future. The same start as an offset from now (in
+    seconds, the moment read as libfaketime reads it: local time) is one clock for every process of the
+    run, that starts there and runs."""
+    if not spec.startswith("@"):
+        return spec
+    start = datetime.strptime(spec[1:], "%Y-%m-%d %H:%M:%S").timestamp()
+    return f"{start - time.time():+.0f}"
 
 
 def reachable(url: str, default_port: int) -> bool:
@@ -81,7 +96,7 @@ def plan(argv: list[str]) -> tuple[list[Run], list[str], int]:
         pythonpath = os.pathsep.join(filter(None, [shim, os.environ.get("PYTHONPATH")]))
         runs = [
             Run(f"embedded, clock {label}", {"FAKETIME_DONT_FAKE_MONOTONIC": "1", "PYTHONPATH": pythonpath},
-                ["faketime", "-f", spec], ["--ignore=tests/browser", *argv[1:]])
+                ["faketime", "-f", shared_clock(spec)], ["--ignore=tests/browser", *argv[1:]])
             for label, spec in FUTURE_CLOCKS
         ]
         notes.append("browser tests not run under a moved clock")
