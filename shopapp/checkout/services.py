@@ -97,7 +97,7 @@ def confirmation_required(user: User) -> bool:
     if user.email_confirmed:
         return False
     venue = current_venue()
-    return bool(venue is not None and venue.require_confirmed_email and not user.email_confirmed)
+    return bool(venue is not None and venue.require_confirmed_email)
 
 
 def submit(request: SubmitRequest) -> SubmitResult:

@@ -19,13 +19,19 @@ T = TypeVar("T")
 _FIRST_VENUE = select(Venue).order_by(Venue.id).limit(1)  # built once (every request may ask)
 
 
+def _held_venue() -> Venue | None:
+    # The venue this request or task read already, while it belongs to the current session.
+    held = g.get("current_venue")
+    return held if held is not None and held in db.session else None
+
+
 def current_venue() -> Venue | None:
     """The venue (the first by id, should more ever be added); None before `flask setup`.
 
     Kept for the request or task once read: later calls give the same object while it belongs to the
     current session (no query; its attributes reload by themselves after a commit)."""
-    held = g.get("current_venue")
-    if held is not None and held in db.session:
+    held = _held_venue()
+    if held is not None:
         return held
     venue = db.session.scalar(_FIRST_VENUE)
     g.current_venue = venue
@@ -47,8 +53,8 @@ def _venue_and_row_of(model: type[Any]) -> Select[Any]:
 def current_venue_and(model: type[T], ident: int) -> tuple[Venue | None, T | None]:
     """`current_venue()` and `db.session.get(model, ident)` read together: one statement when the venue is
     not held yet (the checkout reads its slot so). No venue yet (before `flask setup`): (None, None)."""
-    held = g.get("current_venue")
-    if held is not None and held in db.session:
+    held = _held_venue()
+    if held is not None:
         return held, db.session.get(model, ident)
     row = db.session.execute(_venue_and_row_of(model), {"ident": ident}).first()
     venue, found = (row[0], row[1]) if row is not None else (None, None)
