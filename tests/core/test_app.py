@@ -146,6 +146,22 @@ def test_security_headers(client):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin" and headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in headers  # plain HTTP
+    assert "max-age=31536000" in client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"]
+
+
+def test_a_header_set_by_the_view_is_kept_and_not_doubled(app):
+    from flask import Response
+
+    with app.test_request_context("/"):  # the app's after-request hooks, on an answer with its own headers
+        headers = app.process_response(
+            Response("ok", headers={"x-frame-options": "SAMEORIGIN", "Content-Security-Policy": "default-src 'none'"})
+        ).headers
+
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_home_lists_approved_shops_only(app, client):
@@ -203,3 +219,27 @@ def test_home_explains_how_it_works_and_shows_this_weeks_animations_only(app, cl
     assert steps.count("<li>") == 3 and "Choisissez un créneau" in steps
     assert "Dégustation de comté" in html
     assert "Atelier dans deux semaines" not in html and "Brouillon" not in html
+
+
+def test_a_request_without_a_session_cookie_gets_an_empty_session_without_the_signer(app, monkeypatch):
+    from flask import request, session
+
+    from shopapp.core.sessions import CookieSessions
+
+    assert isinstance(app.session_interface, CookieSessions)
+    client = app.test_client()
+    with client.session_transaction() as kept:  # a signed cookie, as a signed-in visitor brings
+        kept["lang"] = "en"
+    built: list[bool] = []
+    real = CookieSessions.get_signing_serializer
+    monkeypatch.setattr(CookieSessions, "get_signing_serializer",
+                        lambda self, application: built.append(True) or real(self, application))
+
+    with app.test_request_context("/"):
+        assert dict(app.session_interface.open_session(app, request)) == {}
+    assert built == []  # no cookie: no signer built
+
+    with client:
+        client.get("/produits")
+        assert session.get("lang") == "en"  # a cookie: read and verified through Flask as before
+    assert built
