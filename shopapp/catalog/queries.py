@@ -160,46 +160,43 @@ class ProductPageRow:
 
 @functools.cache
 def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
-    """(the version alone, every column and the version): built once per dialect, on the tables (plain Core,
-    no ORM entities), so the per-request cost is one round trip."""
+    """(each asked product's id and version, every column and the version of one product): built once per
+    dialect, on the tables (plain Core, no ORM entities), so the per-request cost is one round trip."""
     product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
     columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
     version = row_digest(dialect_name, columns).label("page_version")
 
-    def of(*selected: Any) -> Select[Any]:
+    def of(*selected: Any, products: Any) -> Select[Any]:
         return (
             select(*selected)
             .select_from(product)
             .join(shop, shop.c.id == product.c.shop_id)
             .outerjoin(category, category.c.id == product.c.category_id)
             .outerjoin(stock_, stock_.c.product_id == product.c.id)
-            .where(product.c.id == bindparam("product_id"), product.c.is_active.is_(True),
-                   shop.c.status == ShopStatus.APPROVED.value)
+            .where(products, product.c.is_active.is_(True), shop.c.status == ShopStatus.APPROVED.value)
         )
 
-    return of(version), of(*columns, version)
+    return (of(product.c.id, version, products=product.c.id.in_(bindparam("product_ids", expanding=True))),
+            of(*columns, version, products=product.c.id == bindparam("product_id")))
 
 
-def _first_row(statement: Select[Any], product_id: int) -> Any:
-    params = {"product_id": product_id}
+def _read(statement: Select[Any], params: dict[str, Any]) -> Sequence[Any]:
     if db.engine.dialect.name == "postgresql":
         # One statement needs no transaction: in autocommit there is no BEGIN nor COMMIT to wait for,
         # which on a busy server are two of the request's round trips to the database.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(statement, params).first()
-    else:  # SQLite: the session's connection (its writes are serialised by BEGIN IMMEDIATE, see core.db)
-        row = db.session.execute(statement, params).first()
-    if row is None:
-        raise NotFoundError("Produit introuvable.")
-    return row
+            return conn.execute(statement, params).all()
+    # SQLite: the session's connection (its writes are serialised by BEGIN IMMEDIATE, see core.db)
+    return db.session.execute(statement, params).all()
 
 
-def read_product_version(product_id: int) -> str:
-    """The version of a visible product's page data: one statement returning one short value.
-
-    :raise NotFoundError: unknown, inactive, or its shop is not approved.
-    """
-    return str(_first_row(_product_page_statements(db.engine.dialect.name)[0], product_id)[0])
+def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
+    """The version of each visible product's page data, by id, in one statement; an unknown or inactive
+    product, or one whose shop is not approved, is left out."""
+    if not product_ids:
+        return {}
+    rows = _read(_product_page_statements(db.engine.dialect.name)[0], {"product_ids": list(product_ids)})
+    return {int(product_id): str(version) for product_id, version in rows}
 
 
 def read_product_page(product_id: int) -> ProductPageRow:
@@ -207,7 +204,10 @@ def read_product_page(product_id: int) -> ProductPageRow:
 
     :raise NotFoundError: unknown, inactive, or its shop is not approved.
     """
-    *values, version = _first_row(_product_page_statements(db.engine.dialect.name)[1], product_id)
+    rows = _read(_product_page_statements(db.engine.dialect.name)[1], {"product_id": product_id})
+    if not rows:
+        raise NotFoundError("Produit introuvable.")
+    *values, version = rows[0]
     return ProductPageRow(tuple(values), str(version))
 
 

@@ -32,7 +32,7 @@ from shopapp.core.cache import answered_early
 from shopapp.core.conditional import conditional_get
 from shopapp.core.forms import report_errors, save_upload
 from shopapp.core.urls import safe_next
-from shopapp.errors import DomainError, NotFoundError
+from shopapp.errors import DomainError
 from shopapp.templating import format_price
 
 bp = Blueprint("catalog", __name__)
@@ -87,11 +87,8 @@ def _product_for_visitor(product_id: int) -> tuple[bytes, str] | None:
     """The early answer (core/cache.py) of a product page to a visitor without credentials: its kept copy
     when the version of its rows (read in one statement returning one short value, or held by this process
     for a few seconds: core/page_cache.py) was rendered already; else None (the view runs)."""
-    try:
-        body = page_cache.kept_copy_for_visitor("catalog.product", lambda: queries.read_product_version(product_id))
-    except NotFoundError:
-        return None  # the view answers 404 as usual
-    return None if body is None else (body, "text/html; charset=utf-8")
+    body = page_cache.kept_copy_for_visitor("catalog.product", product_id, queries.read_product_versions)
+    return None if body is None else (body, "text/html; charset=utf-8")  # None: the view answers (404 if gone)
 
 
 @bp.get("/produits/<int:product_id>")

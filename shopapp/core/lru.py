@@ -105,6 +105,28 @@ class NearCache:
                 _key, (_value, _deadline, dropped) = self._items.popitem(last=False)
                 self._bytes -= dropped
 
+    def peek(self, key: str) -> Any:
+        """The value under `key` as `get` gives it, without making it the most recently used."""
+        with self._lock:
+            item = self._items.get(key)
+            return None if item is None or (item[1] is not None and item[1] <= time()) else item[0]
+
+    def replace(self, key: str, value: Any) -> bool:
+        """A new value of the same size under a key held already, in its place in the use order (a value
+        brought up to date is not a use). False, and nothing kept, when the key is not held."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return False
+            self._items[key] = (value, item[1], item[2])
+            return True
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is not None:
+                self._bytes -= item[2]
+
     @property
     def size_bytes(self) -> int:
         return self._bytes

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import functools
 import hmac
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from time import time
+from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
@@ -29,6 +32,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from shopapp.core.cache import keep, near_cache
+from shopapp.core.lru import NearCache
 from shopapp.extensions import cache
 
 # Session keys an anonymous page may ignore: the CSRF secret (the hole), the language (in the key) and
@@ -38,6 +42,10 @@ NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "lang", "_fresh"})
 # Entries are keyed by the data they show, so they never go stale: they only take memory. They are
 # kept longer than the public API answers (CACHE_DEFAULT_TIMEOUT), bounded by CACHE_THRESHOLD.
 PAGE_TIMEOUT_SECONDS = 600
+# A version read for a kept copy past its recheck reads those of so many of the process's copies at most.
+RECHECK_TOGETHER = 100
+
+K = TypeVar("K")
 
 
 def serves_anonymous_copy() -> bool:
@@ -81,11 +89,13 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
     return str(page).replace(hole, csrf_token())
 
 
-def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes | None:
+def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], dict[K, str]]) -> bytes | None:
     """The kept copy of the page as a visitor without a session gets it (in the default language, forms
-    without a token: see `defer_csrf_token`), or None when its version was not rendered yet. For an early
+    without a token: see `defer_csrf_token`), or None when its version was not rendered yet, or when
+    `read_versions` does not give it (the view then answers, 404 for a page that is gone). For an early
     answer (shopapp.core.cache.answered_early), before the locale or the session are looked at.
-    `read_version()` reads the version of the page's data (one statement; it may raise, e.g. NotFoundError).
+    `key` names the page's data among the pages of `name` (a product id); `read_versions(keys)` reads the
+    version of each, in one statement, and leaves out those not to be shown.
 
     With a shared cache (Redis), each process keeps the copies it served last in its own memory
     (`near_cache`, PAGE_NEAR_CACHE_ENTRIES), each with its version and the time that version was read. For
@@ -93,6 +103,10 @@ def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes |
     to Redis; a change (price, stock, text) shows to such visitors within those seconds, and at once to
     anyone with a session, whose page is rendered anew. Past them the version is read again: the same
     version serves the same copy, a new one goes to the shared cache, or to the view when not rendered yet.
+    That statement also reads the versions of up to RECHECK_TOGETHER - 1 other copies of this process whose
+    seconds are over (the oldest reads first): an unchanged one is held for the next seconds, a changed or
+    hidden one is dropped. Without it a page asked less often than every few seconds cost a statement
+    at almost every visit.
     With 0 (or without a near cache: the embedded default) the version is read on every visit."""
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     near, held_key = near_cache(), _key(name, "", locale)  # this process's copy: by path, whatever the version
@@ -100,7 +114,15 @@ def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes |
     now = time()
     if held is not None and now < held[2]:
         return held[1]  # type: ignore[no-any-return]
-    version = read_version()
+    recheck = current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]
+    reads = _reads_of(name) if near is not None and recheck > 0 else None
+    others = reads.due(key, now, near) if reads is not None and near is not None else []
+    versions = read_versions([key, *others])
+    if reads is not None and near is not None:
+        reads.refresh(others, versions, now + recheck, near)
+    version = versions.get(key)
+    if version is None:
+        return None
     if held is not None and held[0] == version:
         body: bytes = held[1]
     else:
@@ -109,8 +131,71 @@ def kept_copy_for_visitor(name: str, read_version: Callable[[], str]) -> bytes |
             return None
         body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
     if near is not None:
-        near.set(held_key, (version, body, now + current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]), size=len(body))
+        near.set(held_key, (version, body, now + recheck), size=len(body))
+        if reads is not None:
+            reads.held(key, held_key)
     return body
+
+
+class _Reads:
+    """For one kind of page, this process's held copies in the order their versions were read (so in the
+    order their recheck falls due): key -> held key in the near cache."""
+
+    def __init__(self, bound: int) -> None:
+        self._order: OrderedDict[Any, str] = OrderedDict()
+        self._bound = max(1, bound)
+        self._lock = threading.Lock()
+
+    def held(self, key: Any, held_key: str) -> None:
+        with self._lock:
+            self._order[key] = held_key
+            self._order.move_to_end(key)
+            while len(self._order) > self._bound:
+                self._order.popitem(last=False)
+
+    def due(self, asked: Any, now: float, near: NearCache) -> list[Any]:
+        """Up to RECHECK_TOGETHER - 1 keys other than `asked` whose held copy's recheck is due, oldest first
+        (copies the near cache let go are forgotten on the way)."""
+        found: list[Any] = []
+        gone: list[Any] = []
+        with self._lock:
+            for key, held_key in self._order.items():
+                if len(found) >= RECHECK_TOGETHER - 1:
+                    break
+                if key == asked:
+                    continue
+                copy = near.peek(held_key)
+                if copy is None:
+                    gone.append(key)
+                elif copy[2] > now:
+                    break  # the rest were read later
+                else:
+                    found.append(key)
+            for key in gone:
+                del self._order[key]
+        return found
+
+    def refresh(self, keys: list[Any], versions: dict[Any, str], until: float, near: NearCache) -> None:
+        """After their versions were read: an unchanged copy is held until `until`; another is dropped."""
+        with self._lock:
+            for key in keys:
+                held_key = self._order.pop(key, None)
+                if held_key is None:
+                    continue
+                copy = near.peek(held_key)
+                if copy is not None and versions.get(key) == copy[0]:
+                    if near.replace(held_key, (copy[0], copy[1], until)):
+                        self._order[key] = held_key  # at the end: read last
+                else:
+                    near.discard(held_key)
+
+
+def _reads_of(name: str) -> _Reads:
+    every = current_app.extensions.setdefault("page_cache_reads", {})
+    reads = every.get(name)
+    if reads is None:
+        reads = every.setdefault(name, _Reads(current_app.config["PAGE_NEAR_CACHE_ENTRIES"]))
+    return reads  # type: ignore[no-any-return]
 
 
 def clear() -> None:
@@ -119,6 +204,7 @@ def clear() -> None:
     near = near_cache()
     if near is not None:
         near.clear()
+    current_app.extensions.pop("page_cache_reads", None)
 
 
 # -- CSRF tokens only when a form is used -------------------------------------------------------------

@@ -65,8 +65,9 @@ def test_a_kept_copy_is_answered_early_from_the_version_alone_byte_for_byte(app,
     with count_statements() as seen:
         early = app.test_client().get(f"/produits/{product_id}")
 
-    # One statement, returning the version alone (not the page's columns): the view did not run.
-    assert len(seen) == 1 and re.match(r"SELECT (md5|row_digest)\(.*\) AS page_version\s+FROM ", seen[0], re.S)
+    # One statement, returning the id and the version alone (not the page's columns): the view did not run.
+    assert len(seen) == 1
+    assert re.match(r"SELECT product\.id, (md5|row_digest)\(.*\) AS page_version\s+FROM ", seen[0], re.S)
     assert early.status_code == 200 and "Set-Cookie" not in early.headers
     assert early.get_data() == rendered.get_data()  # the very bytes the view renders for such a visitor
     for header in ("ETag", "Content-Type", "Content-Security-Policy", "Cache-Control"):
@@ -454,3 +455,51 @@ def test_the_near_cache_is_bounded_by_the_bytes_of_its_pages() -> None:
     assert near.get("c") is None and near.get("a") == b"aa" and near.size_bytes == 2
     near.clear()
     assert near.size_bytes == 0 and near.get("a") is None
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
+def test_past_the_window_one_statement_rechecks_the_other_copies_due_too(  # type: ignore[no-untyped-def]
+        app, catalog, cheese, held_for_30_seconds, count_statements):
+    shop_id, comte = cheese
+    _first, later = held_for_30_seconds
+    tomme, brie = (catalog.product(shop_id, sku, name, price_cents=price, stock=5)
+                   for sku, name, price in (("TOM-1", "Tomme de Savoie", 1890), ("BRI-1", "Brie de Meaux", 1530)))
+    for product_id in (tomme, brie):  # rendered, then held by this process, as the comté is
+        app.test_client().get(f"/produits/{product_id}")
+        app.test_client().get(f"/produits/{product_id}")
+    with app.app_context():  # while held: the brie's price changes, the tomme is unchanged
+        services.update_product(shop_id, brie, services.ProductData(price_cents=1490, provided={"price_cents"}))
+        db.session.commit()
+
+    later[0] = 31  # every copy's window is over
+    with count_statements() as seen:
+        assert "24,50" in text_of(app.test_client().get(f"/produits/{comte}"))
+    assert len(seen) == 1 and "IN (" in seen[0]  # the comté's version, with the tomme's and the brie's
+
+    with count_statements() as seen:
+        assert "18,90" in text_of(app.test_client().get(f"/produits/{tomme}"))
+    assert seen == []  # unchanged: held for the next 30 seconds by that same statement
+    brie_page = text_of(app.test_client().get(f"/produits/{brie}"))
+    assert "14,90" in brie_page and "15,30" not in brie_page  # changed: its copy was dropped, never served
+
+    with app.app_context():  # hidden while held: the next recheck drops it, and its page is 404
+        services.set_product_active(shop_id, tomme, False)
+        db.session.commit()
+    later[0] = 62
+    app.test_client().get(f"/produits/{comte}")
+    assert app.test_client().get(f"/produits/{tomme}").status_code == 404
+
+
+def test_the_near_cache_peeks_replaces_in_place_and_discards() -> None:
+    from shopapp.core.lru import NearCache
+
+    near = NearCache(entries=2)
+    near.set("a", b"page a", size=6)
+    near.set("b", b"page b", size=6)
+    assert near.peek("a") == b"page a"  # not a use: "a" stays the least recently used
+    assert near.replace("a", b"page A") and not near.replace("z", b"page z")
+    near.set("c", b"page c", size=6)
+    assert near.get("a") is None and near.get("z") is None and near.get("b") == b"page b"
+    near.discard("b")
+    near.discard("b")
+    assert near.get("b") is None and near.size_bytes == 6
