@@ -15,6 +15,7 @@ from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedl
 from shopapp.catalog import search
 from shopapp.catalog.models import Category, Product, Shop, ShopStatus, StockRecord
 from shopapp.core.db import row_digest
+from shopapp.core.transaction import read_alone
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
 
@@ -180,22 +181,12 @@ def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any
             of(*columns, version, products=product.c.id == bindparam("product_id")))
 
 
-def _read(statement: Select[Any], params: dict[str, Any]) -> Sequence[Any]:
-    if db.engine.dialect.name == "postgresql":
-        # One statement needs no transaction: in autocommit there is no BEGIN nor COMMIT to wait for,
-        # which on a busy server are two of the request's round trips to the database.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return conn.execute(statement, params).all()
-    # SQLite: the session's connection (its writes are serialised by BEGIN IMMEDIATE, see core.db)
-    return db.session.execute(statement, params).all()
-
-
 def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
     """The version of each visible product's page data, by id, in one statement; an unknown or inactive
     product, or one whose shop is not approved, is left out."""
     if not product_ids:
         return {}
-    rows = _read(_product_page_statements(db.engine.dialect.name)[0], {"product_ids": list(product_ids)})
+    rows = read_alone(_product_page_statements(db.engine.dialect.name)[0], {"product_ids": list(product_ids)})
     return {int(product_id): str(version) for product_id, version in rows}
 
 
@@ -204,7 +195,7 @@ def read_product_page(product_id: int) -> ProductPageRow:
 
     :raise NotFoundError: unknown, inactive, or its shop is not approved.
     """
-    rows = _read(_product_page_statements(db.engine.dialect.name)[1], {"product_id": product_id})
+    rows = read_alone(_product_page_statements(db.engine.dialect.name)[1], {"product_id": product_id})
     if not rows:
         raise NotFoundError("Produit introuvable.")
     *values, version = rows[0]

@@ -10,6 +10,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 
+from shopapp.core.transaction import read_alone
 from shopapp.extensions import db
 from shopapp.venue.holidays import public_holidays
 from shopapp.venue.models import Venue
@@ -17,6 +18,7 @@ from shopapp.venue.models import Venue
 T = TypeVar("T")
 
 _FIRST_VENUE = select(Venue).order_by(Venue.id).limit(1)  # built once (every request may ask)
+_FIRST_VENUE_NAME = select(Venue.name).order_by(Venue.id).limit(1)
 
 
 def _held_venue() -> Venue | None:
@@ -66,8 +68,13 @@ def venue_name() -> str:
     """The venue's name as the association set it, read once per request or task; pages, e-mails and
     calendars show it. Before `flask setup` there is none yet: a plain description stands in."""
     if "venue_name" not in g:
-        venue = current_venue()
-        g.venue_name = venue.name if venue is not None else str(_l("le lieu de retrait"))
+        held = _held_venue()
+        if held is not None:
+            name = held.name
+        else:  # the name alone: a public page read outside a transaction adds no BEGIN nor COMMIT for it
+            names = read_alone(_FIRST_VENUE_NAME)
+            name = names[0][0] if names else None
+        g.venue_name = name if name is not None else str(_l("le lieu de retrait"))
     return str(g.venue_name)
 
 

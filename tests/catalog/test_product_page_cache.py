@@ -503,3 +503,26 @@ def test_the_near_cache_peeks_replaces_in_place_and_discards() -> None:
     near.discard("b")
     near.discard("b")
     assert near.get("b") is None and near.size_bytes == 6
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="reads run in autocommit on PostgreSQL only")
+def test_a_first_visit_reads_the_page_and_the_venue_name_without_a_transaction(app, cheese, caching):  # type: ignore[no-untyped-def]
+    from shopapp.venue.models import Venue
+
+    _, product_id = cheese
+    with app.app_context():
+        db.session.add(Venue(name="La Halle Commune", address="3 place de la Halle"))
+        db.session.commit()
+        engine = db.engine
+    autocommit: list[bool] = []  # for each statement: was its connection in autocommit (no BEGIN, no COMMIT)?
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        autocommit.append(cursor.connection.autocommit)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = text_of(app.test_client().get(f"/produits/{product_id}"))  # rendered: version, page, venue
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "La Halle Commune" in page and "Comté 18 mois" in page
+    assert autocommit == [True, True, True]
