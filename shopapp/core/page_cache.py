@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
+from flask_caching.backends import NullCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -107,7 +108,10 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
     seconds are over (the oldest reads first): an unchanged one is held for the next seconds, a changed or
     hidden one is dropped. Without it a page asked less often than every few seconds cost a statement
     at almost every visit.
-    With 0 (or without a near cache: the embedded default) the version is read on every visit."""
+    With 0 (or without a near cache: the embedded default) the version is read on every visit. With the
+    cache off (CACHE_TYPE=NullCache) no copy is ever kept: no version is read, the view answers."""
+    if isinstance(cache.cache, NullCache):
+        return None
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     near, held_key = near_cache(), _key(name, "", locale)  # this process's copy: by path, whatever the version
     held = near.get(held_key) if near is not None else None

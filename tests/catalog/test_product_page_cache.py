@@ -526,3 +526,12 @@ def test_a_first_visit_reads_the_page_and_the_venue_name_without_a_transaction(a
         event.remove(engine, "before_cursor_execute", record)
     assert "La Halle Commune" in page and "Comté 18 mois" in page
     assert autocommit == [True, True, True]
+
+
+def test_with_the_cache_off_the_page_is_read_once_and_no_version_before_it(app, cheese, count_statements):  # type: ignore[no-untyped-def]
+    _, product_id = cheese  # no `caching`: CACHE_TYPE=NullCache, as `make bench` runs its cache-off rows
+    with count_statements() as seen:
+        page = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "Comté 18 mois" in page
+    assert [s for s in seen if "page_version" in s and "product.sku" not in s] == []  # no version read alone
+    assert len([s for s in seen if "page_version" in s]) == 1  # the page's one read
