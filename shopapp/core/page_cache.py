@@ -79,7 +79,8 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
     """
     hole = _hole(current_app.config["SECRET_KEY"])
     key = _key(name, version)
-    page = cache.get(key)
+    # The early answer of this request found no copy under this very key a moment ago: not asked again.
+    page = None if g.get("page_cache_missed") == key else cache.get(key)
     if page is None:
         g.csrf_hole = hole  # `csrf_token()` writes the marker: the cached copy holds nobody's token
         try:
@@ -130,8 +131,10 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
     if held is not None and held[0] == version:
         body: bytes = held[1]
     else:
-        page = cache.get(_key(name, version, locale))
+        shared_key = _key(name, version, locale)
+        page = cache.get(shared_key)
         if page is None:
+            g.page_cache_missed = shared_key  # the view renders it: `anonymous_page` need not ask again
             return None
         body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
     if near is not None:

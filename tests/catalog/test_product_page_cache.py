@@ -535,3 +535,15 @@ def test_with_the_cache_off_the_page_is_read_once_and_no_version_before_it(app, 
     assert "Comté 18 mois" in page
     assert [s for s in seen if "page_version" in s and "product.sku" not in s] == []  # no version read alone
     assert len([s for s in seen if "page_version" in s]) == 1  # the page's one read
+
+
+def test_a_first_visit_asks_the_shared_cache_once_then_keeps_the_page(app, cheese, caching, monkeypatch):  # type: ignore[no-untyped-def]
+    _, product_id = cheese
+    asked: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: asked.append(key) or real_get(key))
+
+    first = app.test_client().get(f"/produits/{product_id}")  # the early answer misses, the view renders
+    assert len([key for key in asked if key.startswith("page:catalog.product:")]) == 1
+    again = app.test_client().get(f"/produits/{product_id}")
+    assert again.get_data() == first.get_data()  # kept by the first visit, whole
