@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from time import time
 from typing import Any
 
@@ -111,21 +112,21 @@ class NearCache:
             item = self._items.get(key)
             return None if item is None or (item[1] is not None and item[1] <= time()) else item[0]
 
-    def replace(self, key: str, value: Any) -> bool:
-        """A new value of the same size under a key held already, in its place in the use order (a value
-        brought up to date is not a use). False, and nothing kept, when the key is not held."""
+    def change(self, key: str, how: Callable[[Any], Any]) -> Any:
+        """Under the lock, the value held under `key` becomes `how(value)`, in its place in the use order (a
+        value brought up to date is not a use), with the size it had; `how` returning None drops it. Returns
+        the new value (None when nothing was held, or when dropped)."""
         with self._lock:
             item = self._items.get(key)
             if item is None:
-                return False
-            self._items[key] = (value, item[1], item[2])
-            return True
-
-    def discard(self, key: str) -> None:
-        with self._lock:
-            item = self._items.pop(key, None)
-            if item is not None:
+                return None
+            value = how(item[0])
+            if value is None:
+                del self._items[key]
                 self._bytes -= item[2]
+            else:
+                self._items[key] = (value, item[1], item[2])
+            return value
 
     @property
     def size_bytes(self) -> int:

@@ -126,7 +126,11 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
     if reads is not None and near is not None:
         reads.refresh(others, versions, now + recheck, near)
     version = versions.get(key)
-    if version is None:
+    if version is None:  # gone (withdrawn, its shop suspended…): the view answers; no copy stays held
+        if near is not None:
+            near.change(held_key, lambda _copy: None)
+            if reads is not None:
+                reads.forget(key)
         return None
     if held is not None and held[0] == version:
         body: bytes = held[1]
@@ -183,18 +187,20 @@ class _Reads:
         return found
 
     def refresh(self, keys: list[Any], versions: dict[Any, str], until: float, near: NearCache) -> None:
-        """After their versions were read: an unchanged copy is held until `until`; another is dropped."""
+        """After their versions were read: an unchanged copy is held until `until`; another is dropped (in one
+        step each, so a newer copy another thread just held is never replaced by an older one)."""
         with self._lock:
             for key in keys:
                 held_key = self._order.pop(key, None)
                 if held_key is None:
                     continue
-                copy = near.peek(held_key)
-                if copy is not None and versions.get(key) == copy[0]:
-                    if near.replace(held_key, (copy[0], copy[1], until)):
-                        self._order[key] = held_key  # at the end: read last
-                else:
-                    near.discard(held_key)
+                version = versions.get(key)
+                if near.change(held_key, lambda copy, v=version: (v, copy[1], until) if copy[0] == v else None):
+                    self._order[key] = held_key  # at the end: read last
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._order.pop(key, None)
 
 
 def _reads_of(name: str) -> _Reads:

@@ -69,8 +69,9 @@ def venue_name() -> str:
     calendars show it. Before `flask setup` there is none yet: a plain description stands in."""
     if "venue_name" not in g:
         held = _held_venue()
-        if held is not None:
-            name = held.name
+        if held is not None or db.session().in_transaction():  # in a transaction: read and held as any read
+            venue = held or current_venue()
+            name = venue.name if venue is not None else None
         else:  # the name alone: a public page read outside a transaction adds no BEGIN nor COMMIT for it
             names = read_alone(_FIRST_VENUE_NAME)
             name = names[0][0] if names else None

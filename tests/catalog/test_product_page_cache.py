@@ -5,6 +5,7 @@ signed-in header, basket) are never shared."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import render_template
@@ -13,6 +14,7 @@ from sqlalchemy import delete, event
 from shopapp.catalog import queries, services
 from shopapp.catalog.models import Shop
 from shopapp.core import page_cache
+from shopapp.core.cache import near_cache
 from shopapp.extensions import cache, db
 from tests.conftest import IS_POSTGRES, text_of
 
@@ -471,10 +473,26 @@ def test_past_the_window_one_statement_rechecks_the_other_copies_due_too(  # typ
         services.update_product(shop_id, brie, services.ProductData(price_cents=1490, provided={"price_cents"}))
         db.session.commit()
 
+    with app.app_context():
+        engine = db.engine
+    asked: list[Any] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        asked.append(parameters)
+
+    def held(product_id: int) -> Any:
+        with app.test_request_context(f"/produits/{product_id}"):
+            return near_cache().peek(page_cache._key("catalog.product", "", app.config["BABEL_DEFAULT_LOCALE"]))
+
     later[0] = 31  # every copy's window is over
-    with count_statements() as seen:
+    event.listen(engine, "before_cursor_execute", record)
+    try:
         assert "24,50" in text_of(app.test_client().get(f"/produits/{comte}"))
-    assert len(seen) == 1 and "IN (" in seen[0]  # the comté's version, with the tomme's and the brie's
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(asked) == 1  # one statement: the comté's version, with the tomme's and the brie's
+    assert sorted(v for k, v in asked[0].items() if k.startswith("product_ids")) == sorted([comte, tomme, brie])
+    assert held(brie) is None and "18,90" in held(tomme)[1].decode()  # changed: dropped; unchanged: kept
 
     with count_statements() as seen:
         assert "18,90" in text_of(app.test_client().get(f"/produits/{tomme}"))
@@ -487,21 +505,22 @@ def test_past_the_window_one_statement_rechecks_the_other_copies_due_too(  # typ
         db.session.commit()
     later[0] = 62
     app.test_client().get(f"/produits/{comte}")
+    assert held(tomme) is None  # hidden: dropped by the comté's recheck
     assert app.test_client().get(f"/produits/{tomme}").status_code == 404
 
 
-def test_the_near_cache_peeks_replaces_in_place_and_discards() -> None:
+def test_the_near_cache_peeks_and_changes_a_value_in_place() -> None:
     from shopapp.core.lru import NearCache
 
     near = NearCache(entries=2)
     near.set("a", b"page a", size=6)
     near.set("b", b"page b", size=6)
     assert near.peek("a") == b"page a"  # not a use: "a" stays the least recently used
-    assert near.replace("a", b"page A") and not near.replace("z", b"page z")
+    assert near.change("a", lambda page: page.upper()) == b"PAGE A"  # in place: still the least recently used
+    assert near.change("z", lambda page: b"never") is None and near.peek("z") is None
     near.set("c", b"page c", size=6)
-    assert near.get("a") is None and near.get("z") is None and near.get("b") == b"page b"
-    near.discard("b")
-    near.discard("b")
+    assert near.get("a") is None and near.get("b") == b"page b" and near.size_bytes == 12
+    assert near.change("b", lambda page: None) is None  # dropped, with its bytes
     assert near.get("b") is None and near.size_bytes == 6
 
 
@@ -533,8 +552,9 @@ def test_with_the_cache_off_the_page_is_read_once_and_no_version_before_it(app, 
     with count_statements() as seen:
         page = text_of(app.test_client().get(f"/produits/{product_id}"))
     assert "Comté 18 mois" in page
-    assert [s for s in seen if "page_version" in s and "product.sku" not in s] == []  # no version read alone
-    assert len([s for s in seen if "page_version" in s]) == 1  # the page's one read
+    # No read of the version alone (`SELECT product.id, <digest> AS page_version`) before the page's one read.
+    assert [s for s in seen if re.match(r"SELECT product\.id, (md5|row_digest)\(", s)] == []
+    assert len([s for s in seen if "page_version" in s]) == 1
 
 
 def test_a_first_visit_asks_the_shared_cache_once_then_keeps_the_page(app, cheese, caching, monkeypatch):  # type: ignore[no-untyped-def]
