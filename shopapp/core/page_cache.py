@@ -189,13 +189,13 @@ class _Reads:
     def refresh(self, keys: list[Any], versions: dict[Any, str], until: float, near: NearCache) -> None:
         """After their versions were read: an unchanged copy is held until `until`; another is dropped (in one
         step each, so a newer copy another thread just held is never replaced by an older one)."""
+        def renewed(version: str | None) -> Callable[[tuple[str, bytes, float]], tuple[str, bytes, float] | None]:
+            return lambda copy: (copy[0], copy[1], until) if copy[0] == version else None
+
         with self._lock:
             for key in keys:
                 held_key = self._order.pop(key, None)
-                if held_key is None:
-                    continue
-                version = versions.get(key)
-                if near.change(held_key, lambda copy, v=version: (v, copy[1], until) if copy[0] == v else None):
+                if held_key is not None and near.change(held_key, renewed(versions.get(key))):
                     self._order[key] = held_key  # at the end: read last
 
     def forget(self, key: Any) -> None:
