@@ -120,17 +120,17 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
     if held is not None and now < held[2]:
         return held[1]  # type: ignore[no-any-return]
     recheck = current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]
-    reads = _reads_of(name) if near is not None and recheck > 0 else None
-    others = reads.due(key, now, near) if reads is not None and near is not None else []
+    reads = _reads_of(name, near) if near is not None and recheck > 0 else None
+    others = reads.due(key, now) if reads is not None else []
     versions = read_versions([key, *others])
-    if reads is not None and near is not None:
-        reads.refresh(others, versions, now + recheck, near)
+    if reads is not None:
+        reads.refresh(others, versions, now + recheck)
     version = versions.get(key)
     if version is None:  # gone (withdrawn, its shop suspended…): the view answers; no copy stays held
         if near is not None:
             near.change(held_key, lambda _copy: None)
-            if reads is not None:
-                reads.forget(key)
+        if reads is not None:
+            reads.forget(key)
         return None
     if held is not None and held[0] == version:
         body: bytes = held[1]
@@ -149,10 +149,11 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
 
 
 class _Reads:
-    """For one kind of page, this process's held copies in the order their versions were read (so in the
-    order their recheck falls due): key -> held key in the near cache."""
+    """For one kind of page, this process's copies held in `near` in the order their versions were read (so
+    in the order their recheck falls due): key -> held key in the near cache."""
 
-    def __init__(self, bound: int) -> None:
+    def __init__(self, near: NearCache, bound: int) -> None:
+        self._near = near
         self._order: OrderedDict[Any, str] = OrderedDict()
         self._bound = max(1, bound)
         self._lock = threading.Lock()
@@ -164,7 +165,7 @@ class _Reads:
             while len(self._order) > self._bound:
                 self._order.popitem(last=False)
 
-    def due(self, asked: Any, now: float, near: NearCache) -> list[Any]:
+    def due(self, asked: Any, now: float) -> list[Any]:
         """Up to RECHECK_TOGETHER - 1 keys other than `asked` whose held copy's recheck is due, oldest first
         (copies the near cache let go are forgotten on the way)."""
         found: list[Any] = []
@@ -175,7 +176,7 @@ class _Reads:
                     break
                 if key == asked:
                     continue
-                copy = near.peek(held_key)
+                copy = self._near.peek(held_key)
                 if copy is None:
                     gone.append(key)
                 elif copy[2] > now:
@@ -186,7 +187,7 @@ class _Reads:
                 del self._order[key]
         return found
 
-    def refresh(self, keys: list[Any], versions: dict[Any, str], until: float, near: NearCache) -> None:
+    def refresh(self, keys: list[Any], versions: dict[Any, str], until: float) -> None:
         """After their versions were read: an unchanged copy is held until `until`; another is dropped (in one
         step each, so a newer copy another thread just held is never replaced by an older one)."""
         def renewed(version: str | None) -> Callable[[tuple[str, bytes, float]], tuple[str, bytes, float] | None]:
@@ -195,7 +196,7 @@ class _Reads:
         with self._lock:
             for key in keys:
                 held_key = self._order.pop(key, None)
-                if held_key is not None and near.change(held_key, renewed(versions.get(key))):
+                if held_key is not None and self._near.change(held_key, renewed(versions.get(key))):
                     self._order[key] = held_key  # at the end: read last
 
     def forget(self, key: Any) -> None:
@@ -203,11 +204,11 @@ class _Reads:
             self._order.pop(key, None)
 
 
-def _reads_of(name: str) -> _Reads:
+def _reads_of(name: str, near: NearCache) -> _Reads:
     every = current_app.extensions.setdefault("page_cache_reads", {})
     reads = every.get(name)
     if reads is None:
-        reads = every.setdefault(name, _Reads(current_app.config["PAGE_NEAR_CACHE_ENTRIES"]))
+        reads = every[name] = _Reads(near, current_app.config["PAGE_NEAR_CACHE_ENTRIES"])
     return reads  # type: ignore[no-any-return]
 
 

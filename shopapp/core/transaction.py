@@ -33,13 +33,13 @@ def read_alone(statement: Executable, params: dict[str, Any] | None = None) -> S
     runs in autocommit on a pooled connection: no BEGIN nor COMMIT to wait for, which on a busy server are
     two of a public page's round trips to the database. Otherwise (a transaction open, or SQLite, whose
     writes BEGIN IMMEDIATE serialises: see core.db) it runs in the session, as any read."""
-    if db.engine.dialect.name == "postgresql" and not _session_busy():
+    if db.engine.dialect.name == "postgresql" and not in_transaction():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return conn.execute(statement, params or {}).all()
     return db.session.execute(statement, params or {}).all()
 
 
-def _session_busy() -> bool:
-    # A transaction open: begun by a read or a write, or by `session.add` of an object not flushed yet (the
-    # session's own read flushes it first, and sees it).
+def in_transaction() -> bool:
+    """Whether this scope's session has a transaction open: begun by a read or a write, or by `session.add`
+    of an object not flushed yet (the session's own read flushes it first, and sees it)."""
     return db.session.registry.has() and db.session().in_transaction()

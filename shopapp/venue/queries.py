@@ -10,7 +10,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 
-from shopapp.core.transaction import read_alone
+from shopapp.core.transaction import in_transaction, read_alone
 from shopapp.extensions import db
 from shopapp.venue.holidays import public_holidays
 from shopapp.venue.models import Venue
@@ -68,9 +68,8 @@ def venue_name() -> str:
     """The venue's name as the association set it, read once per request or task; pages, e-mails and
     calendars show it. Before `flask setup` there is none yet: a plain description stands in."""
     if "venue_name" not in g:
-        held = _held_venue()
-        if held is not None or db.session().in_transaction():  # in a transaction: read and held as any read
-            venue = held or current_venue()
+        if _held_venue() is not None or in_transaction():  # the venue, read and held as any read
+            venue = current_venue()
             name = venue.name if venue is not None else None
         else:  # the name alone: a public page read outside a transaction adds no BEGIN nor COMMIT for it
             names = read_alone(_FIRST_VENUE_NAME)
