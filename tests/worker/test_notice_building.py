@@ -36,6 +36,34 @@ def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving
     assert event.decoded("dtstart").hour == 11  # 09:00 UTC the Monday after is 11:00 in Paris (summer time)
 
 
+def test_events_are_escaped_and_folded_so_a_calendar_reads_back_every_value() -> None:
+    # Each character RFC 5545 escapes, line breaks of every kind, text long enough to fold, and multi-byte
+    # characters placed so that a fold at 75 octets falls inside one of them.
+    summary = "Retrait, commande; n° AMC\\42 — « café »\r\nsecond line\rthird\n" + "é" * 60
+    description = "Code : X7K2; apportez un sac, merci.\n" + "日本" * 40
+    starts = datetime(2026, 10, 24, 8, 30, tzinfo=UTC)
+    event = CalendarEvent(uid="order-7@example.org", summary=summary, starts_at=starts,
+                          ends_at=starts + timedelta(hours=1), timezone="Europe/Paris",
+                          location="La Halle, 3 place; Bourg", description=description,
+                          url="https://example.org/commandes/7?a=1,2;b", latitude=48.85, longitude=2.35)
+
+    document = calendar_bytes([event], stamp=starts - timedelta(days=2))
+
+    assert all(len(line) <= 75 for line in document.split(b"\r\n"))  # folded at 75 octets
+    document.decode("utf-8")  # no character cut in two by a fold
+    (parsed,) = icalendar.Calendar.from_ical(document).walk("VEVENT")
+    assert str(parsed["SUMMARY"]) == summary.replace("\r\n", "\n").replace("\r", "\n")
+    assert str(parsed["DESCRIPTION"]) == description
+    assert str(parsed["LOCATION"]) == "La Halle, 3 place; Bourg"
+    assert str(parsed["URL"]) == "https://example.org/commandes/7?a=1,2;b"
+    assert str(parsed["UID"]) == "order-7@example.org"
+    assert parsed.decoded("DTSTART") == starts and parsed.decoded("DTEND") == starts + timedelta(hours=1)
+    assert parsed["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert parsed.decoded("DTSTART").hour == 10  # 08:30 UTC is 10:30 in Paris (summer time)
+    assert parsed.decoded("DTSTAMP") == starts - timedelta(days=2)
+    assert tuple(parsed.decoded("GEO")) == (48.85, 2.35)
+
+
 def test_notice_templates_are_compiled_once(app: Any, monkeypatch: Any) -> None:
     loads: list[str] = []
     loader = app.jinja_env.loader
