@@ -1,0 +1,65 @@
+"""The e-mail as it goes out (`mail.message_bytes`): what a mail reader parses back from it."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from typing import Any
+
+from shopapp.core import mail
+
+
+def _read(content: bytes) -> Any:
+    return email.message_from_bytes(content, policy=policy.default)
+
+
+def test_a_message_reads_back_with_its_headers_alternatives_and_attachments(app: Any) -> None:
+    text = "Bonjour Élodie,\nvotre commande AMC-1 est prête.\n" * 20
+    html = "<p>Bonjour Élodie, votre commande est prête — à samedi !</p>" * 20
+    invitation = "BEGIN:VCALENDAR\r\nSUMMARY:Retrait à la Halle\r\nEND:VCALENDAR\r\n".encode()
+    picture = bytes(range(256)) * 3
+    message = mail.Mail(
+        to="elodie@example.org", subject="Votre commande AMC-1 est confirmée : retrait samedi à 10 h 30 à la Halle",
+        text=text, html=html,
+        attachments=(mail.Attachment("invitation.ics", invitation, "text", "calendar"),
+                     mail.Attachment("reçu n°1.png", picture, "image", "png")),
+        headers=(("List-Unsubscribe", "<https://example.org/desabonnement/" + "x" * 90 + ">"),
+                 ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
+
+    with app.app_context():
+        message_id, content = mail.message_bytes(message)
+
+    lines = content.split(b"\r\n")
+    assert b"\n" not in content.replace(b"\r\n", b"") and b"\r" not in content.replace(b"\r\n", b"")  # CRLF only
+    assert all(len(line) <= 998 for line in lines)  # RFC 5322's limit
+    read = _read(content)
+    assert read["Message-ID"] == message_id
+    assert read["To"] == "elodie@example.org"
+    assert read["Subject"] == message.subject
+    assert read["From"].addresses[0].addr_spec == app.config["MAIL_FROM"].rpartition("<")[2].rstrip(">")
+    # One line, unfolded, as RFC 8058 readers expect it.
+    assert read["List-Unsubscribe"] == message.headers[0][1]
+    assert read["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert read["MIME-Version"] == "1.0"
+    assert read.get_content_type() == "multipart/mixed"
+    assert read.get_body(preferencelist=("plain",)).get_content() == text
+    assert read.get_body(preferencelist=("html",)).get_content() == html
+    ics, png = list(read.iter_attachments())
+    assert (ics.get_content_type(), ics.get_filename(), ics.get_content_charset()) == (
+        "text/calendar", "invitation.ics", "utf-8")
+    assert ics.get_payload(decode=True) == invitation
+    assert (png.get_content_type(), png.get_filename()) == ("image/png", "reçu n°1.png")  # RFC 2231
+    assert png.get_payload(decode=True) == picture
+
+
+def test_a_text_alone_is_one_part_and_a_line_break_never_makes_a_header(app: Any) -> None:
+    message = mail.Mail(to="jean@example.org", subject="Rappel\r\nBcc: intrus@example.org", text="Bonjour")
+
+    with app.app_context():
+        _message_id, content = mail.message_bytes(message)
+
+    read = _read(content)
+    assert read.get_content_type() == "text/plain"
+    assert read.get_content() == "Bonjour"
+    assert read["Bcc"] is None
+    assert read["Subject"] == "Rappel Bcc: intrus@example.org"
