@@ -10,6 +10,7 @@ import smtplib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.charset import BASE64, Charset
@@ -127,22 +128,28 @@ def _envelope_sender() -> str:
     return parseaddr(current_app.config["MAIL_FROM"])[1]
 
 
-def send(mail: Mail) -> None:
+def send(mail: Mail, *, before_data: Callable[[], None] | None = None) -> None:
     """Deliver one message through the configured backend.
 
     SMTP connections are kept open and reused by the next message of the same thread (a worker
     sends thousands in a row); one found closed by the server is reopened once.
+    `before_data()`, when given, runs once the envelope (MAIL FROM, RCPT TO) was accepted, just before
+    the message itself goes (the server accepts a message only at the end of its data): a batch waits
+    there for the previous message's record. What it raises goes up as is, the transaction reset.
     :raise TemporaryMailError: the SMTP server refused for now (4xx) or could not be reached.
     :raise PermanentMailError: the SMTP server refused for good (5xx: the recipient, the sender or the data).
     """
     message_id, content = message_bytes(mail)
     if current_app.config["MAIL_BACKEND"] == "outbox":
+        if before_data is not None:
+            before_data()
         _write_to_outbox(message_id, content)
         return
     for last_try in (False, True):
         reused = False
         try:
             connection, reused = _connection()
+            connection.smtp.before_data = before_data
             connection.smtp.sendmail(_envelope_sender(), [mail.to], content)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused at RCPT: {address: (code, text)}
             _close_connection()
@@ -172,9 +179,25 @@ def send(mail: Mail) -> None:
 SMTP_IDLE_REUSE_SECONDS = 30.0
 
 
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, with a step between the envelope and the data (`send`'s `before_data`)."""
+
+    before_data: Callable[[], None] | None = None
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        gate, self.before_data = self.before_data, None
+        if gate is not None:
+            try:
+                gate()
+            except BaseException:
+                self._rset()  # type: ignore[attr-defined]  # the envelope given is dropped: the connection stays usable
+                raise
+        return super().data(msg)
+
+
 @dataclass
 class _SmtpConnection:
-    smtp: smtplib.SMTP
+    smtp: _Smtp
     settings: tuple[object, ...]
     pid: int
     last_used: float = 0.0
@@ -198,7 +221,7 @@ def _connection() -> tuple[_SmtpConnection, bool]:
             and time.monotonic() - current.last_used < SMTP_IDLE_REUSE_SECONDS):
         return current, True
     _close_connection()
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
+    smtp = _Smtp(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
     try:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -207,7 +230,7 @@ def _connection() -> tuple[_SmtpConnection, bool]:
     except BaseException:
         smtp.close()
         raise
-    opened = _SmtpConnection(smtp, settings, os.getpid())
+    opened = _SmtpConnection(smtp, settings, os.getpid(), last_used=time.monotonic())
     with _connections_lock:
         _connections[threading.get_ident()] = opened
     return opened, False

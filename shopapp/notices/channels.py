@@ -12,6 +12,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -71,13 +72,17 @@ def send_sms(message: Sms, *, event_key: str | None = None) -> None:
     log.info("sms sent", extra={"event_key": event_key, "status": status})
 
 
-def deliver(message: mail.Mail | Sms, *, event_key: str | None = None) -> None:
+def deliver(message: mail.Mail | Sms, *, event_key: str | None = None,
+            before_data: Callable[[], None] | None = None) -> None:
     """Send through the channel matching the message type (`event_key` only names the notice in logs).
+    `before_data()` runs just before the message itself goes (see `mail.send`).
 
     :raise mail.TemporaryMailError: the channel refused for now (the task retries).
     :raise mail.PermanentMailError: the channel refused for good (recorded as failed, never retried by itself).
     """
     if isinstance(message, Sms):
+        if before_data is not None:
+            before_data()
         send_sms(message, event_key=event_key)
     else:
-        mail.send(message)
+        mail.send(message, before_data=before_data)

@@ -15,14 +15,16 @@ CONFLICT DO NOTHING and its commit, the 'sent' mark one UPDATE by id, committed 
 together with its job's 'done' mark. A batch of jobs (worker/tasks/base.py `run_batch`) goes further:
 inside `queued_for_batch`, `send_once` renders its message and queues it; `send_queued` then claims every
 queued notice with ONE statement and one commit before the first message goes, sends them over one SMTP
-connection, and commits each 'sent' mark before the next message goes (so a worker killed mid-batch can
-repeat at most the message in flight, as above).
+connection, and makes each 'sent' mark durable before the next message's content goes (so a worker killed
+mid-batch can repeat at most one message, as above; on PostgreSQL the mark is written while the next
+message's envelope goes, `_MarksInFlight`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy import Connection, bindparam, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -236,7 +238,8 @@ def send_once(
     return True
 
 
-def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, channel: str) -> str | None:
+def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, channel: str, *,
+               before_data: Callable[[], None] | None = None) -> str | None:
     """Hand a claimed notice to its channel. Returns its subject once accepted (the caller records it sent),
     or None when refused for good: recorded failed at once, with the server's answer, for staff to see and
     resend (the task goes on with its other recipients: nothing retries a message that cannot go).
@@ -247,7 +250,7 @@ def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, c
     # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
     record = update(NoticeLog).where(NoticeLog.id == row_id)
     try:
-        channels.deliver(message, event_key=event_key)
+        channels.deliver(message, event_key=event_key, before_data=before_data)
     except mail.TemporaryMailError as exc:
         db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
         db.session.commit()
@@ -284,8 +287,8 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
     Every first claim goes in one statement and one commit before the first message leaves; a notice
     already in the log takes `claim`'s own path (sent or failed: skipped; another worker's fresh claim:
     busy; a retry or a stale claim: taken over). The messages then go over this process's one SMTP
-    connection, each one's 'sent' mark durable before the next goes (`_sent_marks`). A message refused for
-    good is marked failed at once.
+    connection, each one's 'sent' mark durable before the next one's content goes (`_sent_marks`). A message
+    refused for good is marked failed at once.
     Returns the jobs that must retry on their own: a message refused for now (marked 'retrying') or one
     another worker is sending.
     """
@@ -293,7 +296,7 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
     if not queued:
         return unfinished
     claimed = _claim_many(queued, utcnow())
-    with _sent_marks() as record_sent:
+    with _sent_marks() as marks:
         seen: set[tuple[str, str, str]] = set()
         for item in queued:
             key = (item.event_key, item.recipient, item.channel)
@@ -309,32 +312,78 @@ def send_queued(queued: Sequence[Queued]) -> set[int]:
                     continue
                 if row_id is None:
                     continue
-            db.session.commit()  # the previous message's 'sent' mark (when the session holds it), before this one goes
             try:
-                subject = _delivered(row_id, item.message, item.event_key, item.channel)
+                # The previous message's 'sent' mark is durable before this one's content goes (`marks.settle`).
+                subject = _delivered(row_id, item.message, item.event_key, item.channel, before_data=marks.settle)
             except mail.TemporaryMailError:
                 unfinished.add(item.job_id or 0)
                 continue
             if subject is None:
                 continue
-            record_sent({"row_id": row_id, "subject": subject, "sent_at": utcnow()})
+            marks.record({"row_id": row_id, "subject": subject, "sent_at": utcnow()})
     unfinished.discard(0)
     return unfinished
 
 
+class _SessionMarks:
+    """'Sent' marks in the session, each committed at once. SQLite serialises writers: a second connection
+    would wait for the session's."""
+
+    def record(self, values: dict[str, Any]) -> None:
+        db.session.connection().execute(_SENT_MARK, values)
+        db.session.commit()
+
+    def settle(self) -> None:
+        """Nothing in flight: each mark was committed as it was recorded."""
+
+
+class _MarksInFlight:
+    """'Sent' marks on PostgreSQL: each one UPDATE in autocommit on a connection of their own (one round
+    trip, where the session's would take three: the UPDATE, its COMMIT and the next BEGIN), written by a
+    thread of their own while the next message is prepared and its envelope (MAIL FROM, RCPT TO) goes.
+    `settle` waits until the mark is durable; the next message's content goes only then, so a worker killed
+    at any point has at most one message the server accepted and the log does not show as sent."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notice-marks")
+        self._pending: Future[Any] | None = None
+
+    def record(self, values: dict[str, Any]) -> None:
+        self.settle()
+        self._pending = self._writer.submit(self._connection.execute, _SENT_MARK, values)
+
+    def settle(self) -> None:
+        """Wait for the mark in flight. :raise: what writing it raised (the database is gone)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+
 @contextmanager
-def _sent_marks() -> Iterator[Callable[[dict[str, Any]], None]]:
-    """How `send_queued` records a 'sent' mark. On PostgreSQL: one UPDATE on a connection of its own in
-    autocommit, durable as soon as it returns (one round trip, where the session's would take three: the
-    UPDATE, its COMMIT and the next BEGIN). Elsewhere (SQLite serialises writers: a second connection
-    would wait for the session's): the UPDATE in the session, committed before the next message goes,
-    the last one by the caller."""
+def _sent_marks() -> Iterator[_SessionMarks | _MarksInFlight]:
+    """How `send_queued` records its 'sent' marks (`record`) and makes the last one durable before the next
+    message's content goes (`settle`). Every mark is durable when the block ends."""
     if db.session.get_bind().dialect.name != "postgresql":
-        yield lambda values: db.session.connection().execute(_SENT_MARK, values)
+        yield _SessionMarks()
         return
     with db.engine.connect() as own:
-        autocommit = own.execution_options(isolation_level="AUTOCOMMIT")
-        yield lambda values: autocommit.execute(_SENT_MARK, values)
+        in_flight = _MarksInFlight(own.execution_options(isolation_level="AUTOCOMMIT"))
+        try:
+            yield in_flight
+        except BaseException:
+            try:
+                in_flight.settle()
+            except Exception:  # the database is gone: the error on its way says more
+                log.exception("could not record a sent notice")
+            raise
+        else:
+            in_flight.settle()
+        finally:
+            in_flight.close()
 
 
 _SENT_MARK = (update(NoticeLog.__table__).where(NoticeLog.__table__.c.id == bindparam("row_id"))

@@ -6,6 +6,8 @@ import email
 from email import policy
 from typing import Any
 
+import pytest
+
 from shopapp.core import mail
 
 
@@ -63,3 +65,18 @@ def test_a_text_alone_is_one_part_and_a_line_break_never_makes_a_header(app: Any
     assert read.get_content() == "Bonjour"
     assert read["Bcc"] is None
     assert read["Subject"] == "Rappel Bcc: intrus@example.org"
+
+
+def test_when_the_step_before_the_data_fails_nothing_goes_and_the_connection_serves_the_next_message(
+        app: Any, smtp_server: Any) -> None:
+    def the_record_cannot_be_written() -> None:
+        raise RuntimeError("database gone")
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            mail.send(mail.Mail(to="un@example.org", subject="Un", text="Premier"),
+                      before_data=the_record_cannot_be_written)
+        mail.send(mail.Mail(to="deux@example.org", subject="Deux", text="Second"))
+
+    assert [str(message["To"]) for message in smtp_server.messages] == ["deux@example.org"]
+    assert smtp_server.sessions == 1  # the first envelope reset (RSET), the same connection went on

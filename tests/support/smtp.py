@@ -51,6 +51,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.owner.on_data is not None:  # what a test looks at when a message's data has arrived
+            self.owner.on_data(envelope)
         with self.owner.lock:
             if self.owner.refusals > 0:
                 self.owner.refusals -= 1
@@ -75,6 +77,7 @@ class RecordingSMTP:
         self.rcpt_waiting = 0
         # SMTP sessions opened (EHLO greetings): how many connections the messages came over.
         self.sessions = 0
+        self.on_data: Any = None
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:

@@ -90,6 +90,41 @@ def test_one_batch_sends_every_notice_over_one_connection_in_bounded_statements(
     assert sum(s.startswith("UPDATE outbox_job") for s in statements) == 3
 
 
+@pytest.mark.skipif(not IS_POSTGRES, reason="marks written by a thread of their own: PostgreSQL (on SQLite the "
+                                              "session's commit before each message records them)")
+def test_a_message_goes_only_once_the_previous_ones_sent_mark_is_durable(
+        app, world, make_user, smtp_server, no_dispatch):
+    _orders(app, world, make_user)
+    job_ids = _job_ids(app)
+    with app.app_context():
+        engine = db.engine
+
+    def slow_marks(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE notice_log SET"):
+            time.sleep(0.1)  # a slow disk: each mark takes a while to be durable
+
+    sent_before: list[int] = []
+
+    def count_sent(_envelope: Any) -> None:  # in the SMTP server, as each message's data arrives
+        with engine.connect() as look:
+            sent_before.append(look.scalar(select(func.count()).select_from(NoticeLog)
+                                           .where(NoticeLog.status == "sent")))
+
+    smtp_server.on_data = count_sent
+    event.listen(engine, "before_cursor_execute", slow_marks)
+    try:
+        done, _statements = _run_batch(app, job_ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", slow_marks)
+
+    assert done == 2 * ORDERS
+    # The k-th message's data went once the k messages before it were recorded as sent (never more than one
+    # message accepted and not recorded), and the last mark is durable when the batch ends.
+    assert sent_before == list(range(ORDERS))
+    with app.app_context():
+        assert db.session.scalars(select(NoticeLog.status)).all() == ["sent"] * ORDERS
+
+
 def test_a_batch_delivered_twice_sends_nothing_more(app, world, make_user, smtp_server, no_dispatch):
     _orders(app, world, make_user)
     job_ids = _job_ids(app)
