@@ -264,19 +264,32 @@ def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, c
     return subject
 
 
+def _claim_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING for a list of notices, built once per dialect: executed with
+    a list of rows, SQLAlchemy sends it as one multi-row statement ("insertmanyvalues") from one cached
+    compilation, where an INSERT … VALUES of the rows themselves is compiled again for every batch."""
+    statement = _CLAIM_STATEMENTS.get(dialect)
+    if statement is None:
+        table = NoticeLog.__table__
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (insert(table).on_conflict_do_nothing(index_elements=["event_key", "recipient", "channel"])
+                     .returning(table.c.id, table.c.event_key, table.c.recipient, table.c.channel))
+        _CLAIM_STATEMENTS[dialect] = statement
+    return statement
+
+
+_CLAIM_STATEMENTS: dict[str, Any] = {}
+
+
 def _claim_many(queued: Sequence[Queued], now: datetime) -> dict[tuple[str, str, str], int]:
     """First claims of every queued notice: one INSERT … ON CONFLICT DO NOTHING RETURNING, committed.
     Returns the new rows' ids by (event, recipient, channel); a notice already in the log is not among them."""
-    table = NoticeLog.__table__
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [{"event_key": item.event_key, "recipient": item.recipient, "channel": item.channel,
              "kind": item.kind, "subject": "", "status": SENDING, "attempts": 1, "claimed_at": now,
              "outbox_job_id": item.job_id, "created_at": now} for item in queued]
-    statement = (insert(table).values(rows)
-                 .on_conflict_do_nothing(index_elements=["event_key", "recipient", "channel"])
-                 .returning(table.c.id, table.c.event_key, table.c.recipient, table.c.channel))
+    statement = _claim_statement(db.session.get_bind().dialect.name)
     claimed = {(key, recipient, channel): int(row_id)
-               for row_id, key, recipient, channel in db.session.execute(statement)}
+               for row_id, key, recipient, channel in db.session.execute(statement, rows)}
     db.session.commit()
     return claimed
 

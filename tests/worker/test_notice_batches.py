@@ -88,6 +88,7 @@ def test_one_batch_sends_every_notice_over_one_connection_in_bounded_statements(
         statements)
     # The claim of its jobs, the look for jobs still queued (the batch has room), and the final 'done'.
     assert sum(s.startswith("UPDATE outbox_job") for s in statements) == 3
+    assert sum(s.startswith("INSERT INTO notice_log") for s in statements) == 1  # every notice claimed at once
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="marks written by a thread of their own: PostgreSQL (on SQLite the "
