@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from shopapp.core.clock import venue_time
+from shopapp.core.clock import as_utc
 from shopapp.core.money import format_cents
 
 # The French patterns the templates use, and their English forms (`17 h 30` is `5:30 PM`).
@@ -37,13 +37,14 @@ def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> st
     locale = get_locale() or Locale.parse("fr")
     if str(locale).startswith("en"):
         pattern = ENGLISH_PATTERNS.get(pattern, pattern)
-    return _formatted(venue_time(value), pattern, locale, get_timezone())
+    return _formatted(as_utc(value), pattern, locale, get_timezone())
 
 
 @functools.lru_cache(maxsize=1024)
 def _formatted(moment: datetime, pattern: str, locale: Locale, zone: tzinfo) -> str:
-    """flask-babel's `format_datetime` of one moment, held: a town's notices and pages show the same few
-    slot times over and over, and formatting one costs some 40 µs."""
+    """flask-babel's `format_datetime` of one moment (held in UTC: two local times of the hour repeated in
+    October compare equal), shown in `zone`, held: a town's notices and pages show the same few slot
+    times over and over, and formatting one costs some 20 µs."""
     return str(babel_dates.format_datetime(moment, pattern, tzinfo=zone, locale=locale))
 
 

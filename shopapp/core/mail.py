@@ -17,6 +17,7 @@ from email.charset import BASE64, Charset
 from email.header import Header
 from email.utils import encode_rfc2231, formataddr, make_msgid, parseaddr
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -61,8 +62,11 @@ def _header(name: str, value: str) -> str:
     List-Unsubscribe URL reads back with a leading space in some parsers); any other value as RFC 2047
     encoded words, folded. A line break inside the value never ends the header early."""
     value = " ".join(value.splitlines())
-    if value.isascii() and len(name) + len(value) < 996:
-        return f"{name}: {value}{_CRLF}"
+    if value.isascii():
+        if len(name) + len(value) < 996:
+            return f"{name}: {value}{_CRLF}"
+        # Longer: folded at its spaces, never as encoded words (an address or a URL would not read back).
+        return f"{name}: {Header(value, 'us-ascii', header_name=name).encode(linesep=_CRLF)}{_CRLF}"
     return f"{name}: {Header(value, _UTF8_HEADERS, header_name=name).encode(linesep=_CRLF)}{_CRLF}"
 
 
@@ -87,8 +91,8 @@ def _attachment_part(attachment: Attachment) -> tuple[str, bytes]:
     # Text attachments (an .ics invitation) are UTF-8; without the parameter MIME reads them as ASCII.
     charset = '; charset="utf-8"' if attachment.maintype == "text" else ""
     filename = attachment.filename
-    disposition = (f'filename="{filename}"' if filename.isascii() and '"' not in filename and "\\" not in filename
-                   else f"filename*={encode_rfc2231(filename, 'utf-8')}")  # RFC 2231
+    plain = filename.isascii() and filename.isprintable() and '"' not in filename and "\\" not in filename
+    disposition = f'filename="{filename}"' if plain else f"filename*={encode_rfc2231(filename, 'utf-8')}"  # RFC 2231
     return (f"Content-Type: {attachment.maintype}/{attachment.subtype}{charset}{_CRLF}"
             f"Content-Transfer-Encoding: base64{_CRLF}Content-Disposition: attachment; {disposition}{_CRLF}",
             _base64(attachment.content))
@@ -149,7 +153,7 @@ def send(mail: Mail, *, before_data: Callable[[], None] | None = None) -> None:
         reused = False
         try:
             connection, reused = _connection()
-            connection.smtp.before_data = before_data
+            connection.smtp.before_data, connection.smtp.data_started = before_data, False
             connection.smtp.sendmail(_envelope_sender(), [mail.to], content)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused at RCPT: {address: (code, text)}
             _close_connection()
@@ -167,7 +171,9 @@ def send(mail: Mail, *, before_data: Callable[[], None] | None = None) -> None:
             raise TemporaryMailError(f"{exc.smtp_code} {_reply(exc.smtp_error)}") from exc
         except (OSError, smtplib.SMTPException) as exc:  # disconnected, refused, timed out
             _close_connection()
-            if reused and not last_try:
+            # Again on a new connection only when the content never went: a reply lost after it may hide a
+            # message the server accepted.
+            if reused and not last_try and not connection.smtp.data_started:
                 continue
             raise TemporaryMailError(repr(exc)) from exc
         connection.last_used = time.monotonic()
@@ -183,8 +189,9 @@ class _Smtp(smtplib.SMTP):
     """smtplib's client, with a step between the envelope and the data (`send`'s `before_data`)."""
 
     before_data: Callable[[], None] | None = None
+    data_started = False  # whether the current message's DATA went (`send` retries only before it)
 
-    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+    def data(self, msg: Any) -> tuple[int, bytes]:  # smtplib types it as Buffer | str
         gate, self.before_data = self.before_data, None
         if gate is not None:
             try:
@@ -192,6 +199,7 @@ class _Smtp(smtplib.SMTP):
             except BaseException:
                 self._rset()  # type: ignore[attr-defined]  # the envelope given is dropped: the connection stays usable
                 raise
+        self.data_started = True
         return super().data(msg)
 
 

@@ -77,14 +77,20 @@ def calendar_bytes(events: Iterable[CalendarEvent], *, stamp: datetime) -> bytes
 
 
 def _text(value: str) -> str:
-    """A TEXT value (RFC 5545, 3.3.11): backslash, semicolon and comma escaped, line breaks as \\n."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n"))
+    """A TEXT value (RFC 5545, 3.3.11): backslash, semicolon and comma escaped, line breaks as \\n, other
+    control characters (which TEXT does not allow) left out."""
+    escaped = (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+               .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n"))
+    return escaped if escaped.isprintable() else escaped.translate(_CONTROLS)
+
+
+# Every control character but the tab, which TEXT allows.
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F], None) | {0x09: 0x09}
 
 
 def _uri(value: str) -> str:
     """A URI value as is, with no control character (a line break would end the property)."""
-    return "".join(char for char in value if char >= " " and char != "\x7f")
+    return value if value.isprintable() else value.translate(_CONTROLS).replace("\t", "")
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:

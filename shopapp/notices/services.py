@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -264,30 +265,18 @@ def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, c
     return subject
 
 
-def _claim_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING for a list of notices, built once per dialect: executed with
-    a list of rows, SQLAlchemy sends it as one multi-row statement ("insertmanyvalues") from one cached
-    compilation, where an INSERT … VALUES of the rows themselves is compiled again for every batch."""
-    statement = _CLAIM_STATEMENTS.get(dialect)
-    if statement is None:
-        table = NoticeLog.__table__
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (insert(table).on_conflict_do_nothing(index_elements=["event_key", "recipient", "channel"])
-                     .returning(table.c.id, table.c.event_key, table.c.recipient, table.c.channel))
-        _CLAIM_STATEMENTS[dialect] = statement
-    return statement
-
-
-_CLAIM_STATEMENTS: dict[str, Any] = {}
-
-
 def _claim_many(queued: Sequence[Queued], now: datetime) -> dict[tuple[str, str, str], int]:
     """First claims of every queued notice: one INSERT … ON CONFLICT DO NOTHING RETURNING, committed.
     Returns the new rows' ids by (event, recipient, channel); a notice already in the log is not among them."""
     rows = [{"event_key": item.event_key, "recipient": item.recipient, "channel": item.channel,
              "kind": item.kind, "subject": "", "status": SENDING, "attempts": 1, "claimed_at": now,
              "outbox_job_id": item.job_id, "created_at": now} for item in queued]
-    statement = _claim_statement(db.session.get_bind().dialect.name)
+    table = NoticeLog.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # Executed with the list of rows: SQLAlchemy compiles the statement for one row and sends it as one
+    # multi-row statement ("insertmanyvalues"), where `.values(rows)` compiled every row's parameters.
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["event_key", "recipient", "channel"])
+                 .returning(table.c.id, table.c.event_key, table.c.recipient, table.c.channel))
     claimed = {(key, recipient, channel): int(row_id)
                for row_id, key, recipient, channel in db.session.execute(statement, rows)}
     db.session.commit()
@@ -350,6 +339,14 @@ class _SessionMarks:
         """Nothing in flight: each mark was committed as it was recorded."""
 
 
+class MarkNotRecorded(Exception):
+    """A notice went out but its 'sent' mark could not be written: the batch stops before the next one."""
+
+
+# How long a batch waits for the previous message's 'sent' mark before it gives up (the database is stuck).
+MARK_WAIT_SECONDS = 60.0
+
+
 class _MarksInFlight:
     """'Sent' marks on PostgreSQL: each one UPDATE in autocommit on a connection of their own (one round
     trip, where the session's would take three: the UPDATE, its COMMIT and the next BEGIN), written by a
@@ -367,19 +364,36 @@ class _MarksInFlight:
         self._pending = self._writer.submit(self._connection.execute, _SENT_MARK, values)
 
     def settle(self) -> None:
-        """Wait for the mark in flight. :raise: what writing it raised (the database is gone)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+        """Wait for the mark in flight (at most MARK_WAIT_SECONDS).
+
+        :raise MarkNotRecorded: the mark could not be written, or not in time (the database is gone or
+            stuck: the batch stops there, its message is recorded later or sent again once).
+        """
+        pending = self._pending
+        if pending is None:
+            return
+        try:
+            pending.result(timeout=MARK_WAIT_SECONDS)
+        except FuturesTimeout as exc:
+            raise MarkNotRecorded("the 'sent' mark of a notice was not written in time") from exc
+        except Exception as exc:
+            raise MarkNotRecorded("the 'sent' mark of a notice could not be written") from exc
+        finally:
+            if pending.done():  # kept when the wait itself was interrupted: `close` still looks at it
+                self._pending = None
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+        left, self._pending = self._pending, None
+        if left is not None and left.exception() is not None:
+            log.error("could not record a sent notice", exc_info=left.exception())
 
 
 @contextmanager
 def _sent_marks() -> Iterator[_SessionMarks | _MarksInFlight]:
     """How `send_queued` records its 'sent' marks (`record`) and makes the last one durable before the next
-    message's content goes (`settle`). Every mark is durable when the block ends."""
+    message's content goes (`settle`). When the block ends normally, every mark is durable; on an error,
+    the mark in flight is still waited for (a failure to write it is logged)."""
     if db.session.get_bind().dialect.name != "postgresql":
         yield _SessionMarks()
         return

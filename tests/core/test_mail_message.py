@@ -54,17 +54,25 @@ def test_a_message_reads_back_with_its_headers_alternatives_and_attachments(app:
     assert png.get_payload(decode=True) == picture
 
 
-def test_a_text_alone_is_one_part_and_a_line_break_never_makes_a_header(app: Any) -> None:
-    message = mail.Mail(to="jean@example.org", subject="Rappel\r\nBcc: intrus@example.org", text="Bonjour")
+def test_no_header_value_nor_file_name_makes_a_header_of_its_own(app: Any) -> None:
+    long_ascii = " ".join(["https://example.org/desabonnement/abcdef"] * 30)  # past RFC 5322's 998 characters
+    message = mail.Mail(to="jean@example.org", subject="Rappel\r\nBcc: intrus@example.org", text="Bonjour",
+                        headers=(("X-Long", long_ascii),),
+                        attachments=(mail.Attachment("recu\r\nX-Injected: 1.txt", b"x", "text", "plain"),))
 
     with app.app_context():
         _message_id, content = mail.message_bytes(message)
 
     read = _read(content)
-    assert read.get_content_type() == "text/plain"
-    assert read.get_content() == "Bonjour"
+    assert read.get_body(preferencelist=("plain",)).get_content() == "Bonjour"
     assert read["Bcc"] is None
     assert read["Subject"] == "Rappel Bcc: intrus@example.org"
+    assert all(len(line) <= 998 for line in content.split(b"\r\n"))
+    assert b"=?" not in content.split(b"X-Long:")[1].split(b"\r\n\r\n")[0]  # folded, never encoded words
+    assert " ".join(str(read["X-Long"]).split()) == long_ascii
+    (attachment,) = read.iter_attachments()
+    assert attachment["X-Injected"] is None
+    assert attachment.get_filename() == "recu\r\nX-Injected: 1.txt"  # in RFC 2231's form, whole
 
 
 def test_when_the_step_before_the_data_fails_nothing_goes_and_the_connection_serves_the_next_message(
@@ -80,3 +88,16 @@ def test_when_the_step_before_the_data_fails_nothing_goes_and_the_connection_ser
 
     assert [str(message["To"]) for message in smtp_server.messages] == ["deux@example.org"]
     assert smtp_server.sessions == 1  # the first envelope reset (RSET), the same connection went on
+
+
+def test_a_reply_lost_after_the_content_went_is_not_sent_again_on_a_new_connection(
+        app: Any, smtp_server: Any) -> None:
+    with app.app_context():
+        mail.send(mail.Mail(to="un@example.org", subject="Un", text="Premier"))  # the connection, kept
+        # The server takes the next message, then the connection drops before its "250" reaches the sender.
+        smtp_server.on_data = lambda server, _envelope: server.transport.close()
+        with pytest.raises(mail.TemporaryMailError):
+            mail.send(mail.Mail(to="deux@example.org", subject="Deux", text="Second"))
+
+    # Not sent again over a new connection: the server may well have it already (here it has).
+    assert [str(message["To"]) for message in smtp_server.messages] == ["un@example.org", "deux@example.org"]

@@ -52,7 +52,7 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.owner.on_data is not None:  # what a test looks at when a message's data has arrived
-            self.owner.on_data(envelope)
+            self.owner.on_data(server, envelope)
         with self.owner.lock:
             if self.owner.refusals > 0:
                 self.owner.refusals -= 1
@@ -72,8 +72,8 @@ class RecordingSMTP:
         self.refused = 0
         self.rcpt_delay = 0.0
         self.refused_recipients: dict[str, str] = {}
-        # Clients inside the RCPT delay right now: a crash test kills the worker there, before any
-        # message is accepted (killing just after one is accepted may repeat it, by design).
+        # Clients inside the RCPT delay right now: a crash test kills the worker there, in the middle of a
+        # message's envelope (killing before the previous one is recorded as sent may repeat that one, by design).
         self.rcpt_waiting = 0
         # SMTP sessions opened (EHLO greetings): how many connections the messages came over.
         self.sessions = 0

@@ -92,7 +92,7 @@ def test_one_batch_sends_every_notice_over_one_connection_in_bounded_statements(
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="marks written by a thread of their own: PostgreSQL (on SQLite the "
-                                              "session's commit before each message records them)")
+                                              "session commits each mark as soon as its message went)")
 def test_a_message_goes_only_once_the_previous_ones_sent_mark_is_durable(
         app, world, make_user, smtp_server, no_dispatch):
     _orders(app, world, make_user)
@@ -106,7 +106,7 @@ def test_a_message_goes_only_once_the_previous_ones_sent_mark_is_durable(
 
     sent_before: list[int] = []
 
-    def count_sent(_envelope: Any) -> None:  # in the SMTP server, as each message's data arrives
+    def count_sent(_server: Any, _envelope: Any) -> None:  # in the SMTP server, as each message's data arrives
         with engine.connect() as look:
             sent_before.append(look.scalar(select(func.count()).select_from(NoticeLog)
                                            .where(NoticeLog.status == "sent")))
@@ -245,3 +245,21 @@ def test_a_claim_waits_for_the_dispatcher_still_marking_the_same_jobs(app, world
     worker.join(timeout=20)
 
     assert [job_id for job_id, _name, _payload in claimed] == job_ids
+
+
+class _FailingConnection:
+    """Stands in for the marks' database connection (no real one can be made to fail on demand here)."""
+
+    def execute(self, *_args: Any) -> None:
+        raise RuntimeError("connection lost")
+
+
+def test_a_mark_that_cannot_be_written_stops_the_batch_before_the_next_message() -> None:
+    from shopapp.notices.services import MarkNotRecorded, _MarksInFlight
+
+    marks = _MarksInFlight(_FailingConnection())  # type: ignore[arg-type]
+    marks.record({"row_id": 1, "subject": "Un", "sent_at": None})
+    with pytest.raises(MarkNotRecorded):
+        marks.settle()  # what the next message's DATA waits for
+    marks.settle()  # reported once: nothing left in flight
+    marks.close()

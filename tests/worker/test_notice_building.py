@@ -39,12 +39,12 @@ def test_the_time_zone_block_is_built_once_and_still_covers_both_daylight_saving
 def test_events_are_escaped_and_folded_so_a_calendar_reads_back_every_value() -> None:
     # Each character RFC 5545 escapes, line breaks of every kind, text long enough to fold, and multi-byte
     # characters placed so that a fold at 75 octets falls inside one of them.
-    summary = "Retrait, commande; n° AMC\\42 — « café »\r\nsecond line\rthird\n" + "é" * 60
+    summary = "Retrait, commande; n° AMC\\42 — « café »\r\nsecond line\rthird\n\tindented" + "é" * 60
     description = "Code : X7K2; apportez un sac, merci.\n" + "日本" * 40
     starts = datetime(2026, 10, 24, 8, 30, tzinfo=UTC)
     event = CalendarEvent(uid="order-7@example.org", summary=summary, starts_at=starts,
                           ends_at=starts + timedelta(hours=1), timezone="Europe/Paris",
-                          location="La Halle, 3 place; Bourg", description=description,
+                          location="La Halle, 3 place;\x07 Bourg", description=description,
                           url="https://example.org/commandes/7?a=1,2;b", latitude=48.85, longitude=2.35)
 
     document = calendar_bytes([event], stamp=starts - timedelta(days=2))

@@ -143,7 +143,8 @@ BATCH = 10
 
 def test_worker_sigkilled_mid_batch_of_order_notices_loses_and_doubles_nothing(app, world, make_user,
                                                                                smtp_server, monkeypatch, tmp_path):
-    smtp_server.rcpt_delay = 0.4
+    # A slow server: the worker is killed early in a message's envelope, long before the server could accept it.
+    smtp_server.rcpt_delay = 0.8
     # Jobs and notices left by a killed worker are taken over quickly (the sweep republishes after 1 s below).
     env = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
            "NOTICE_CLAIM_TIMEOUT": "2", "OUTBOX_REPUBLISH_AFTER": "1", "LOG_JSON": "0"}
@@ -166,14 +167,15 @@ def test_worker_sigkilled_mid_batch_of_order_notices_loses_and_doubles_nothing(a
     try:
         # Killed in the middle of a message's envelope, once every message the server accepted is recorded as
         # sent (the previous one's record is written while the next envelope goes): nothing may repeat.
-        wait_for(lambda: len(smtp_server.messages) >= 3 and smtp_server.rcpt_waiting > 0
-                 and _count_sent(app) == len(smtp_server.messages), timeout=60, interval=0.02)
+        wait_for(lambda: len(smtp_server.messages) >= 3 and _count_sent(app) == len(smtp_server.messages)
+                 and smtp_server.rcpt_waiting > 0, timeout=60, interval=0.02)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     assert len(smtp_server.messages) < BATCH
 
     monkeypatch.setitem(app.config, "OUTBOX_REPUBLISH_AFTER", 1)
+    smtp_server.rcpt_delay = 0.0
     second = start_worker_process(env, tmp_path / "worker2.log")
     try:
         def all_done() -> bool:
