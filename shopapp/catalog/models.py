@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopapp.core.clock import utcnow
@@ -126,6 +126,10 @@ class Product(TimestampMixin, Base):
         # The public list filters on active products of a shop and sorts by name or price.
         Index("ix_product_active_name", "is_active", "name"),
         Index("ix_product_shop_id_name", "shop_id", "name"),
+        # The lists' count of active products (joined to their shops, and to the search's matches by id)
+        # is read from this small index alone, not from the table's rows.
+        Index("ix_product_active_shop_id_id", "shop_id", "id", postgresql_where=text("is_active IS true"),
+              sqlite_where=text("is_active IS 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -70,30 +70,34 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
     Two SQL statements whatever the page size (the rows with shop, category and stock joined in, and
     the count), plus one to resolve a category slug. :raise NotFoundError: unknown category.
     """
-    base = (
-        select(Product)
-        .join(Product.shop)
-        .outerjoin(Product.stock)
-        .where(Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED)
-    )
+    conditions: list[Any] = [Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED]
     if filters.shop_slug:
-        base = base.where(Shop.slug == filters.shop_slug)
+        conditions.append(Shop.slug == filters.shop_slug)
     if filters.category_slug:
-        base = base.where(Product.category_id.in_(_category_ids(filters.category_slug)))
+        conditions.append(Product.category_id.in_(_category_ids(filters.category_slug)))
     if filters.label:
-        base = base.where(_label_filter(filters.label))
+        conditions.append(_label_filter(filters.label))
     if filters.in_stock:
-        base = base.where(StockRecord.on_hand - StockRecord.allocated > 0)
-    rank = None
+        conditions.append(StockRecord.on_hand - StockRecord.allocated > 0)
+    match = rank = None
     if filters.q is not None and filters.q.strip():
         query = search.SearchQuery(search.query_terms(filters.q))
         if query.is_empty:
             return ProductPage([], 0, page, per_page)
         match = search.matches(db.engine.dialect.name, query)
-        base = base.join(match, match.c.product_id == Product.id)
         rank = match.c.rank
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
-    stmt = _sorted(base, filters.sort, rank).options(
+
+    def visible(stmt: Select[Any], *, stock: bool) -> Select[Any]:
+        stmt = stmt.join(Product.shop)
+        if stock:  # at most one stock row per product: the join never repeats a product
+            stmt = stmt.outerjoin(Product.stock)
+        if match is not None:
+            stmt = stmt.join(match, match.c.product_id == Product.id)
+        return stmt.where(*conditions)
+
+    # The count joins the stock only when it filters on it: the active products' index answers it alone.
+    total = db.session.scalar(visible(select(func.count()).select_from(Product), stock=filters.in_stock)) or 0
+    stmt = _sorted(visible(select(Product), stock=True), filters.sort, rank).options(
         contains_eager(Product.shop), contains_eager(Product.stock), joinedload(Product.category)
     )
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
