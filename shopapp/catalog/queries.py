@@ -67,8 +67,8 @@ def _category_ids(slug: str) -> list[int]:
 def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) -> ProductPage:
     """Active products of approved shops, filtered, searched and sorted, one page of them.
 
-    Two SQL statements whatever the page size (the rows with shop, category and stock joined in, and
-    the count), plus one to resolve a category slug. :raise NotFoundError: unknown category.
+    Two SQL statements whatever the page size (the count, and the page's rows with shop, category and
+    stock joined in), plus one to resolve a category slug. :raise NotFoundError: unknown category.
     """
     conditions: list[Any] = [Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED]
     if filters.shop_slug:
@@ -97,10 +97,16 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
 
     # The count joins the stock only when it filters on it: the active products' index answers it alone.
     total = db.session.scalar(visible(select(func.count()).select_from(Product), stock=filters.in_stock)) or 0
-    stmt = _sorted(visible(select(Product), stock=True), filters.sort, rank).options(
+    # The page's products are chosen from narrow rows (id and sort key), then only they are read whole with
+    # their shop, stock and category: a search ranks every match without carrying each one's wide row.
+    narrow = select(Product.id) if rank is None else select(Product.id, rank.label("rank"))
+    page_ids = (_sorted(visible(narrow, stock=filters.in_stock), filters.sort, rank)
+                .limit(per_page).offset((page - 1) * per_page).subquery("page_ids"))
+    rows = select(Product).join(page_ids, page_ids.c.id == Product.id).join(Product.shop).outerjoin(Product.stock)
+    stmt = _sorted(rows, filters.sort, None if rank is None else page_ids.c.rank).options(
         contains_eager(Product.shop), contains_eager(Product.stock), joinedload(Product.category)
     )
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    items = db.session.scalars(stmt).unique().all()
     return ProductPage(items, total, page, per_page)
 
 

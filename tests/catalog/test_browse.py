@@ -197,3 +197,29 @@ def test_the_lists_count_is_read_from_the_active_products_index_alone(app, town,
     assert found.total == len(found.items) > 0
     assert "Index Only Scan using ix_product_active_shop_id_id on product" in plan, plan
     assert "stock_record" not in plan
+
+
+@pytest.mark.parametrize("sort", ["relevance", "name", "price", "-price", "new"])
+def test_pages_of_a_search_follow_one_another_in_the_order_of_the_whole_list(app, client, catalog, sort):
+    # The page's products are chosen from narrow rows, then read whole: the pages must still cut one order.
+    catalog.category("pains", "Pains")
+    shops = [catalog.shop(f"boutique-{n}") for n in range(3)]
+    from shopapp.catalog import services
+    from shopapp.extensions import db
+
+    with app.app_context():
+        for n in range(23):
+            name = f"Pain de campagne {n % 4}" if n % 2 else f"Pain aux céréales et pain de mie {n}"
+            services.create_product(shops[n % 3], services.ProductData(
+                sku=f"P-{n}", name=name, price_cents=300 + 10 * (n % 5), unit="pièce", category_slug="pains",
+                vat_rate_bp=550, stock=n % 3))
+        db.session.commit()
+
+    whole = client.get(f"/api/v1/products?q=pain&sort={sort}&per_page=100").json
+    pages = [client.get(f"/api/v1/products?q=pain&sort={sort}&per_page=5&page={page}").json for page in range(1, 6)]
+
+    assert whole["total"] == 23 and all(page["total"] == 23 for page in pages)
+    assert [item["id"] for page in pages for item in page["items"]] == [item["id"] for item in whole["items"]]
+    if sort == "price":
+        prices = [item["price_cents"] for item in whole["items"]]
+        assert prices == sorted(prices)
