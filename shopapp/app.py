@@ -25,7 +25,6 @@ import shopapp.venue.models  # noqa: F401
 from shopapp.accounts import api as accounts_api
 from shopapp.accounts import views as accounts_views
 from shopapp.accounts.access import is_bearer_request
-from shopapp.accounts.forms import EmptyForm, LanguageForm
 from shopapp.accounts.loader import init_login
 from shopapp.animations import api as animations_api
 from shopapp.animations import venue_views as animations_venue_views
@@ -142,8 +141,8 @@ def confirm_post() -> Response:
 
 
 def _template_globals() -> dict[str, object]:
-    """What every page's layout and every e-mail needs: the locale, the venue's name, the log-out and
-    language forms."""
+    """What every page's layout and every e-mail needs: the locale, the venue's name, and on a page the
+    CSRF token of its forms."""
     locale = str(get_locale() or "fr")
     # Read only when a template shows it (the 503 page of a database outage does not).
     venue = LazyString(venue_name)
@@ -152,13 +151,10 @@ def _template_globals() -> dict[str, object]:
     return {
         "current_locale": locale,
         "venue_name": venue,
-        # Over Flask-WTF's own (its context processor would win over the environment's global).
+        # Over Flask-WTF's own (its context processor would win over the environment's global). The layout's
+        # log-out and language forms write their token with it, which a catalog page defers for a visitor
+        # without a session.
         "csrf_token": page_cache.csrf_token,
-        # formdata=None: never read the request body here (an oversized upload's error page must render).
-        # No CSRF field: the layout writes the token with `csrf_token()`, which a catalog page defers
-        # for a visitor without a session (building the field would make one).
-        "logout_form": EmptyForm(formdata=None, meta={"csrf": False}),
-        "language_form": LanguageForm(formdata=None, meta={"csrf": False}),
     }
 
 
