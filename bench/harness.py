@@ -195,11 +195,13 @@ def stop(process: subprocess.Popen[Any] | None, timeout: float = 30) -> None:
 
 
 def start_celery_worker(env: dict[str, str], log: IO[bytes], *, nice: int = 0) -> subprocess.Popen[bytes]:
-    """One Celery worker process (solo pool) on the bench's Redis, as `worker` runs in production; `nice=10`
-    as docker-compose.yml starts it beside the web (residents' requests first when the CPU is short, the
-    notices catching up after)."""
+    """One Celery worker process on the bench's Redis, with the pool `worker` runs with in production
+    (`worker.POOL_OPTIONS`); `nice=10` as docker-compose.yml starts it beside the web (residents' requests
+    first when the CPU is short, the notices catching up after)."""
+    from worker import POOL_OPTIONS
+
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--pool=solo", "--loglevel=WARNING",
+        [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", *POOL_OPTIONS, "--loglevel=WARNING",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=(lambda: os.nice(nice)) if nice else None,

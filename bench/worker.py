@@ -1,5 +1,6 @@
 """Worker bench: order-confirmation notices (the full message: three templates and the .ics) sent by ONE
-Celery worker process (solo pool) on Redis to a local SMTP sink (aiosmtpd, in this process).
+Celery worker process (its production pool, `worker.POOL_OPTIONS`) on Redis to a local SMTP sink (aiosmtpd,
+in this process).
 
 Orders are written straight into the database (a resident, one part, one line each) with their
 `notices.order_confirmed` outbox job, committed, and the jobs published right after the commit with
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from shopapp.app import create_app
     from shopapp.extensions import db
+    from worker import POOL_OPTIONS
 
     app = create_app()
     with app.app_context():
@@ -227,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             log.close()
     rows["notices throughput"] = harness.row(
         rps=throughput, floor_rps=floor, backlog=args.orders, delivered=backlog_delivered,
-        duplicates=sink.duplicates, worker_processes=1, **common)
+        duplicates=sink.duplicates, worker_processes=1,
+        worker_pool=" ".join(POOL_OPTIONS), **common)
     lost = len(committed) - len(delays)
     rows["notices latency"] = harness.row(
         rps=len(committed) / harness.measure_seconds(), arrival_rate=round(rate, 1), orders=len(committed),

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from worker import POOL_OPTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -57,4 +59,6 @@ def test_compose_runs_the_production_stack():
     assert services["web"]["command"][0] == "gunicorn"
     # The worker at a lower CPU priority: residents' requests first when the CPU is short.
     assert services["worker"]["command"][:7] == ["nice", "-n", "10", "celery", "-A", "worker.celery_app", "worker"]
+    # With the pool the bench measures and tests/worker checks (one process, several threads).
+    assert services["worker"]["command"][-len(POOL_OPTIONS):] == list(POOL_OPTIONS)
     assert services["migrate"]["command"][2].startswith("flask db upgrade && ")

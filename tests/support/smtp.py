@@ -39,6 +39,7 @@ class _Handler:
         # A slow server, to catch a worker in the middle of a send (nothing is stored before DATA).
         if self.owner.rcpt_delay:
             self.owner.rcpt_waiting += 1
+            self.owner.rcpt_waiting_most = max(self.owner.rcpt_waiting_most, self.owner.rcpt_waiting)
             try:
                 await asyncio.sleep(self.owner.rcpt_delay)
             finally:
@@ -75,6 +76,7 @@ class RecordingSMTP:
         # Clients inside the RCPT delay right now: a crash test kills the worker there, in the middle of a
         # message's envelope (killing before the previous one is recorded as sent may repeat that one, by design).
         self.rcpt_waiting = 0
+        self.rcpt_waiting_most = 0  # the most clients ever inside it at once (messages sent side by side)
         # SMTP sessions opened (EHLO greetings): how many connections the messages came over.
         self.sessions = 0
         self.on_data: Any = None

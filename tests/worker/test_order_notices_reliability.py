@@ -28,6 +28,7 @@ from tests.orders.services import fill_basket
 from tests.support.processes import ROOT, start_worker_process
 from tests.support.smtp import free_port
 from tests.support.waiting import wait_for
+from worker import POOL_OPTIONS
 
 
 def _count_sent(app) -> int:  # type: ignore[no-untyped-def]
@@ -192,6 +193,48 @@ def test_worker_sigkilled_mid_batch_of_order_notices_loses_and_doubles_nothing(a
     assert recipients == sorted(f"client{n}@example.org" for n in range(BATCH))
     with app.app_context():
         assert db.session.scalars(select(NoticeLog.status)).all() == ["sent"] * BATCH
+
+
+RUSH = 24
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="production's pool runs on PostgreSQL + Redis; the embedded demo runs "
+                                             "one solo worker (SQLite takes one writer at a time)")
+def test_the_production_pool_sends_a_rush_of_confirmations_side_by_side_each_exactly_once(
+        app, world, make_user, smtp_server, monkeypatch, tmp_path):
+    # Small batches for several threads to take at once, and a server slow enough at RCPT for them to meet there.
+    smtp_server.rcpt_delay = 0.05
+    env = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
+           "OUTBOX_BATCH_SIZE": "3", "LOG_JSON": "0"}
+    monkeypatch.setitem(app.config, "OUTBOX_BATCH_SIZE", 3)
+    shop = world.shop("Boulangerie Aurore")
+    bread = world.product(shop, "Baguette", stock=100)
+    slot = world.slot(hours_from_now=30, capacity=RUSH)
+    app.extensions["celery"].control.purge()
+    residents = [make_user(email=f"voisin{n}@example.org", name=f"Voisin {n}") for n in range(RUSH)]
+    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", False)
+    for resident in residents:
+        fill_basket(app, resident, (bread, 1))
+        with app.app_context():
+            place_order(CheckoutRequest(resident, slot, "at_pickup"))
+            commit()
+    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", True)
+    with app.app_context():
+        assert outbox.sweep(pending_grace=0)["published"] == RUSH * 2  # confirmations + parts (shop has no address)
+
+    worker = start_worker_process(env, tmp_path / "worker.log", pool=POOL_OPTIONS)
+    try:
+        wait_for(lambda: _count_done(app) == RUSH * 2, timeout=120, interval=0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+
+    # Sent side by side (one thread alone is never at two RCPTs at once), and still each message once.
+    assert smtp_server.rcpt_waiting_most >= 2
+    recipients = sorted(str(message["To"]) for message in smtp_server.messages)
+    assert recipients == sorted(f"voisin{n}@example.org" for n in range(RUSH))
+    with app.app_context():
+        assert db.session.scalars(select(NoticeLog.status)).all() == ["sent"] * RUSH
 
 
 def test_the_worker_process_runs_with_the_hardened_celery_settings(app):
