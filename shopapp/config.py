@@ -86,8 +86,11 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY") or self._embedded_secret(instance)
         self.SQLALCHEMY_DATABASE_URI = self._database_url(instance)
         # Connections idle in the pool are pinged before use by shopapp.core.db (not `pool_pre_ping`,
-        # which would ping before every transaction).
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+        # which would ping before every transaction). On PostgreSQL, room for a worker process's threads
+        # (worker.POOL_OPTIONS): each holds its session's connection and, sending a batch, the one its 'sent'
+        # marks are written on; SQLAlchemy's default pool (5, and 10 more for a while) would keep some waiting.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = (
+            {"pool_size": 10, "max_overflow": 10} if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})
         broker = _env("CELERY_BROKER_URL") or _env("REDIS_URL")
         if broker is None:
             broker = "sqla+" + _sqlite_url(instance / "broker.sqlite3")

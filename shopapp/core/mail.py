@@ -67,7 +67,25 @@ def _header(name: str, value: str) -> str:
             return f"{name}: {value}{_CRLF}"
         # Longer: folded at its spaces, never as encoded words (an address or a URL would not read back).
         return f"{name}: {Header(value, 'us-ascii', header_name=name).encode(linesep=_CRLF)}{_CRLF}"
-    return f"{name}: {Header(value, _UTF8_HEADERS, header_name=name).encode(linesep=_CRLF)}{_CRLF}"
+    return f"{name}: {_encoded_words(name, value)}{_CRLF}"
+
+
+def _encoded_words(name: str, value: str) -> str:
+    """`value` as RFC 2047 encoded words (UTF-8, base64), one per line of at most 76 characters, the first
+    after the header's name; a character's bytes never split between two words (RFC 2047 §5). What the
+    standard library's `Header` writes, without its measuring every character (a notice's subject took
+    it some 40 µs)."""
+    data = value.encode("utf-8")
+    words: list[str] = []
+    start, room = 0, 76 - len(name) - 2
+    while start < len(data):
+        end = start + max(12, (room - 12) // 4 * 3)  # 12: "=?utf-8?b?" and "?="; 4 base64 characters, 3 bytes
+        if end < len(data):
+            while data[end] & 0xC0 == 0x80:  # a continuation byte: the character starts before it
+                end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
+        start, room = end, 75  # the next lines start with one space
+    return f"{_CRLF} ".join(words)
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,7 +147,13 @@ def message_bytes(mail: Mail) -> tuple[str, bytes]:
 
 
 def _envelope_sender() -> str:
-    return parseaddr(current_app.config["MAIL_FROM"])[1]
+    return _address_of(current_app.config["MAIL_FROM"])
+
+
+@functools.lru_cache(maxsize=8)
+def _address_of(mail_from: str) -> str:
+    """The bare address of MAIL_FROM (parsed once per process)."""
+    return parseaddr(mail_from)[1]
 
 
 def send(mail: Mail, *, before_data: Callable[[], None] | None = None) -> None:

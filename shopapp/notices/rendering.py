@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
 
 from shopapp.core import mail
 from shopapp.core.i18n import force_locale_for
@@ -29,11 +29,16 @@ class Recipient:
 
 def render_mail(template: str, recipient: Recipient, *, attachments: Iterable[mail.Attachment] = (),
                 **context: Any) -> mail.Mail:
-    """`emails/<template>_subject.txt`, `.txt` and `.html` rendered in the recipient's language."""
+    """`emails/<template>_subject.txt`, `.txt` and `.html` rendered in the recipient's language.
+
+    The app's context processors run once for the three (`render_template` would run them for each: a
+    worker renders thousands of notices in a row)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    context["recipient"] = recipient
     with force_locale_for(recipient.locale):
-        subject = render_template(f"emails/{template}_subject.txt", recipient=recipient, **context)
-        text = render_template(f"emails/{template}.txt", recipient=recipient, **context)
-        html = render_template(f"emails/{template}.html", recipient=recipient, **context)
+        app.update_template_context(context)
+        subject, text, html = (app.jinja_env.get_template(f"emails/{template}{ending}").render(context)
+                               for ending in ("_subject.txt", ".txt", ".html"))
     return mail.Mail(to=recipient.email, subject=" ".join(subject.split()), text=text, html=html,
                      attachments=tuple(attachments))
 

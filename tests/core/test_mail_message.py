@@ -101,3 +101,29 @@ def test_a_reply_lost_after_the_content_went_is_not_sent_again_on_a_new_connecti
 
     # Not sent again over a new connection: the server may well have it already (here it has).
     assert [str(message["To"]) for message in smtp_server.messages] == ["un@example.org", "deux@example.org"]
+
+
+def test_any_subject_reads_back_whole_from_encoded_words_of_whole_characters(app: Any) -> None:
+    import base64
+    import random
+    import re
+
+    draw = random.Random(2047)
+    # One, two, three and four bytes in UTF-8; spaces and a line break (folded to a space).
+    alphabet = "aZ 0,:—éÉàçœ€°€日本語🥖🧀\n"
+    subjects = ["é", "🥖" * 40, "Votre commande est confirmée"]
+    subjects += ["".join(draw.choice(alphabet) for _ in range(draw.randint(1, 300))) for _ in range(400)]
+    with app.app_context():
+        for subject in subjects:
+            if subject.isascii():
+                continue
+            _message_id, content = mail.message_bytes(mail.Mail(to="un@example.org", subject=subject, text="x"))
+            head = content.split(b"\r\n\r\n", 1)[0].decode("ascii")
+            folded = re.search(r"^Subject: .*?(?=\r\n\S)", head, re.S | re.M)
+            assert folded is not None
+            lines = folded.group(0).split("\r\n")
+            assert all(len(line) <= 76 for line in lines), lines
+            for word in re.findall(r"=\?utf-8\?b\?([A-Za-z0-9+/=]+)\?=", folded.group(0)):
+                base64.b64decode(word).decode("utf-8")  # each word whole characters: decodes alone
+            expected = " ".join(subject.splitlines())
+            assert _read(content)["Subject"] == expected
