@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, has_request_context, make_response, render_template, request
-from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,7 +49,7 @@ from shopapp.config import Config, config_for_environment
 from shopapp.core import outbox, page_cache
 from shopapp.core.cache import serve_kept
 from shopapp.core.db import serialise_sqlite_writers
-from shopapp.core.i18n import select_locale
+from shopapp.core.i18n import current_locale, select_locale
 from shopapp.core.logs import configure_logging
 from shopapp.core.sessions import CookieSessions
 from shopapp.core.transaction import commit
@@ -143,7 +142,7 @@ def confirm_post() -> Response:
 def _template_globals() -> dict[str, object]:
     """What every page's layout and every e-mail needs: the locale, the venue's name, and on a page the
     CSRF token of its forms."""
-    locale = str(get_locale() or "fr")
+    locale = str(current_locale() or "fr")
     # Read only when a template shows it (the 503 page of a database outage does not).
     venue = LazyString(venue_name)
     if not has_request_context():  # e-mails rendered by the worker

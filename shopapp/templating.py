@@ -14,13 +14,14 @@ from babel.dates import get_day_names
 from babel.lists import format_list
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context
-from flask_babel import format_date, format_percent, get_locale, get_timezone, get_translations
+from flask_babel import format_date, format_percent, get_locale, get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from shopapp.core.clock import as_utc
+from shopapp.core.i18n import current_locale, current_timezone
 from shopapp.core.money import format_cents
 
 # The French patterns the templates use, and their English forms (`17 h 30` is `5:30 PM`).
@@ -34,10 +35,10 @@ ENGLISH_PATTERNS = {
 def format_local(value: datetime, pattern: str = "EEEE d MMMM, HH 'h' mm") -> str:
     """`jeudi 4 décembre, 17 h 30` in French, `Thursday 4 December, 5:30 PM` in English; the venue's time
     zone always."""
-    locale = get_locale() or Locale.parse("fr")
+    locale = current_locale() or Locale.parse("fr")
     if str(locale).startswith("en"):
         pattern = ENGLISH_PATTERNS.get(pattern, pattern)
-    return _formatted(as_utc(value), pattern, locale, get_timezone())
+    return _formatted(as_utc(value), pattern, locale, current_timezone())
 
 
 @functools.lru_cache(maxsize=1024)
@@ -55,17 +56,17 @@ def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
 
 def weekday_name(iso_weekday: int) -> str:
     """`lundi` for 1 … `dimanche` for 7, in the visitor's language."""
-    return str(get_day_names("wide", locale=get_locale() or "fr")[(iso_weekday - 1) % 7])
+    return str(get_day_names("wide", locale=current_locale() or "fr")[(iso_weekday - 1) % 7])
 
 
 def format_weekdays(iso_weekdays: list[int]) -> str:
     """`mardi, mercredi et jeudi` (ISO weekdays, Monday first), in the visitor's language."""
-    return str(format_list([weekday_name(day) for day in sorted(set(iso_weekdays))], locale=get_locale() or "fr"))
+    return str(format_list([weekday_name(day) for day in sorted(set(iso_weekdays))], locale=current_locale() or "fr"))
 
 
 def format_rate(bps: int) -> str:
     """A rate in basis points as people read it: `8,5 %` in French, `8.5%` in English."""
-    pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.##")  # the locale's spacing
+    pattern = current_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.##")  # the locale's spacing
     return str(format_percent(bps / 10_000, format=pattern))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import has_app_context
-from flask_babel import get_locale
+
+from shopapp.core.i18n import current_locale
 
 
 def format_cents(cents: int, currency: str = "EUR", locale: str | None = None) -> str:
     """`450` → `4,50 €` in French, `€4.50` in English; never goes through floats."""
-    lang = locale or (str(get_locale()) if _has_babel_context() else "fr")
+    lang = locale or (str(current_locale()) if _has_babel_context() else "fr")
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     symbol = "€" if currency == "EUR" else currency
