@@ -16,8 +16,8 @@ together with its job's 'done' mark. A batch of jobs (worker/tasks/base.py `run_
 inside `queued_for_batch`, `send_once` renders its message and queues it; `send_queued` then claims every
 queued notice with ONE statement and one commit before the first message goes, sends them over one SMTP
 connection, and makes each 'sent' mark durable before the next message's content goes (so a worker killed
-mid-batch can repeat at most one message, as above; on PostgreSQL the mark is written while the next
-message's envelope goes, `_MarksInFlight`).
+mid-batch can repeat at most one message per thread sending a batch, as above; on PostgreSQL the mark is
+written while the next message's envelope goes, `_MarksInFlight`).
 """
 
 from __future__ import annotations
