@@ -50,6 +50,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from bench.harness import ROOT, create_database, serve
+from worker import POOL_OPTIONS
 
 DATABASE_URL = os.environ.get("SOAK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/shopapp_soak")
 REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -57,7 +58,6 @@ SECONDS = float(os.environ.get("SOAK_SECONDS", "120"))
 USERS = int(os.environ.get("SOAK_USERS", "50"))
 WEB_WORKERS = int(os.environ.get("SOAK_WEB_WORKERS", "3"))
 STOCK_FACTOR = int(os.environ.get("SOAK_STOCK_FACTOR", "20"))
-WORKER_CONCURRENCY = 2
 THINK_SECONDS = (0.1, 0.6)  # a resident's pause between two clicks
 RAMP_UP_SECONDS = 5.0
 DRAIN_TIMEOUT = 120.0
@@ -165,7 +165,7 @@ def start_worker(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]
             "-A",
             "worker.celery_app",
             "worker",
-            f"--concurrency={WORKER_CONCURRENCY}",
+            *POOL_OPTIONS,  # as production runs it
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -228,12 +228,12 @@ def rss_kib(pid: int) -> tuple[int, int]:
     return total, count
 
 
-def wait_for_pool(pid: int, timeout: float = 60.0) -> None:
+def wait_for_pool(app: Any, timeout: float = 60.0) -> None:
+    """Until the worker answers a ping (its pool started and consuming)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if rss_kib(pid)[1] >= 1 + WORKER_CONCURRENCY:
+        if app.extensions["celery"].control.ping(timeout=0.5):
             return
-        time.sleep(0.5)
     raise RuntimeError("the Celery worker did not start its pool")
 
 
@@ -674,14 +674,14 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     print(
         f"soak: {USERS} residents for {SECONDS:.0f} s against gunicorn ({WEB_WORKERS} sync workers), "
-        f"a Celery worker (prefork, {WORKER_CONCURRENCY} children) and beat; PostgreSQL "
+        f"a Celery worker ({' '.join(POOL_OPTIONS)}) and beat; PostgreSQL "
         f"{DATABASE_URL.rsplit('/', 1)[1]}, Redis db {REDIS_URL.rsplit('/', 1)[1]}, "
         f"all on 127.0.0.1",
         flush=True,
     )
     print(town_summary(app), flush=True)
     try:
-        wait_for_pool(worker.pid)
+        wait_for_pool(app)
         idle, processes = rss_kib(worker.pid)
         warm, _ = drive(
             base, 2, 1.0, label="warmup", finish_visit=True
