@@ -139,6 +139,25 @@ def test_redis_stopped_during_checkout_then_notices_go_out_once_it_is_back(app, 
         assert db.session.scalars(select(NoticeLog.status)).all() == ["sent"] * 4
 
 
+def _orders_published(app, world, make_user, monkeypatch, name: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    """`count` residents (`<name><n>@example.org`) each order a baguette for pickup; their jobs are all
+    committed first, then published by one sweep (no worker has started yet)."""
+    shop = world.shop("Boulangerie Aurore")
+    bread = world.product(shop, "Baguette", stock=100)
+    slot = world.slot(hours_from_now=30, capacity=count)
+    app.extensions["celery"].control.purge()
+    residents = [make_user(email=f"{name}{n}@example.org", name=f"{name.title()} {n}") for n in range(count)]
+    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", False)
+    for resident in residents:
+        fill_basket(app, resident, (bread, 1))
+        with app.app_context():
+            place_order(CheckoutRequest(resident, slot, "at_pickup"))
+            commit()
+    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", True)
+    with app.app_context():
+        assert outbox.sweep(pending_grace=0)["published"] == count * 2  # confirmations + parts (shop has no address)
+
+
 BATCH = 10
 
 
@@ -149,20 +168,7 @@ def test_worker_sigkilled_mid_batch_of_order_notices_loses_and_doubles_nothing(a
     # Jobs and notices left by a killed worker are taken over quickly (the sweep republishes after 1 s below).
     env = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
            "NOTICE_CLAIM_TIMEOUT": "2", "OUTBOX_REPUBLISH_AFTER": "1", "LOG_JSON": "0"}
-    shop = world.shop("Boulangerie Aurore")
-    bread = world.product(shop, "Baguette", stock=100)
-    slot = world.slot(hours_from_now=30, capacity=BATCH)
-    app.extensions["celery"].control.purge()
-    residents = [make_user(email=f"client{n}@example.org", name=f"Client {n}") for n in range(BATCH)]
-    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", False)
-    for resident in residents:
-        fill_basket(app, resident, (bread, 1))
-        with app.app_context():
-            place_order(CheckoutRequest(resident, slot, "at_pickup"))
-            commit()
-    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", True)
-    with app.app_context():
-        assert outbox.sweep(pending_grace=0)["published"] == BATCH * 2  # confirmations + parts (shop has no address)
+    _orders_published(app, world, make_user, monkeypatch, "client", BATCH)
 
     first = start_worker_process(env, tmp_path / "worker1.log")
     try:
@@ -207,20 +213,7 @@ def test_the_production_pool_sends_a_rush_of_confirmations_side_by_side_each_exa
     env = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
            "OUTBOX_BATCH_SIZE": "3", "LOG_JSON": "0"}
     monkeypatch.setitem(app.config, "OUTBOX_BATCH_SIZE", 3)
-    shop = world.shop("Boulangerie Aurore")
-    bread = world.product(shop, "Baguette", stock=100)
-    slot = world.slot(hours_from_now=30, capacity=RUSH)
-    app.extensions["celery"].control.purge()
-    residents = [make_user(email=f"voisin{n}@example.org", name=f"Voisin {n}") for n in range(RUSH)]
-    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", False)
-    for resident in residents:
-        fill_basket(app, resident, (bread, 1))
-        with app.app_context():
-            place_order(CheckoutRequest(resident, slot, "at_pickup"))
-            commit()
-    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", True)
-    with app.app_context():
-        assert outbox.sweep(pending_grace=0)["published"] == RUSH * 2  # confirmations + parts (shop has no address)
+    _orders_published(app, world, make_user, monkeypatch, "voisin", RUSH)
 
     worker = start_worker_process(env, tmp_path / "worker.log", pool=POOL_OPTIONS)
     try:
