@@ -37,7 +37,7 @@ def _babel_state() -> object | None:
 def current_locale() -> Locale | None:
     """flask-babel's `get_locale()`: the language in force (the request's, or the one forced for an
     e-mail), read straight from its state on `g` once chosen. Its own lookup goes through the `g` proxy
-    three times, some 4 µs, and a notice asks a dozen times."""
+    three times (1.9 µs against 0.25), and a notice asks some fifteen times."""
     locale = getattr(_babel_state(), "babel_locale", None)
     return locale if locale is not None else get_locale()
 

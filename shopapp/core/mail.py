@@ -72,9 +72,9 @@ def _header(name: str, value: str) -> str:
 
 def _encoded_words(name: str, value: str) -> str:
     """`value` as RFC 2047 encoded words (UTF-8, base64), one per line of at most 76 characters, the first
-    after the header's name; a character's bytes never split between two words (RFC 2047 §5). What the
-    standard library's `Header` writes, without its measuring every character (a notice's subject took
-    it some 40 µs)."""
+    after the header's name; a character's bytes never split between two words (RFC 2047 §5). Mail readers
+    read it back as they read the standard library's `Header`, which measured every character (some 40 µs
+    for a notice's subject)."""
     data = value.encode("utf-8")
     words: list[str] = []
     start, room = 0, 76 - len(name) - 2
