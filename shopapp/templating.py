@@ -14,7 +14,7 @@ from babel.dates import get_day_names
 from babel.lists import format_list
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context
-from flask_babel import format_date, format_percent, get_locale, get_translations
+from flask_babel import format_date, format_percent, get_translations
 from flask_babel import gettext as _
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -79,18 +79,15 @@ def _translations() -> NullTranslations:
     """The translations of the language in force, held for the request or task. flask-babel looks them
     up again on each `_()` of a template through its context, domain and locale (some 9 µs; a page has
     about 40); held here by the locale object in force, so that `force_locale` (e-mails in the
-    recipient's language) gets its own and what follows it gets the earlier language's back. The locale
-    in force is read straight from flask-babel's state on `g` (its `get_locale()` costs some 5 µs through
-    the proxies), and asked of `get_locale()` only when not chosen yet."""
+    recipient's language) gets its own and what follows it gets the earlier language's back (the locale in
+    force: `current_locale`)."""
     if not has_app_context():
         return get_translations()  # flask-babel's own answer there (no translations)
     held_by = g._get_current_object().__dict__  # type: ignore[attr-defined]
-    babel_state = held_by.get("_flask_babel")
-    locale = getattr(babel_state, "babel_locale", None)
+    locale = current_locale()
     held = held_by.get("_held_translations")
-    if locale is not None and held is not None and held[0] is locale:
+    if held is not None and held[0] is locale:
         return held[1]  # type: ignore[no-any-return]
-    locale = get_locale()
     translations = get_translations()
     held_by["_held_translations"] = (locale, translations)
     return translations
