@@ -49,7 +49,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from bench.harness import ROOT, create_database, serve
+from bench.harness import ROOT, create_database, serve, start_celery_worker
 from worker import POOL_OPTIONS
 
 DATABASE_URL = os.environ.get("SOAK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/shopapp_soak")
@@ -154,27 +154,6 @@ def town_summary(app: Any) -> str:
 
 
 # -- the services ---------------------------------------------------------------------------------------
-
-
-def start_worker(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.celery_app",
-            "worker",
-            *POOL_OPTIONS,  # as production runs it
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=str(ROOT),
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def start_beat(env: dict[str, str], log: IO[bytes], instance: str) -> subprocess.Popen[bytes]:
@@ -668,7 +647,7 @@ def main() -> int:
     seeded_orders = orders_in_database(app)  # the demo town comes with a few orders of its own
     logs = Path(instance)
     web_log, worker_log, beat_log = (open(logs / f"{name}.log", "ab") for name in ("web", "worker", "beat"))  # noqa: SIM115
-    worker = start_worker(env, worker_log)
+    worker = start_celery_worker(env, worker_log)  # as production runs it (worker.POOL_OPTIONS)
     beat = start_beat(env, beat_log, instance)
     web, port = serve("shopapp.app:create_app()", env, workers=WEB_WORKERS, log=web_log)
     base = f"http://127.0.0.1:{port}"
