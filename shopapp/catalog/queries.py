@@ -18,6 +18,7 @@ from shopapp.core.db import row_digest
 from shopapp.core.transaction import read_alone
 from shopapp.errors import NotFoundError
 from shopapp.extensions import db
+from shopapp.venue.queries import hold_venue_name, venue_name_column
 
 SORTS = ("name", "price", "-price", "new", "relevance")
 
@@ -150,10 +151,12 @@ def _page_attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
 
 @dataclass(frozen=True)
 class ProductPageRow:
-    """A visible product's row, with its shop's, category's and stock's, as one tuple of values, and the
-    version of those values (computed by the database, as `read_product_version` reads it)."""
+    """A visible product's row, with its shop's, category's and stock's, as one tuple of values, the
+    venue's name (which the page shows too; None before `flask setup`), and the version of all of them
+    (computed by the database, as `read_product_versions` reads it)."""
 
     values: tuple[Any, ...]
+    venue_name: str | None
     version: str
 
     def product(self) -> Product:
@@ -171,11 +174,14 @@ class ProductPageRow:
 
 @functools.cache
 def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
-    """(each asked product's id and version, every column and the version of one product): built once per
-    dialect, on the tables (plain Core, no ORM entities), so the per-request cost is one round trip."""
+    """(each asked product's id and version, every column, the venue's name and the version of one product):
+    built once per dialect, on the tables (plain Core, no ORM entities), so the per-request cost is one
+    round trip. The venue's name is in the version: a page kept before the association renamed the venue
+    is not served after."""
     product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
     columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
-    version = row_digest(dialect_name, columns).label("page_version")
+    venue = venue_name_column().label("venue_name")
+    version = row_digest(dialect_name, [*columns, venue]).label("page_version")
 
     def of(*selected: Any, products: Any) -> Select[Any]:
         return (
@@ -188,7 +194,7 @@ def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any
         )
 
     return (of(product.c.id, version, products=product.c.id.in_(bindparam("product_ids", expanding=True))),
-            of(*columns, version, products=product.c.id == bindparam("product_id")))
+            of(*columns, venue, version, products=product.c.id == bindparam("product_id")))
 
 
 def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
@@ -202,14 +208,16 @@ def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
 
 def read_product_page(product_id: int) -> ProductPageRow:
     """A visible product's page data and their version, read in one statement (no ORM objects, no transaction).
+    The venue's name read with them is held for the request (`venue_name()` reads it no more).
 
     :raise NotFoundError: unknown, inactive, or its shop is not approved.
     """
     rows = read_alone(_product_page_statements(db.engine.dialect.name)[1], {"product_id": product_id})
     if not rows:
         raise NotFoundError("Produit introuvable.")
-    *values, version = rows[0]
-    return ProductPageRow(tuple(values), str(version))
+    *values, venue_name, version = rows[0]
+    hold_venue_name(venue_name)
+    return ProductPageRow(tuple(values), venue_name, str(version))
 
 
 def list_shops(page: int = 1, per_page: int = 20) -> tuple[Sequence[Shop], int]:

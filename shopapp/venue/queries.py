@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ScalarSelect, Select, bindparam, select
 
 from shopapp.core.transaction import in_transaction, read_alone
 from shopapp.extensions import db
@@ -74,8 +74,20 @@ def venue_name() -> str:
         else:  # the name alone: a public page read outside a transaction adds no BEGIN nor COMMIT for it
             names = read_alone(_FIRST_VENUE_NAME)
             name = names[0][0] if names else None
-        g.venue_name = name if name is not None else str(_l("le lieu de retrait"))
+        hold_venue_name(name)
     return str(g.venue_name)
+
+
+def venue_name_column() -> ScalarSelect[str | None]:
+    """The venue's name as a column of another statement (NULL before `flask setup`): a public page that
+    reads its rows in one statement reads the name it shows there too, and holds it (`hold_venue_name`)."""
+    return _FIRST_VENUE_NAME.scalar_subquery()
+
+
+def hold_venue_name(name: str | None) -> None:
+    """Keep `name`, read with the page's own statement (`venue_name_column`), as the venue's name for the
+    rest of the request: `venue_name()` then gives it without a statement of its own."""
+    g.venue_name = name if name is not None else str(_l("le lieu de retrait"))
 
 
 @dataclass(frozen=True)

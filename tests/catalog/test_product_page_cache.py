@@ -525,7 +525,7 @@ def test_the_near_cache_peeks_and_changes_a_value_in_place() -> None:
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="reads run in autocommit on PostgreSQL only")
-def test_a_first_visit_reads_the_page_and_the_venue_name_without_a_transaction(app, cheese, caching):  # type: ignore[no-untyped-def]
+def test_a_first_visit_reads_the_page_with_the_venue_name_without_a_transaction(app, cheese, caching):  # type: ignore[no-untyped-def]
     from shopapp.venue.models import Venue
 
     _, product_id = cheese
@@ -540,11 +540,11 @@ def test_a_first_visit_reads_the_page_and_the_venue_name_without_a_transaction(a
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        page = text_of(app.test_client().get(f"/produits/{product_id}"))  # rendered: version, page, venue
+        page = text_of(app.test_client().get(f"/produits/{product_id}"))  # rendered: version, then page + venue
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert "La Halle Commune" in page and "Comté 18 mois" in page
-    assert autocommit == [True, True, True]
+    assert autocommit == [True, True]
 
 
 def test_with_the_cache_off_the_page_is_read_once_and_no_version_before_it(app, cheese, count_statements):  # type: ignore[no-untyped-def]
@@ -555,6 +555,7 @@ def test_with_the_cache_off_the_page_is_read_once_and_no_version_before_it(app, 
     # No read of the version alone (`SELECT product.id, <digest> AS page_version`) before the page's one read.
     assert [s for s in seen if re.match(r"SELECT product\.id, (md5|row_digest)\(", s)] == []
     assert len([s for s in seen if "page_version" in s]) == 1
+    assert len(seen) == 1  # the venue's name the layout shows comes with the page's read
 
 
 def test_a_first_visit_asks_the_shared_cache_once_then_keeps_the_page(app, cheese, caching, monkeypatch):  # type: ignore[no-untyped-def]
@@ -567,3 +568,25 @@ def test_a_first_visit_asks_the_shared_cache_once_then_keeps_the_page(app, chees
     assert len([key for key in asked if key.startswith("page:catalog.product:")]) == 1
     again = app.test_client().get(f"/produits/{product_id}")
     assert again.get_data() == first.get_data()  # kept by the first visit, whole
+
+
+def test_a_kept_page_is_not_served_once_the_venue_is_renamed(app, cheese, caching):  # type: ignore[no-untyped-def]
+    # Every page names the venue (header, footer): its name is part of the page's version, as the product's
+    # rows are, so the association's renaming reaches the pages kept for anonymous visitors.
+    from shopapp.venue.models import Venue
+
+    _, product_id = cheese
+    with app.app_context():
+        place = Venue(name="La Halle Commune", address="3 place de la Halle")
+        db.session.add(place)
+        db.session.commit()
+        venue_id = place.id
+        version = queries.read_product_page(product_id).version
+    assert "La Halle Commune" in text_of(app.test_client().get(f"/produits/{product_id}"))  # kept
+
+    with app.app_context():
+        db.session.get(Venue, venue_id).name = "Le Grenier"
+        db.session.commit()
+        assert queries.read_product_page(product_id).version != version
+    renamed = text_of(app.test_client().get(f"/produits/{product_id}"))
+    assert "Le Grenier" in renamed and "La Halle Commune" not in renamed
