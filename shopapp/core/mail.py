@@ -6,10 +6,11 @@ import base64
 import email
 import functools
 import os
+import random
+import re
 import smtplib
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
@@ -119,7 +120,7 @@ def _attachment_part(attachment: Attachment) -> tuple[str, bytes]:
 def _multipart(subtype: str, parts: list[tuple[str, bytes]]) -> tuple[str, bytes]:
     # Every part is base64 (`_text_part`, `_attachment_part`), whose alphabet has no "_", and every header
     # line here is ours: this boundary can appear in no part.
-    boundary = f"=_amc_{uuid.uuid4().hex}"
+    boundary = f"=_amc_{random.getrandbits(96):024x}"  # unique enough: nothing in the parts can match it anyway
     delimiter = f"--{boundary}{_CRLF}".encode()
     body = b"".join(delimiter + headers.encode() + b"\r\n" + content + b"\r\n" for headers, content in parts)
     return (f'Content-Type: multipart/{subtype}; boundary="{boundary}"{_CRLF}',
@@ -209,11 +210,30 @@ def send(mail: Mail, *, before_data: Callable[[], None] | None = None) -> None:
 SMTP_IDLE_REUSE_SECONDS = 30.0
 
 
+# An address that is nothing but an addr-spec (no display name, comment, brackets or spaces): smtplib's
+# quoteaddr gives `<address>` for it after parsing it with email.utils.parseaddr.
+_BARE_ADDRESS = re.compile(r'[^\s<>()\[\],;:"\\@]+@[^\s<>()\[\],;:"\\@]+')
+
+
 class _Smtp(smtplib.SMTP):
-    """smtplib's client, with a step between the envelope and the data (`send`'s `before_data`)."""
+    """smtplib's client, with a step between the envelope and the data (`send`'s `before_data`), and the
+    envelope's bare addresses written as they are: smtplib parses each one first (`quoteaddr`), some 40 µs a
+    message that a worker sending thousands in a row spends for nothing."""
 
     before_data: Callable[[], None] | None = None
     data_started = False  # whether the current message's DATA went (`send` retries only before it)
+
+    def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
+        if options or not _BARE_ADDRESS.fullmatch(sender):
+            return super().mail(sender, options)
+        self.putcmd("mail", f"FROM:<{sender}>")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Any = ()) -> tuple[int, bytes]:
+        if options or not _BARE_ADDRESS.fullmatch(recip):
+            return super().rcpt(recip, options)
+        self.putcmd("rcpt", f"TO:<{recip}>")
+        return self.getreply()
 
     def data(self, msg: Any) -> tuple[int, bytes]:  # smtplib types it as Buffer | str
         gate, self.before_data = self.before_data, None

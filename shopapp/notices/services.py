@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, bindparam, event, select, text, update
+from sqlalchemy import Connection, Update, bindparam, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -248,21 +248,26 @@ def _delivered(row_id: int, message: mail.Mail | channels.Sms, event_key: str, c
     :raise mail.TemporaryMailError: refused for now, after recording the attempt as 'retrying' (committed).
     """
     subject = getattr(message, "subject", "")[:255]
-    # Core UPDATEs by id: the claim's commit expired the ORM row, and touching it would reload it first.
-    record = update(NoticeLog).where(NoticeLog.id == row_id)
     try:
         channels.deliver(message, event_key=event_key, before_data=before_data)
     except mail.TemporaryMailError as exc:
-        db.session.execute(record.values(status=RETRYING, subject=subject, last_error=str(exc)[:2000]))
+        db.session.execute(_refusal(row_id, RETRYING, subject, exc))
         db.session.commit()
         raise
     except mail.PermanentMailError as exc:
-        db.session.execute(record.values(status=FAILED, subject=subject, last_error=str(exc)[:2000]))
+        db.session.execute(_refusal(row_id, FAILED, subject, exc))
         db.session.commit()
         log.warning("notice refused for good", extra={"event_key": event_key, "channel": channel,
                                                        "error": str(exc)[:500]})
         return None
     return subject
+
+
+def _refusal(row_id: int, status: str, subject: str, exc: Exception) -> Update:
+    # A Core UPDATE by id: the claim's commit expired the ORM row, and touching it would reload it first.
+    # Built on a refusal only: a batch sends thousands that are accepted.
+    return update(NoticeLog).where(NoticeLog.id == row_id).values(status=status, subject=subject,
+                                                                   last_error=str(exc)[:2000])
 
 
 def _claim_many(queued: Sequence[Queued], now: datetime) -> dict[tuple[str, str, str], int]:

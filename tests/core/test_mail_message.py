@@ -127,3 +127,18 @@ def test_any_subject_reads_back_whole_from_encoded_words_of_whole_characters(app
                 base64.b64decode(word).decode("utf-8")  # each word whole characters: decodes alone
             expected = " ".join(subject.splitlines())
             assert _read(content)["Subject"] == expected
+
+
+def test_the_envelope_holds_the_bare_addresses_whatever_form_they_are_given_in(app: Any, smtp_server: Any,
+                                                                               monkeypatch: Any) -> None:
+    # A bare address goes into MAIL FROM / RCPT TO as it is (`_Smtp` skips smtplib's parsing of it); one with
+    # a display name, a comment or brackets is parsed by smtplib as before: the server sees addresses only.
+    monkeypatch.setitem(app.config, "MAIL_FROM", "Adopte mon commerçant <ne-pas-repondre@example.org>")
+    given = ["elodie@example.org", "Jean Dupont <jean.dupont+commandes@example.org>", "<ana@example.org>",
+             "paul@example.org (Paul)", "o'brien-2@sous.domaine.example.org"]
+    with app.app_context():
+        for address in given:
+            mail.send(mail.Mail(to=address, subject="Commande prête", text="Bonjour"))
+    assert smtp_server.envelopes == [("ne-pas-repondre@example.org", [address]) for address in [
+        "elodie@example.org", "jean.dupont+commandes@example.org", "ana@example.org", "paul@example.org",
+        "o'brien-2@sous.domaine.example.org"]]

@@ -61,6 +61,7 @@ class _Handler:
                 return "451 Try again later"
             message = email.message_from_bytes(envelope.content, policy=policy.default)
             self.owner.messages.append(message)  # type: ignore[arg-type]
+            self.owner.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
 
@@ -68,6 +69,7 @@ class RecordingSMTP:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # each accepted message's MAIL FROM and RCPT TO
         self.lock = threading.Lock()
         self.refusals = 0
         self.refused = 0
