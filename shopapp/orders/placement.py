@@ -175,16 +175,17 @@ def place_order(request: CheckoutRequest, *, now: datetime | None = None, card_e
         set_committed_value(part, "shop", shops[part.shop_id])
     events.order_created_event(order=order, actor_id=request.user_id)
     empty_basket(basket)
-    jobs = confirmation_jobs(order) if order.status == OrderStatus.CONFIRMED else []
     if before_allocation is not None:
         before_allocation(order)
+    # The order's notices are written before the hot rows are touched (their INSERT flushes what precedes):
+    # from the stock rows' lock to the caller's COMMIT, only the stock's ordered statements and the slot's.
+    outbox.enqueue_many(confirmation_jobs(order) if order.status == OrderStatus.CONFIRMED else [])
     db.session.flush()
-    # The hot rows, last: one ordered statement for every stock row, then the slot, then only the
-    # outbox INSERT (no lock on shared rows) before the caller commits.
     low = stock.allocate([StockLine(line.product.id, line.quantity) for line in summary.lines],
                          emit_low_stock=False)
     slots.take_place(slot.id)
-    outbox.enqueue_many([(stock.LOW_STOCK_TASK, {"product_id": product_id}) for product_id in low] + jobs)
+    if low:  # a product brought down to its alert level: its job too, in the same transaction
+        outbox.enqueue_many([(stock.LOW_STOCK_TASK, {"product_id": product_id}) for product_id in low])
     return CheckoutResult(order, True)
 
 
