@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedload
 
 from shopapp.catalog import search
@@ -71,9 +71,10 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
     Two SQL statements whatever the page size (the count, and the page's rows with shop, category and
     stock joined in), plus one to resolve a category slug. :raise NotFoundError: unknown category.
     """
-    conditions: list[Any] = [Product.is_active.is_(True), Shop.status == ShopStatus.APPROVED]
+    shop_conditions: list[Any] = [Shop.status == ShopStatus.APPROVED]
     if filters.shop_slug:
-        conditions.append(Shop.slug == filters.shop_slug)
+        shop_conditions.append(Shop.slug == filters.shop_slug)
+    conditions: list[Any] = [Product.is_active.is_(True)]
     if filters.category_slug:
         conditions.append(Product.category_id.in_(_category_ids(filters.category_slug)))
     if filters.label:
@@ -88,16 +89,19 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
         match = search.matches(db.engine.dialect.name, query)
         rank = match.c.rank
 
-    def visible(stmt: Select[Any], *, stock: bool) -> Select[Any]:
-        stmt = stmt.join(Product.shop)
+    def visible(stmt: Select[Any], *, stock: bool, shops: Any = None) -> Select[Any]:
+        # The page's rows join their shops; the count is given its condition on them (`shops`).
+        stmt = stmt.join(Product.shop).where(*shop_conditions) if shops is None else stmt.where(shops)
         if stock:  # at most one stock row per product: the join never repeats a product
             stmt = stmt.outerjoin(Product.stock)
         if match is not None:
             stmt = stmt.join(match, match.c.product_id == Product.id)
         return stmt.where(*conditions)
 
-    # The count joins the stock only when it filters on it: the active products' index answers it alone.
-    total = db.session.scalar(visible(select(func.count()).select_from(Product), stock=filters.in_stock)) or 0
+    # The count joins the stock only when it filters on it, and not the shops: it reads the active products'
+    # index alone, for the few shops shown (a join with the shops took twice as long on 10,000 products).
+    count = select(func.count()).select_from(Product)
+    total = db.session.scalar(visible(count, stock=filters.in_stock, shops=_of_shops(shop_conditions))) or 0
     # The page's products are chosen from narrow rows (id and sort key), then only they are read whole with
     # their shop, stock and category: a search ranks every match without carrying each one's wide row.
     narrow = select(Product.id) if rank is None else select(Product.id, rank.label("rank"))
@@ -109,6 +113,17 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
     )
     items = db.session.scalars(stmt).unique().all()
     return ProductPage(items, total, page, per_page)
+
+
+def _of_shops(shop_conditions: Sequence[Any]) -> Any:
+    """A condition on `Product.shop_id`: one of the shops that meet `shop_conditions`. On PostgreSQL the
+    shops' ids are read first, once, as an array (`shop_id = ANY(…)`: the index on shop_id is read for each);
+    `IN (SELECT …)` would be planned as the join it stands for."""
+    shops = select(Shop.id).where(*shop_conditions)
+    if db.engine.dialect.name != "postgresql":
+        return Product.shop_id.in_(shops)
+    ids = select(func.array_agg(Shop.id)).where(*shop_conditions).scalar_subquery()
+    return Product.shop_id == any_(cast(ids, ARRAY(Integer)))
 
 
 def _sorted(stmt: Select[Any], sort: str | None, rank: Any) -> Select[Any]:

@@ -211,6 +211,9 @@ def test_the_lists_count_reads_the_active_products_index(app, town, filters):
     # "Index Only Scan" once the table's visibility map is set (autovacuum); a fresh test table may need its rows.
     assert "using ix_product_active_shop_id_id on product" in plan, plan
     assert "stock_record" not in plan
+    # The shops shown are read once, before (an InitPlan): no join of every product with its shop.
+    assert "InitPlan" in plan, plan
+    assert "shop.id = product.shop_id" not in plan and "product.shop_id = shop.id" not in plan, plan
 
 
 @pytest.mark.parametrize("sort", ["relevance", "name", "price", "-price", "new"])
