@@ -119,9 +119,8 @@ def _of_shops(shop_conditions: Sequence[Any]) -> Any:
     """A condition on `Product.shop_id`: one of the shops that meet `shop_conditions`. On PostgreSQL the
     shops' ids are read first, once, as an array (`shop_id = ANY(…)`: the index on shop_id is read for each);
     `IN (SELECT …)` would be planned as the join it stands for."""
-    shops = select(Shop.id).where(*shop_conditions)
     if db.engine.dialect.name != "postgresql":
-        return Product.shop_id.in_(shops)
+        return Product.shop_id.in_(select(Shop.id).where(*shop_conditions))
     ids = select(func.array_agg(Shop.id)).where(*shop_conditions).scalar_subquery()
     return Product.shop_id == any_(cast(ids, ARRAY(Integer)))
 
