@@ -74,7 +74,9 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
     shop_conditions: list[Any] = [Shop.status == ShopStatus.APPROVED]
     if filters.shop_slug:
         shop_conditions.append(Shop.slug == filters.shop_slug)
-    conditions: list[Any] = [Product.is_active.is_(True)]
+    # The shops shown are a condition on the product's shop_id: the products are read from their own indexes
+    # (a count joined with the shops took twice as long on 10,000 products).
+    conditions: list[Any] = [Product.is_active.is_(True), _of_shops(shop_conditions)]
     if filters.category_slug:
         conditions.append(Product.category_id.in_(_category_ids(filters.category_slug)))
     if filters.label:
@@ -89,19 +91,15 @@ def list_products(filters: ProductFilters, page: int = 1, per_page: int = 20) ->
         match = search.matches(db.engine.dialect.name, query)
         rank = match.c.rank
 
-    def visible(stmt: Select[Any], *, stock: bool, shops: Any = None) -> Select[Any]:
-        # The page's rows join their shops; the count is given its condition on them (`shops`).
-        stmt = stmt.join(Product.shop).where(*shop_conditions) if shops is None else stmt.where(shops)
+    def visible(stmt: Select[Any], *, stock: bool) -> Select[Any]:
         if stock:  # at most one stock row per product: the join never repeats a product
             stmt = stmt.outerjoin(Product.stock)
         if match is not None:
             stmt = stmt.join(match, match.c.product_id == Product.id)
         return stmt.where(*conditions)
 
-    # The count joins the stock only when it filters on it, and not the shops: it reads the active products'
-    # index alone, for the few shops shown (a join with the shops took twice as long on 10,000 products).
-    count = select(func.count()).select_from(Product)
-    total = db.session.scalar(visible(count, stock=filters.in_stock, shops=_of_shops(shop_conditions))) or 0
+    # The count joins the stock only when it filters on it: the active products' index answers it alone.
+    total = db.session.scalar(visible(select(func.count()).select_from(Product), stock=filters.in_stock)) or 0
     # The page's products are chosen from narrow rows (id and sort key), then only they are read whole with
     # their shop, stock and category: a search ranks every match without carrying each one's wide row.
     narrow = select(Product.id) if rank is None else select(Product.id, rank.label("rank"))
