@@ -159,6 +159,37 @@ def _template_url_for(endpoint: str, **values: Any) -> str:
     return url
 
 
+# The layout's parts that are the same on every page for a language and a venue name (its links, the
+# search form, the footer), by app (weakly, as `_kept`): rendered once, where each page rendered their
+# two dozen `_()` and `url_for` (about a third of a product page's rendering).
+_layout_parts: WeakKeyDictionary[Flask, dict[tuple[Any, ...], Markup]] = WeakKeyDictionary()
+LAYOUT_PARTS_KEPT = 256
+
+
+@pass_context
+def _layout_part(context: Context, name: str, **variables: str) -> Markup:
+    """The layout's template `name` rendered with the page's language, the venue's name and `variables`
+    (plain values, part of what it is kept by) and nothing else: no request, no visitor, no context
+    processor. Kept by request script root, name, language, venue name and variables; rendered each time
+    outside a request."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    values = {"current_locale": str(context["current_locale"]), "venue_name": str(context["venue_name"]),
+              **variables}
+    if not has_request_context():
+        return Markup(app.jinja_env.get_template(name).render(values))  # noqa: S704 - our own template's output
+    kept = _layout_parts.get(app)
+    if kept is None:
+        kept = _layout_parts[app] = {}
+    key = (request.script_root, name, *sorted(values.items()))
+    html = kept.get(key)
+    if html is None:
+        html = Markup(app.jinja_env.get_template(name).render(values))  # noqa: S704 - as above
+        if len(kept) >= LAYOUT_PARTS_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
+
+
 def register_template_filters(app: Flask) -> None:
     # In place of the callables flask-babel installs (same behaviour, the lookup held: `_translations`).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -168,7 +199,8 @@ def register_template_filters(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
-    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, url_for=_template_url_for)
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, url_for=_template_url_for,
+                                  layout_part=_layout_part)
     app.jinja_env.filters["weekday"] = weekday_name
     app.jinja_env.filters["weekdays"] = format_weekdays
     app.jinja_env.filters["cents"] = format_cents
