@@ -176,12 +176,26 @@ class ProductPageRow:
         read-only, and nothing more than these four rows can be reached from it)."""
         values = iter(self.values)
         rows: list[Any] = []
-        for model in _PRODUCT_PAGE_ROWS:
-            fields = {attr.key: next(values) for attr in _page_attrs(model)}
-            rows.append(model(**fields) if fields["id"] is not None else None)  # outer joins: no row
+        for model, keys in _page_keys():
+            fields = dict(zip(keys, values, strict=False))
+            rows.append(_as_loaded(model, fields) if fields["id"] is not None else None)  # outer joins: no row
         product, shop, category, stock_ = rows
-        product.shop, product.category, product.stock = shop, category, stock_
+        product.__dict__.update(shop=shop, category=category, stock=stock_)
         return product  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _page_keys() -> tuple[tuple[type[Any], tuple[str, ...]], ...]:
+    """Each of the page's models with its columns' attribute names, in the statement's order."""
+    return tuple((model, tuple(attr.key for attr in _page_attrs(model))) for model in _PRODUCT_PAGE_ROWS)
+
+
+def _as_loaded(model: type[Any], fields: dict[str, Any]) -> Any:
+    """An instance of `model` holding `fields` as the ORM's loading puts them: in its dictionary, without the
+    attribute events `model(**fields)` fires for each (some 50 columns for a product page)."""
+    instance = class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update(fields)
+    return instance
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from flask import render_template
 from sqlalchemy import delete, event
 
 from shopapp.catalog import queries, services
-from shopapp.catalog.models import Shop
+from shopapp.catalog.models import Product, Shop
 from shopapp.core import page_cache
 from shopapp.core.cache import near_cache
 from shopapp.extensions import cache, db
@@ -214,6 +214,18 @@ def test_the_copy_from_the_light_read_renders_like_the_loaded_product(app, chees
         copied = render_template("catalog/product.html", product=queries.read_product_page(product_id).product())
         assert copied == loaded
         assert "Comté 18 mois" in copied and "Crèmerie" in copied and "Fromagerie Lucas" in copied
+
+        # Every field the page can show, filled: the copy holds them as the loaded product does.
+        product = db.session.get(Product, product_id)
+        product.labels, product.allergens, product.image_path = ["AOP", "Bio"], ["lait"], "ab/cdef"
+        product.unit, product.net_quantity, product.net_unit = "pièce", 400, "g"
+        product.category.is_alcoholic, product.vat_rate_bp = True, 2000
+        db.session.commit()
+        loaded = render_template("catalog/product.html", product=queries.get_visible_product(product_id))
+        copied = render_template("catalog/product.html", product=queries.read_product_page(product_id).product())
+        assert copied == loaded
+        for shown in ("AOP", "lait", "ab/cdef-1200.jpg", "20 %", "soit", "modération"):
+            assert shown in copied
 
         version = queries.read_product_page(product_id).version
         db.session.get(Shop, shop_id).name = "Fromagerie Lucas & fils"
