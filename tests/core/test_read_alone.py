@@ -20,4 +20,3 @@ def test_a_read_alone_sees_what_the_session_holds_and_otherwise_needs_no_transac
         assert read_alone(select(Venue.name)) == [("La Halle Commune",)]
         # On PostgreSQL it ran in autocommit on a connection of its own: the session began nothing.
         assert db.session().in_transaction() is not IS_POSTGRES
-
