@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Executable
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 
 from shopapp.core import outbox
@@ -67,13 +68,21 @@ def _plain(statement: Executable, dialect: Dialect) -> tuple[str, Compiled] | No
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     plain = None
     if (isinstance(compiled, SQLCompiler) and not compiled.post_compile_params and not compiled.literal_execute_params
-            and all(column[3]._cached_result_processor(dialect, None) is None
-                    for column in compiled._result_columns)):
+            and _rows_as_the_driver_gives_them(compiled, dialect)):
         plain = (str(compiled), compiled)
     if len(_plain_statements) >= _PLAIN_KEPT:
         _plain_statements.clear()
     _plain_statements[id(statement)] = (statement, plain)
     return plain
+
+
+def _rows_as_the_driver_gives_them(compiled: SQLCompiler, dialect: Dialect) -> bool:
+    """No column of the statement has a result processor. A type whose processor depends on the type code the
+    driver reports (PostgreSQL's numerics) cannot tell here: not plain."""
+    try:
+        return all(column[3]._cached_result_processor(dialect, None) is None for column in compiled._result_columns)
+    except (SQLAlchemyError, TypeError):
+        return False
 
 
 def _bound(compiled: Compiled, params: dict[str, Any]) -> dict[str, Any]:

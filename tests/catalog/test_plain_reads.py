@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from decimal import Decimal
+
+from sqlalchemy import Numeric, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from shopapp.catalog import queries
@@ -18,7 +20,7 @@ def test_the_drivers_rows_are_sqlalchemys_and_statements_needing_it_still_go_thr
     # On PostgreSQL a plain statement goes straight to the driver (`_plain`): the same rows as SQLAlchemy's
     # execution gives, with their Python types (JSON lists, datetimes), parameters given and the statement's own.
     shop = catalog.shop("fromagerie-lucas", "Fromagerie Lucas")
-    product_id = catalog.product(shop, "COM-1", "Comté 18 mois", stock=4)
+    product_id = catalog.product(shop, "COM-1", "Comté 18 mois", price_cents=2450, stock=4)
     with app.app_context():
         found = db.session.get(Product, product_id)
         found.labels, found.allergens = ["AOP"], ["lait"]
@@ -26,6 +28,7 @@ def test_the_drivers_rows_are_sqlalchemys_and_statements_needing_it_still_go_thr
     with app.app_context():
         page = queries._product_page_statements(db.engine.dialect.name)[1]
     by_status = select(Shop.slug).where(Shop.status == bindparam("status", type_=Shop.status.type))
+    numeric = select(cast(Product.price_cents, Numeric(10, 2)) / 100).where(Product.id == product_id)
     by_ids = select(Product.id).where(Product.id.in_(bindparam("ids", expanding=True)))
     with app.app_context():
         with Session(db.engine) as session:  # SQLAlchemy's own execution, in a transaction
@@ -38,3 +41,5 @@ def test_the_drivers_rows_are_sqlalchemys_and_statements_needing_it_still_go_thr
         if IS_POSTGRES:
             assert transaction._plain(page, db.engine.dialect) is not None  # the driver's path was taken
             assert transaction._plain(by_ids, db.engine.dialect) is None  # an expanding IN: SQLAlchemy's
+            assert transaction._plain(numeric, db.engine.dialect) is None  # its processor needs the type code
+            assert [tuple(row) for row in read_alone(numeric)] == [(Decimal("24.50"),)]
