@@ -98,6 +98,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     # Templates' `csrf_token()`: deferred on catalog pages for a visitor without a session (page_cache).
     app.jinja_env.globals["csrf_token"] = page_cache.csrf_token
     limiter.init_app(app)
+    _check_shared_limits_once_set(app)
     babel.init_app(app, locale_selector=select_locale)
     cache.init_app(app)
     celery_init_app(app)
@@ -109,6 +110,28 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.context_processor(_template_globals)
     register_cli(app)
     return app
+
+
+def _check_shared_limits_once_set(app: Flask) -> None:
+    """Flask-Limiter checks before every request the limits many routes share (default, application, meta and
+    blueprint limits, and its in-memory fallback); a limit decorating a view is checked by its decorator when
+    the view runs. The app sets none of the shared ones (each of its limits decorates its view, the log-in's
+    first), and that check alone costs some 0.4M instructions a request, as much as a kept page's other hooks
+    together: it runs only once such a limit is set (RATELIMIT_DEFAULT in the environment, say). Should a
+    release of Flask-Limiter name these settings otherwise, the check runs on every request, as before."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+
+    def check_shared_limits() -> None:
+        manager = limiter.limit_manager
+        if (getattr(manager, "default_limits", True) or getattr(manager, "application_limits", True)
+                or getattr(manager, "_blueprint_limits", True) or getattr(limiter, "_meta_limits", True)
+                or getattr(limiter, "_in_memory_fallback_enabled", True)):
+            check()
+
+    hooks[hooks.index(check)] = check_shared_limits
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -243,3 +243,24 @@ def test_a_request_without_a_session_cookie_gets_an_empty_session_without_the_si
         client.get("/produits")
         assert session.get("lang") == "en"  # a cookie: read and verified through Flask as before
     assert built
+
+
+def test_the_rate_limits_shared_by_every_route_are_checked_before_a_view_only_once_one_is_set(app, monkeypatch):  # type: ignore[no-untyped-def]
+    # The app's limits decorate their views (log-in, sign-up…): before an undecorated view nothing is checked
+    # (shopapp/app.py, `_check_shared_limits_once_set`). A default limit set later applies to every route.
+    from flask_limiter import Limit
+
+    from shopapp.extensions import limiter
+
+    resolved: list[object] = []
+    resolve = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *args, **kwargs: resolved.append(args) or resolve(*args, **kwargs))
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    assert resolved == []
+
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits",
+                        [Limit(limit_provider="2 per hour", key_function=lambda: "test-client").bind(limiter)])
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+    assert resolved
