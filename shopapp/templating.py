@@ -161,7 +161,7 @@ def _template_url_for(endpoint: str, **values: Any) -> str:
 
 # The layout's parts that are the same on every page for a language and a venue name (its links, the
 # search form, the footer), by app (weakly, as `_kept`): rendered once, where each page rendered their
-# two dozen `_()` and `url_for` (about a third of a product page's rendering).
+# two dozen `_()` and `url_for` (a quarter of a product page's rendering: 813 -> 610 µs in-process).
 _layout_parts: WeakKeyDictionary[Flask, dict[tuple[Any, ...], Markup]] = WeakKeyDictionary()
 LAYOUT_PARTS_KEPT = 256
 
