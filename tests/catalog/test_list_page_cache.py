@@ -79,9 +79,16 @@ def test_a_request_with_credentials_is_not_served_the_visitors_copy(app, cheese,
     assert "Comté 18 mois" in text_of(app.test_client().get("/produits"))
 
 
-def test_a_kept_answer_is_served_before_the_rate_limiter_and_answers_304(app, cheese, caching, count_statements):  # type: ignore[no-untyped-def]
+def test_a_kept_answer_is_served_before_the_rate_limiter_and_answers_304(app, cheese, caching, count_statements,  # type: ignore[no-untyped-def]
+                                                                        monkeypatch):
+    from flask_limiter import Limit
+
     from shopapp.extensions import limiter
 
+    # A limit shared by every route, so that the limiter looks at each request that reaches it (without one,
+    # it looks at none but the decorated views': shopapp/app.py, `_check_shared_limits_once_set`).
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits",
+                        [Limit(limit_provider="1000 per hour", key_function=lambda: "test-client").bind(limiter)])
     first = app.test_client().get("/api/v1/products?page=1")
     assert first.status_code == 200
     checked: list[str] = []
