@@ -25,4 +25,7 @@ RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 RUN useradd --create-home shop && mkdir -p /app/instance && chown shop /app/instance
 USER shop
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "shopapp.app:create_app()"]
+# Four sync workers for two cores, the app loaded once before they fork (README, "Web workers"): gunicorn
+# reads WEB_CONCURRENCY; give it two per core of the server.
+ENV WEB_CONCURRENCY=4
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--preload", "--access-logfile", "-", "shopapp.app:create_app()"]

@@ -64,7 +64,7 @@ typecheck: install
 bench: install
 	$(BIN)/python -m bench
 
-## make soak: 50 simulated residents shop for 2 minutes on gunicorn + Celery, PostgreSQL + Redis on 127.0.0.1
+## make soak: 200 simulated residents shop for 2 minutes on gunicorn + Celery, PostgreSQL + Redis on 127.0.0.1
 ## (SOAK_SECONDS, SOAK_USERS to change); fails on any error, a broken invariant or worker memory growth > 10 %.
 soak: install
 	$(BIN)/python -m bench.soak

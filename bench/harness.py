@@ -8,7 +8,8 @@ taken over a steady window: a warm-up run of `wrk` (discarded), then the measure
 Environment:
   BENCH_QUICK=1 (or --quick)   shorter windows and smaller data, for trying the harness out
   BENCH_WARMUP, BENCH_SECONDS  warm-up and measured seconds per run (3 and 10; quick: 1 and 3)
-  BENCH_WEB_WORKERS            gunicorn sync workers, for the app and its floor alike (2)
+  BENCH_WEB_WORKERS            gunicorn sync workers, for the app and its floor alike (4: production's,
+                               two per core of these 2 cores; README, "Web workers")
   BENCH_DATABASE_URL           base name of the bench databases: each bench adds its suffix
                                (postgresql://postgres@127.0.0.1:5432/shopapp_bench → shopapp_bench_catalog…)
   BENCH_REDIS_URL              the benches' own Redis database, emptied by each bench (redis://127.0.0.1:6379/9)
@@ -52,7 +53,7 @@ def measure_seconds() -> float:
 
 
 def web_workers() -> int:
-    return int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+    return int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 
 
 def database_url(suffix: str) -> str:
@@ -133,11 +134,12 @@ def free_port() -> int:
 
 def serve(target: str, env: dict[str, str], *, workers: int = 2,
           log: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    """`target` under gunicorn (sync workers, as deployed) on a free loopback port, once the port is open
-    (the app may still be loading: see `wait_ready`); its output goes to `log` if given."""
+    """`target` under gunicorn (sync workers, loaded before they fork: as deployed) on a free loopback port,
+    once the port is open (the workers may still be starting: see `wait_ready`); its output goes to `log`
+    if given."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind",
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--preload", "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", target],
         cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
     )

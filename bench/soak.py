@@ -22,9 +22,9 @@ at the desk, their notices, receipts and payouts done), so that imports, templat
 PDF renderer's fonts in the worker are not counted as growth; the idle figure is printed as well, and the
 worker's memory is sampled during the run.
 
-Environment: SOAK_SECONDS (default 120), SOAK_USERS (default 50), SOAK_DATABASE_URL (default
+Environment: SOAK_SECONDS (default 120), SOAK_USERS (default 200), SOAK_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/shopapp_soak, dropped and recreated each run), SOAK_REDIS_URL
-(default redis://127.0.0.1:6379/11, emptied each run), SOAK_WEB_WORKERS (gunicorn sync workers, default 3),
+(default redis://127.0.0.1:6379/11, emptied each run), SOAK_WEB_WORKERS (gunicorn sync workers, default 4),
 SOAK_STOCK_FACTOR (the demo stock is multiplied by this, default 20, so that two minutes of checkouts do
 not empty every shelf; the scarcest products still sell out).
 """
@@ -55,8 +55,8 @@ from worker import POOL_OPTIONS
 DATABASE_URL = os.environ.get("SOAK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/shopapp_soak")
 REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/11")
 SECONDS = float(os.environ.get("SOAK_SECONDS", "120"))
-USERS = int(os.environ.get("SOAK_USERS", "50"))
-WEB_WORKERS = int(os.environ.get("SOAK_WEB_WORKERS", "3"))
+USERS = int(os.environ.get("SOAK_USERS", "200"))
+WEB_WORKERS = int(os.environ.get("SOAK_WEB_WORKERS", "4"))
 STOCK_FACTOR = int(os.environ.get("SOAK_STOCK_FACTOR", "20"))
 THINK_SECONDS = (0.1, 0.6)  # a resident's pause between two clicks
 RAMP_UP_SECONDS = 5.0

@@ -57,8 +57,22 @@ def test_compose_runs_the_production_stack():
     assert "ports" not in services["web"] and services["proxy"]["ports"][:2] == ["80:80", "443:443"]
     assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
     assert services["web"]["command"][0] == "gunicorn"
+    # The workers README's "Web workers" measured: WEB_CONCURRENCY of them, forked from the loaded app.
+    assert "--preload" in services["web"]["command"] and "--workers" not in services["web"]["command"]
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-4}"
     # The worker at a lower CPU priority: residents' requests first when the CPU is short.
     assert services["worker"]["command"][:7] == ["nice", "-n", "10", "celery", "-A", "worker.celery_app", "worker"]
     # With the pool the bench measures and tests/worker checks (one process, several threads).
     assert services["worker"]["command"][-len(POOL_OPTIONS):] == list(POOL_OPTIONS)
     assert services["migrate"]["command"][2].startswith("flask db upgrade && ")
+
+
+def test_the_image_serves_the_web_as_compose_does():
+    import json
+
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    command = json.loads(next(line for line in lines if line.startswith("CMD ")).removeprefix("CMD "))
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+
+    assert command == web
+    assert "ENV WEB_CONCURRENCY=4" in lines

@@ -115,7 +115,9 @@ def town(installed, tmp_path_factory) -> Iterator[dict[str, object]]:  # type: i
     seed = _run(bin_ / "flask", "dev", "seed", cwd=folder, env=env)
     refused = _run(bin_ / "flask", "routes", cwd=folder, env={k: v for k, v in env.items() if k != "PUBLIC_URL"})
     server = subprocess.Popen(
-        [str(bin_ / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "shopapp.app:create_app()"],
+        # As production runs it (Dockerfile): the app loaded once, then two workers forked from it, each with
+        # its own connections (a connection opened before the fork and shared would mix their answers).
+        [str(bin_ / "gunicorn"), "--preload", "-w", "2", "-b", f"127.0.0.1:{port}", "shopapp.app:create_app()"],
         cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
 
