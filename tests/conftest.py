@@ -88,6 +88,20 @@ def app():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _limiter_as_it_was() -> Iterator[None]:
+    """Flask-Limiter keeps its storage (and settings) on the one `limiter` object, as the last `init_app` set
+    them: a test that builds an app of its own (tests/core/test_app.py) leaves the session's app counting
+    in that other app's storage. Production has one app per process; here the limiter is put back after
+    each test as it was before, so that no test depends on which ran before it."""
+    from shopapp.extensions import limiter
+
+    before = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(before)
+
+
+@pytest.fixture(autouse=True)
 def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
