@@ -14,6 +14,7 @@ from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedl
 
 from shopapp.catalog import search
 from shopapp.catalog.models import Category, Product, Shop, ShopStatus, StockRecord
+from shopapp.core.bulk import as_loaded
 from shopapp.core.db import row_digest
 from shopapp.core.transaction import read_alone
 from shopapp.errors import NotFoundError
@@ -178,7 +179,7 @@ class ProductPageRow:
         rows: list[Any] = []
         for model, keys in _page_keys():
             fields = dict(zip(keys, values, strict=False))
-            rows.append(_as_loaded(model, fields) if fields["id"] is not None else None)  # outer joins: no row
+            rows.append(as_loaded(model, fields) if fields["id"] is not None else None)  # outer joins: no row
         product, shop, category, stock_ = rows
         product.__dict__.update(shop=shop, category=category, stock=stock_)
         return product  # type: ignore[no-any-return]
@@ -188,14 +189,6 @@ class ProductPageRow:
 def _page_keys() -> tuple[tuple[type[Any], tuple[str, ...]], ...]:
     """Each of the page's models with its columns' attribute names, in the statement's order."""
     return tuple((model, tuple(attr.key for attr in _page_attrs(model))) for model in _PRODUCT_PAGE_ROWS)
-
-
-def _as_loaded(model: type[Any], fields: dict[str, Any]) -> Any:
-    """An instance of `model` holding `fields` as the ORM's loading puts them: in its dictionary, without the
-    attribute events `model(**fields)` fires for each (some 50 columns for a product page)."""
-    instance = class_mapper(model).class_manager.new_instance()
-    instance.__dict__.update(fields)
-    return instance
 
 
 @functools.cache

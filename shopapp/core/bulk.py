@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, TextClause, bindparam, event, insert, inspect, text
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, class_mapper, make_transient_to_detached
 
 from shopapp.extensions import db
 
@@ -147,8 +147,16 @@ def _written_for_good(session: Session) -> None:
         session.info.pop(_WRITTEN, None)
 
 
+def as_loaded(model: type[Model], fields: Mapping[str, Any]) -> Model:
+    """An instance of `model` holding `fields` (by attribute name) as the ORM's loading puts them: in its
+    dictionary, without the attribute event that `model(**fields)` fires for each one."""
+    instance: Model = class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update(fields)
+    return instance
+
+
 def _detached(model: type[Model], row_id: int, row: Mapping[str, Any]) -> Model:
     """The object of a row just written, every column known, detached with its identity."""
-    obj = model(id=row_id, **{attribute: row[key] for attribute, key in _attributes(model)})
+    obj = as_loaded(model, {"id": row_id, **{attribute: row[key] for attribute, key in _attributes(model)}})
     make_transient_to_detached(obj)
     return obj
