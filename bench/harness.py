@@ -132,7 +132,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(target: str, env: dict[str, str], *, workers: int = 2,
+def serve(target: str, env: dict[str, str], *, workers: int,
           log: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """`target` under gunicorn (sync workers, loaded before they fork: as deployed) on a free loopback port,
     once the port is open (the workers may still be starting: see `wait_ready`); its output goes to `log`
@@ -167,7 +167,7 @@ def fetch(port: int, path: str, *, method: str = "GET", body: bytes | None = Non
         conn.close()
 
 
-def wait_ready(port: int, path: str, *, workers: int = 2, seconds: float = 120) -> None:
+def wait_ready(port: int, path: str, *, workers: int, seconds: float = 120) -> None:
     """Until `path` (a real page, not the port) answers 200 on fresh connections, enough times in a row
     for every worker to have loaded the app and answered."""
     deadline = time.monotonic() + seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -68,8 +69,6 @@ def test_compose_runs_the_production_stack():
 
 
 def test_the_image_serves_the_web_as_compose_does():
-    import json
-
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     command = json.loads(next(line for line in lines if line.startswith("CMD ")).removeprefix("CMD "))
     web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
