@@ -316,11 +316,12 @@ def wrk(url: str, script: str, args: Sequence[str], *, seconds: float, connectio
 
 
 def warm_then_measure(url: str, script: str, args: Sequence[str], *, connections: int, drain: tuple[int, str],
-                      warm_args: Sequence[str] | None = None) -> WrkResult:
-    """A discarded warm-up run, then the measured one. In between, the requests the warm-up left queued
-    in the server (wrk stops without waiting for them) are let through: `drain` = (port, path) is fetched
-    once, and answers after them."""
-    wrk(url, script, warm_args if warm_args is not None else args, seconds=warmup_seconds(), connections=connections)
+                      warm_args: Sequence[str] | None = None, warm_seconds: float | None = None) -> WrkResult:
+    """A discarded warm-up run (`warm_seconds`, by default BENCH_WARMUP), then the measured one. In between,
+    the requests the warm-up left queued in the server (wrk stops without waiting for them) are let through:
+    `drain` = (port, path) is fetched once, and answers after them."""
+    wrk(url, script, warm_args if warm_args is not None else args,
+        seconds=warmup_seconds() if warm_seconds is None else warm_seconds, connections=connections)
     fetch(*drain, timeout=120)
     return wrk(url, script, args, seconds=measure_seconds(), connections=connections)
 

@@ -206,3 +206,18 @@ def test_the_soak_tells_memory_that_levels_off_from_a_leak() -> None:
     leaking = [(0, 489_000), (15, 500_000), (30, 511_000), (45, 522_000), (60, 533_000), (75, 544_000)]
     assert late_rss_growth(leaking, 566_000, 120) == pytest.approx(0.062, abs=0.001)
     assert late_rss_growth([(0, 489_000)], 500_000, 120) == float("inf")  # no sample in the second half
+
+
+@needs_wrk
+def test_get_script_starts_where_it_is_told(tmp_path: Path):
+    paths = harness.write_lines(tmp_path / "paths.txt", [f"/produits/{i}" for i in range(1, 101)])
+    server = _Recorder()
+    try:
+        harness.wrk(f"http://127.0.0.1:{server.server_port}", "get.lua", [str(paths), "0.5"], seconds=1,
+                    connections=1, threads=1)
+    finally:
+        server.shutdown()
+    # one thread (number 0): from the middle of the list on, in its order (wrk asks the script for one
+    # request before it connects, so the walk may be one step ahead)
+    first = [int(path.rsplit("/", 1)[1]) for _method, path, _headers, _body in server.seen][:3]
+    assert first[0] in (51, 52) and first == [first[0], first[0] + 1, first[0] + 2]
