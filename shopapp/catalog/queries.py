@@ -192,8 +192,9 @@ def _page_keys() -> tuple[tuple[type[Any], tuple[str, ...]], ...]:
 
 
 @functools.cache
-def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
-    """(each asked product's id and version, every column, the venue's name and the version of one product):
+def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """(each asked product's id and version; every column, the venue's name and the version of one product;
+    one product's id and version):
     built once per dialect, on the tables (plain Core, no ORM entities), so the per-request cost is one
     round trip. The venue's name is in the version: a page kept before the association renamed the venue
     is not served after."""
@@ -213,7 +214,8 @@ def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any
         )
 
     return (of(product.c.id, version, products=product.c.id.in_(bindparam("product_ids", expanding=True))),
-            of(*columns, venue, version, products=product.c.id == bindparam("product_id")))
+            of(*columns, venue, version, products=product.c.id == bindparam("product_id")),
+            of(product.c.id, version, products=product.c.id == bindparam("product_id")))
 
 
 def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
@@ -221,7 +223,11 @@ def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
     product, or one whose shop is not approved, is left out."""
     if not product_ids:
         return {}
-    rows = read_alone(_product_page_statements(db.engine.dialect.name)[0], {"product_ids": list(product_ids)})
+    statements = _product_page_statements(db.engine.dialect.name)
+    if len(product_ids) == 1:  # most visits: a statement `read_alone` can send straight to the driver
+        rows = read_alone(statements[2], {"product_id": product_ids[0]})
+    else:
+        rows = read_alone(statements[0], {"product_ids": list(product_ids)})
     return {int(product_id): str(version) for product_id, version in rows}
 
 

@@ -43,3 +43,21 @@ def test_the_drivers_rows_are_sqlalchemys_and_statements_needing_it_still_go_thr
             assert transaction._plain(by_ids, db.engine.dialect) is None  # an expanding IN: SQLAlchemy's
             assert transaction._plain(numeric, db.engine.dialect) is None  # its processor needs the type code
             assert [tuple(row) for row in read_alone(numeric)] == [(Decimal("24.50"),)]
+
+
+def test_one_products_version_is_read_by_a_plain_statement_and_matches_the_batchs(app, catalog):  # type: ignore[no-untyped-def]
+    # Most early answers ask for one product's version: on PostgreSQL that statement goes to the driver (no
+    # expanding IN), and gives the version the batch read and the page's own statement give.
+    shop = catalog.shop("fromagerie-lucas", "Fromagerie Lucas")
+    first = catalog.product(shop, "COM-1", "Comté 18 mois", price_cents=2450, stock=4)
+    second = catalog.product(shop, "BRI-1", "Brie de Meaux", price_cents=1290, stock=2)
+    with app.app_context():
+        alone = queries.read_product_versions([first])
+        together = queries.read_product_versions([first, second, 0])
+        assert set(together) == {first, second}
+        assert alone == {first: together[first]} and together[first] != together[second]
+        assert queries.read_product_page(first).version == together[first]
+        assert queries.read_product_versions([0]) == {}
+        if IS_POSTGRES:
+            one = queries._product_page_statements(db.engine.dialect.name)[2]
+            assert transaction._plain(one, db.engine.dialect) is not None
