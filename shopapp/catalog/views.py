@@ -104,7 +104,8 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
     # from them only when that version is not in the cache yet.
     page = queries.read_product_page(product_id)
     return page_cache.anonymous_page(
-        "catalog.product", page.version, lambda: render_template("catalog/product.html", product=page.product())
+        "catalog.product", page.version, lambda: render_template("catalog/product.html", product=page.product()),
+        held_as=product_id,
     )
 
 

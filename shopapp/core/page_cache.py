@@ -32,7 +32,7 @@ from flask_caching.backends import NullCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from shopapp.core.cache import keep, near_cache
+from shopapp.core.cache import carries_credentials, keep, near_cache
 from shopapp.core.lru import NearCache
 from shopapp.extensions import cache
 
@@ -70,12 +70,15 @@ def _key(name: str, version: str, locale: str | None = None) -> str:
     return f"page:{name}:{request.script_root}{request.path}:{locale or get_locale()}:{version}"
 
 
-def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
+def anonymous_page(name: str, version: str, render: Callable[[], str], held_as: Any = None) -> str:
     """The page for this anonymous visitor, from the cache when `version` was rendered already.
 
     `render()` renders the page for the current request from the very data `version` was made of
     (not from a second read, which could see newer data and keep it under this version's key). The
     page must depend on nothing but the URL path, the language and that data.
+    `held_as`: the page's key for `kept_copy_for_visitor` (a product id), when it answers this kind of page
+    early: a visitor without a session then leaves the copy held by this process, as that early answer
+    would (the version was just read), so that this process's next visitors get it without a round trip.
     """
     hole = _hole(current_app.config["SECRET_KEY"])
     key = _key(name, version)
@@ -88,7 +91,24 @@ def anonymous_page(name: str, version: str, render: Callable[[], str]) -> str:
         finally:
             g.pop("csrf_hole", None)
         cache.set(key, page, timeout=PAGE_TIMEOUT_SECONDS)
-    return str(page).replace(hole, csrf_token())
+    token = csrf_token()
+    html = str(page).replace(hole, token)
+    if held_as is not None and not token and not carries_credentials():
+        _hold_for_visitors(name, held_as, version, html)
+    return html
+
+
+def _hold_for_visitors(name: str, key: Any, version: str, html: str) -> None:
+    """This process holds a page a visitor without a session just got, as `kept_copy_for_visitor` holds
+    the copies it serves (in the default language only: the one such visitors get)."""
+    near = near_cache()
+    recheck = current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if near is None or recheck <= 0 or str(get_locale()) != locale:
+        return
+    held_key, body = _key(name, "", locale), html.encode()
+    near.set(held_key, (version, body, time() + recheck), size=len(body))
+    _reads_of(name, near).held(key, held_key)
 
 
 def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], dict[K, str]]) -> bytes | None:

@@ -602,3 +602,25 @@ def test_a_kept_page_is_not_served_once_the_venue_is_renamed(app, cheese, cachin
         assert queries.read_product_page(product_id).version != version
     renamed = text_of(app.test_client().get(f"/produits/{product_id}"))
     assert "Le Grenier" in renamed and "La Halle Commune" not in renamed
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="each process's copies stand in front of the shared cache (Redis)")
+def test_a_page_rendered_for_a_visitor_without_a_session_is_held_by_its_process(  # type: ignore[no-untyped-def]
+        app, cheese, caching, monkeypatch, count_statements):
+    shop_id, product_id = cheese
+    monkeypatch.setitem(app.config, "PRODUCT_PAGE_RECHECK_SECONDS", 30)
+    first = app.test_client().get(f"/produits/{product_id}")  # rendered, kept in Redis and held here
+    with count_statements() as seen:
+        again = app.test_client().get(f"/produits/{product_id}")
+    assert seen == [] and again.get_data() == first.get_data()  # no version read, no rendering
+
+    with_session = app.test_client()
+    with_session.get("/jeton-csrf")
+    with app.app_context():
+        page_cache.clear()
+        services.update_product(shop_id, product_id, services.ProductData(price_cents=2290, provided={"price_cents"}))
+        db.session.commit()
+    assert "22,90" in text_of(with_session.get(f"/produits/{product_id}"))  # rendered with a token: not held
+    with count_statements() as seen:
+        visitor = app.test_client().get(f"/produits/{product_id}")
+    assert len(seen) == 1 and "22,90" in text_of(visitor)  # the version read: nothing was held for visitors
