@@ -17,8 +17,9 @@ once, as a town's traffic leaves the cache (at a few hundred pages a second, eve
 within the pages' 10-minute lifetime, so a day's misses are the pages that changed). Each web process
 also keeps its own copies for a few seconds (PRODUCT_PAGE_RECHECK_SECONDS), and those of 4 processes take
 a while to settle: the steady row's warm-up runs BENCH_ZIPF_SETTLE seconds (45 by default) on another
-stretch of the draws than the measured one. (After a 3-second warm-up, successive 13-second windows rose
-from about 2,000 to 2,650 requests/s and stayed there from the third on.)
+stretch of the draws than the measured one. (Right after the priming, successive 13-second windows, each
+from a random place in the draws, rose from about 2,000 to 2,650 requests/s and stayed there from the third
+on.)
 BENCH_CATALOG_ROWS (names or parts of names, comma-separated) runs some rows only.
 
 `python -m bench.catalog [--quick]`; the database (BENCH_DATABASE_URL + "_catalog") is kept between runs
