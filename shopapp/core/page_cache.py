@@ -102,13 +102,18 @@ def _hold_for_visitors(name: str, key: Any, version: str, html: str) -> None:
     """This process holds a page a visitor without a session just got, as `kept_copy_for_visitor` holds
     the copies it serves (in the default language only: the one such visitors get)."""
     near = near_cache()
-    recheck = current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    if near is None or recheck <= 0 or str(get_locale()) != locale:
-        return
-    held_key, body = _key(name, "", locale), html.encode()
-    near.set(held_key, (version, body, time() + recheck), size=len(body))
-    _reads_of(name, near).held(key, held_key)
+    if near is not None and str(get_locale()) == locale:
+        _hold(near, name, key, _key(name, "", locale), version, html.encode(), time())
+
+
+def _hold(near: NearCache, name: str, key: Any, held_key: str, version: str, body: bytes, read_at: float) -> None:
+    """This process's copy of a page for visitors without a session, with the version read at `read_at`:
+    served as is until PRODUCT_PAGE_RECHECK_SECONDS later (see `kept_copy_for_visitor`)."""
+    recheck = current_app.config["PRODUCT_PAGE_RECHECK_SECONDS"]
+    near.set(held_key, (version, body, read_at + recheck), size=len(body))
+    if recheck > 0:
+        _reads_of(name, near).held(key, held_key)
 
 
 def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], dict[K, str]]) -> bytes | None:
@@ -162,9 +167,7 @@ def kept_copy_for_visitor(name: str, key: K, read_versions: Callable[[list[K]], 
             return None
         body = str(page).replace(_hole(current_app.config["SECRET_KEY"]), "").encode()
     if near is not None:
-        near.set(held_key, (version, body, now + recheck), size=len(body))
-        if reads is not None:
-            reads.held(key, held_key)
+        _hold(near, name, key, held_key, version, body, now)
     return body
 
 
