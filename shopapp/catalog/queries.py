@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import ColumnProperty, class_mapper, contains_eager, joinedload
@@ -191,13 +191,17 @@ def _page_keys() -> tuple[tuple[type[Any], tuple[str, ...]], ...]:
     return tuple((model, tuple(attr.key for attr in _page_attrs(model))) for model in _PRODUCT_PAGE_ROWS)
 
 
+class _PageStatements(NamedTuple):
+    versions: Select[Any]  # each asked product's id and version
+    page: Select[Any]  # every column, the venue's name and the version of one product
+    version: Select[Any]  # one product's id and version: a statement `read_alone` sends straight to the driver
+
+
 @functools.cache
-def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """(each asked product's id and version; every column, the venue's name and the version of one product;
-    one product's id and version):
-    built once per dialect, on the tables (plain Core, no ORM entities), so the per-request cost is one
-    round trip. The venue's name is in the version: a page kept before the association renamed the venue
-    is not served after."""
+def _product_page_statements(dialect_name: str) -> _PageStatements:
+    """The product page's statements, built once per dialect, on the tables (plain Core, no ORM entities), so
+    the per-request cost is one round trip. The venue's name is in the version: a page kept before the
+    association renamed the venue is not served after."""
     product, shop, category, stock_ = (model.__table__ for model in _PRODUCT_PAGE_ROWS)
     columns = [attr.columns[0] for model in _PRODUCT_PAGE_ROWS for attr in _page_attrs(model)]
     venue = venue_name_column().label("venue_name")
@@ -213,9 +217,11 @@ def _product_page_statements(dialect_name: str) -> tuple[Select[Any], Select[Any
             .where(products, product.c.is_active.is_(True), shop.c.status == ShopStatus.APPROVED.value)
         )
 
-    return (of(product.c.id, version, products=product.c.id.in_(bindparam("product_ids", expanding=True))),
-            of(*columns, venue, version, products=product.c.id == bindparam("product_id")),
-            of(product.c.id, version, products=product.c.id == bindparam("product_id")))
+    one = product.c.id == bindparam("product_id")
+    return _PageStatements(
+        versions=of(product.c.id, version, products=product.c.id.in_(bindparam("product_ids", expanding=True))),
+        page=of(*columns, venue, version, products=one),
+        version=of(product.c.id, version, products=one))
 
 
 def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
@@ -224,10 +230,10 @@ def read_product_versions(product_ids: Sequence[int]) -> dict[int, str]:
     if not product_ids:
         return {}
     statements = _product_page_statements(db.engine.dialect.name)
-    if len(product_ids) == 1:  # most visits: a statement `read_alone` can send straight to the driver
-        rows = read_alone(statements[2], {"product_id": product_ids[0]})
+    if len(product_ids) == 1:  # most visits
+        rows = read_alone(statements.version, {"product_id": product_ids[0]})
     else:
-        rows = read_alone(statements[0], {"product_ids": list(product_ids)})
+        rows = read_alone(statements.versions, {"product_ids": list(product_ids)})
     return {int(product_id): str(version) for product_id, version in rows}
 
 
@@ -237,7 +243,7 @@ def read_product_page(product_id: int) -> ProductPageRow:
 
     :raise NotFoundError: unknown, inactive, or its shop is not approved.
     """
-    rows = read_alone(_product_page_statements(db.engine.dialect.name)[1], {"product_id": product_id})
+    rows = read_alone(_product_page_statements(db.engine.dialect.name).page, {"product_id": product_id})
     if not rows:
         raise NotFoundError("Produit introuvable.")
     *values, venue_name, version = rows[0]
