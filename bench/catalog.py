@@ -40,9 +40,13 @@ from bench.harness import create_database, serve
 
 CONCURRENCY = int(os.environ.get("BENCH_CATALOG_CONCURRENCY", "16"))
 ZIPF_DRAWS = 100_000
-SETTLE_SECONDS = float(os.environ.get("BENCH_ZIPF_SETTLE", "45"))
 ZIPF = "product pages (Zipf)"
 FIRST_VISITS = "product pages (Zipf, first visits)"
+
+
+def settle_seconds() -> float:
+    """The steady Zipf row's warm-up (see above); the usual short one in a quick run."""
+    return harness.warmup_seconds() if harness.quick() else float(os.environ.get("BENCH_ZIPF_SETTLE", "45"))
 
 
 def selected(name: str) -> bool:
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 measured = harness.warm_then_measure(
                     f"http://127.0.0.1:{port}", "get.lua", [str(file)], connections=CONCURRENCY,
                     drain=(port, "/healthz"), warm_args=[str(file), "0.5"] if settle else None,
-                    warm_seconds=(harness.warmup_seconds() if harness.quick() else SETTLE_SECONDS) if settle else None)
+                    warm_seconds=settle_seconds() if settle else None)
                 floor_of = ZIPF if name == FIRST_VISITS else name  # the same pages, the same floor
                 if floor_of not in floors:
                     floors[floor_of] = harness.warm_then_measure(f"http://127.0.0.1:{floor_port}", "get.lua",
